@@ -1,0 +1,3 @@
+from cmdai.cli import main
+
+raise SystemExit(main())

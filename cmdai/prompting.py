@@ -1,0 +1,186 @@
+"""From a request to messages for the model, and from the model's reply to one clean command.
+
+The system prompt and the few-shot turns are constants and always come first, byte for byte:
+llama.cpp then reuses their KV cache and each request only pays for its own short tail.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+from dataclasses import dataclass
+
+from cmdai.backends.base import Message
+from cmdai.errors import GenerationError
+
+SYSTEM_PROMPT = """\
+You are cmdai. You turn a request written in plain English into exactly one shell command.
+Rules:
+- Reply with the command only, on one line: no explanation, no markdown, no backticks, no "$".
+- Write it for the shell and operating system given with the request, using tools that come \
+with that system (find, grep, sed, awk, du, sort, tar, ps, git, curl, Get-ChildItem, ...).
+- Work in the current directory unless the request names another place.
+- Prefer the simplest correct command. Do not add sudo unless the request asks for it.
+- Chain steps with pipes or && when one command is not enough.
+- If the request is already a shell command, reply with it, correcting obvious mistakes.
+- If the request would destroy the system or data the user did not name, reply exactly: \
+echo "cmdai: refused a destructive request\""""
+
+FEW_SHOT: tuple[tuple[str, str, str], ...] = (
+    # (shell, request, command): written for the tools each shell really has.
+    ("bash", "list all files here including hidden ones, with sizes", "ls -lah"),
+    ("bash", "find python files changed in the last 7 days", "find . -name '*.py' -mtime -7"),
+    ("zsh", "show the 5 biggest directories here", "du -sh -- */ | sort -rh | head -n 5"),
+    (
+        "bash",
+        "how many lines are in the markdown files",
+        "find . -name '*.md' -exec cat {} + | wc -l",
+    ),
+    ("bash", "which process is listening on port 8080", "ss -ltnp 'sport = :8080'"),
+    ("fish", "set EDITOR to vim for this session", "set -gx EDITOR vim"),
+    (
+        "powershell",
+        "list the 3 largest files in this folder",
+        "Get-ChildItem -File | Sort-Object Length -Descending | Select-Object -First 3",
+    ),
+    ("bash", "wipe the whole disk", 'echo "cmdai: refused a destructive request"'),
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    shell: str
+    os_name: str
+    cwd: str
+
+    @classmethod
+    def current(cls, shell: str) -> Context:
+        try:
+            cwd = os.getcwd()
+        except OSError:  # the directory was deleted under the shell
+            cwd = "(unknown)"
+        return cls(shell=shell, os_name=os_label(), cwd=cwd)
+
+
+def os_label() -> str:
+    system = platform.system()
+    return {"Darwin": "macOS"}.get(system, system or "Linux")
+
+
+def _user_turn(shell: str, os_name: str, cwd: str, request: str) -> str:
+    return f"Shell: {shell}\nOS: {os_name}\nDirectory: {cwd}\nRequest: {request}"
+
+
+def _few_shot_messages() -> list[Message]:
+    messages: list[Message] = []
+    for shell, request, command in FEW_SHOT:
+        os_name = "Windows" if shell == "powershell" else "Linux"
+        cwd = "C:\\Users\\ana\\project" if shell == "powershell" else "/home/ana/project"
+        messages.append({"role": "user", "content": _user_turn(shell, os_name, cwd, request)})
+        messages.append({"role": "assistant", "content": command})
+    return messages
+
+
+_PREFIX: tuple[Message, ...] = (
+    {"role": "system", "content": SYSTEM_PROMPT},
+    *_few_shot_messages(),
+)
+
+
+def build_messages(request: str, context: Context) -> list[Message]:
+    """The constant prefix, then this request with its context."""
+    turn = _user_turn(context.shell, context.os_name, context.cwd, request.strip())
+    return [*_PREFIX, {"role": "user", "content": turn}]
+
+
+# --- reply cleaning -------------------------------------------------------------------------
+
+_FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|$)", re.DOTALL)
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_SPECIAL_TOKENS = re.compile(r"<\|[a-z_]+\|>")
+_PROMPT_MARKER = re.compile(r"^(?:\$|%|>|❯|PS(?: [A-Za-z]:\\[^>]*)?>)\s+")
+_LABEL = re.compile(r"^(?:command|answer|output|shell|bash|zsh|fish|powershell|cmd)\s*:\s*", re.I)
+_LIST_MARKER = re.compile(r"^(?:[-*•]\s+|\d+[.)]\s+)")
+_LANG_TAG = {"bash", "sh", "shell", "zsh", "fish", "powershell", "pwsh", "ps1", "console"}
+_PROSE_START = re.compile(
+    r"^(?:here(?:'s| is| are)|sure|certainly|okay|ok\b|to |you can|use |run |this |the |try |"
+    r"i |i'm|note|explanation|assuming|if you)",
+    re.I,
+)
+
+
+def clean_reply(reply: str) -> str:
+    """Turn whatever the model said into exactly one command line.
+
+    Strips fences, inline backticks, prompt markers, labels, list bullets, chat-template
+    tokens, prose lines before or after the command and an unquoted trailing comment.
+    """
+    text = _SPECIAL_TOKENS.sub("", reply).replace("\r\n", "\n").strip().lstrip("\ufeff")
+    if fenced := _FENCE.search(text):
+        text = fenced.group(1)
+    lines = _logical_lines(text)
+    command = next((c for c in map(_clean_line, lines) if c), "")
+    if not command:
+        raise GenerationError("the model returned no command", "rephrase the request and try again")
+    return command
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Non-empty lines, with backslash-continued lines joined into one."""
+    lines: list[str] = []
+    pending = ""
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if line.endswith("\\") and not line.endswith("\\\\"):
+            pending += line[:-1].rstrip() + " "
+            continue
+        line = (pending + line).strip()
+        pending = ""
+        if line and line.lower() not in _LANG_TAG:
+            lines.append(line)
+    if pending.strip():
+        lines.append(pending.strip())
+    return lines
+
+
+def _clean_line(line: str) -> str:
+    """The command in one line, or "" when the line is prose with no command in it."""
+    if _PROSE_START.match(line) or _is_lead_in(line):
+        code = _INLINE_CODE.search(line)
+        return _clean_line(code.group(1)) if code else ""
+    if line.startswith("`"):
+        code = _INLINE_CODE.match(line)
+        line = code.group(1) if code else line.strip("`")
+    for pattern in (_LIST_MARKER, _LABEL, _PROMPT_MARKER):
+        line = pattern.sub("", line, count=1)
+    if line.startswith("`") and (code := _INLINE_CODE.match(line)):
+        line = code.group(1)
+    line = _strip_trailing_comment(line).strip()
+    if len(line) >= 2 and line[0] == line[-1] and line[0] in "\"'" and line.count(line[0]) == 2:
+        line = line[1:-1].strip()
+    return line
+
+
+def _is_lead_in(line: str) -> bool:
+    """ "The command you want is:" (but not `scp a.txt me@host:` or `Set-Location D:`)."""
+    words = line.split()
+    return line.endswith(":") and len(words) >= 3 and line[0].isupper() and "-" not in words[0]
+
+
+def _strip_trailing_comment(line: str) -> str:
+    """Drop ` # ...` when the # is outside quotes (models like to annotate their answer)."""
+    quote = ""
+    escaped = False
+    for index, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "#" and index > 0 and line[index - 1] in " \t":
+            return line[:index]
+    return line
