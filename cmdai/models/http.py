@@ -17,7 +17,7 @@ import requests
 from cmdai.errors import SourceUnavailable
 
 BACKOFF = (1.0, 2.0, 4.0)  # seconds before each retry; one retry per entry
-CHUNK = 1 << 20
+CHUNK = 1 << 16  # small: a dropped connection loses at most this much buffered data
 _RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 _NETWORK_ERRORS = (
     requests.ConnectionError,

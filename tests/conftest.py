@@ -1,0 +1,51 @@
+"""Shared fixtures. Every test runs with CMDAI_HOME in its own temp dir and no CMDAI_* from the
+developer's environment; real models live in one shared cache so they are fetched only once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from xdg_base_dirs import xdg_cache_home
+
+# The shared model cache: the same directory the installed cmdai uses (README command 1 puts
+# the default model there), unless CMDAI_TEST_MODEL_DIR names another.
+SHARED_MODEL_DIR = Path(os.environ.get("CMDAI_TEST_MODEL_DIR") or xdg_cache_home() / "cmdai" / "models")
+SMALL_MODEL = "qwen2.5-coder-0.5b"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in list(os.environ):
+        if name.startswith("CMDAI_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "cmdai-home"
+    monkeypatch.setenv("CMDAI_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def small_model_path() -> Path:
+    """The real Qwen2.5-Coder 0.5B GGUF, pulled into the shared cache by cmdai itself."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CMDAI_")}
+    env["CMDAI_MODEL_DIR"] = str(SHARED_MODEL_DIR)
+    result = subprocess.run(
+        [sys.executable, "-m", "cmdai", "model", "pull", SMALL_MODEL],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, f"could not pull {SMALL_MODEL}:\n{result.stderr}"
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def use_small_model(small_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point cmdai (in this process and in subprocesses) at the shared cache and the 0.5B model."""
+    monkeypatch.setenv("CMDAI_MODEL_DIR", str(SHARED_MODEL_DIR))
+    monkeypatch.setenv("CMDAI_MODEL", SMALL_MODEL)
+    return small_model_path
