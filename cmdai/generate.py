@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from cmdai.backends.base import Backend
 from cmdai.config import Config
 from cmdai.errors import UsageError
-from cmdai.prompting import Context, build_messages, clean_reply
+from cmdai.prompting import Context, build_messages, clean_reply, relative_to_cwd
 
 MAX_REQUEST_CHARS = 4000
 
@@ -62,7 +62,7 @@ def generate(request: str, config: Config, backend: Backend, context: Context) -
     )
     latency_ms = round((time.perf_counter() - started) * 1000)
     return Generated(
-        command=clean_reply(completion.text),
+        command=relative_to_cwd(clean_reply(completion.text), context.cwd),
         backend=backend.name,
         model=backend.model,
         latency_ms=latency_ms,

@@ -20,7 +20,8 @@ Rules:
 - Reply with the command only, on one line: no explanation, no markdown, no backticks, no "$".
 - Write it for the shell and operating system given with the request, using tools that come \
 with that system (find, grep, sed, awk, du, sort, tar, ps, git, curl, Get-ChildItem, ...).
-- Work in the current directory unless the request names another place.
+- The command runs in the directory given with the request: refer to it as . (never by its\
+ full path) unless the request names another place.
 - Prefer the simplest correct command. Do not add sudo unless the request asks for it.
 - Chain steps with pipes or && when one command is not enough.
 - If the request is already a shell command, reply with it, correcting obvious mistakes.
@@ -69,7 +70,11 @@ def os_label() -> str:
 
 
 def _user_turn(shell: str, os_name: str, cwd: str, request: str) -> str:
-    return f"Shell: {shell}\nOS: {os_name}\nDirectory: {cwd}\nRequest: {request}"
+    # "(write it as .)" stops both Qwen models from spelling out the absolute path.
+    return (
+        f"Shell: {shell}\nOS: {os_name}\nCurrent directory (write it as .): {cwd}\n"
+        f"Request: {request}"
+    )
 
 
 def _few_shot_messages() -> list[Message]:
@@ -102,7 +107,10 @@ _SPECIAL_TOKENS = re.compile(r"<\|[a-z_]+\|>")
 _PROMPT_MARKER = re.compile(r"^(?:\$|%|>|❯|PS(?: [A-Za-z]:\\[^>]*)?>)\s+")
 _LABEL = re.compile(r"^(?:command|answer|output|shell|bash|zsh|fish|powershell|cmd)\s*:\s*", re.I)
 _LIST_MARKER = re.compile(r"^(?:[-*•]\s+|\d+[.)]\s+)")
-_LANG_TAG = {"bash", "sh", "shell", "zsh", "fish", "powershell", "pwsh", "ps1", "console"}
+# Lines that are only a fence's language tag or a chat role name, never a command.
+_NOT_A_COMMAND = {
+    "bash", "sh", "shell", "zsh", "fish", "powershell", "pwsh", "ps1", "console", "assistant",
+}  # fmt: skip
 _PROSE_START = re.compile(
     r"^(?:here(?:'s| is| are)|sure|certainly|okay|ok\b|to |you can|use |run |this |the |try |"
     r"i |i'm|note|explanation|assuming|if you)",
@@ -126,8 +134,16 @@ def clean_reply(reply: str) -> str:
     return command
 
 
+def relative_to_cwd(command: str, cwd: str) -> str:
+    """Write the working directory as `.`: the command runs there, and a spelled-out absolute
+    path (which the 0.5B model sometimes copies from the context) is longer and less portable."""
+    if len(cwd) < 2 or not cwd.startswith("/"):
+        return command  # "/" itself, or an unknown directory: nothing safe to rewrite
+    return re.sub(re.escape(cwd.rstrip("/")) + r"(?=[/\s'\";|&)]|$)", ".", command)
+
+
 def _logical_lines(text: str) -> list[str]:
-    """Non-empty lines, with backslash-continued lines joined into one."""
+    """Non-empty, non-comment lines, with backslash-continued lines joined into one."""
     lines: list[str] = []
     pending = ""
     for raw in text.split("\n"):
@@ -137,7 +153,7 @@ def _logical_lines(text: str) -> list[str]:
             continue
         line = (pending + line).strip()
         pending = ""
-        if line and line.lower() not in _LANG_TAG:
+        if line and line.lower() not in _NOT_A_COMMAND and not line.startswith("#"):
             lines.append(line)
     if pending.strip():
         lines.append(pending.strip())

@@ -13,7 +13,9 @@ from xdg_base_dirs import xdg_cache_home
 
 # The shared model cache: the same directory the installed cmdai uses (README command 1 puts
 # the default model there), unless CMDAI_TEST_MODEL_DIR names another.
-SHARED_MODEL_DIR = Path(os.environ.get("CMDAI_TEST_MODEL_DIR") or xdg_cache_home() / "cmdai" / "models")
+SHARED_MODEL_DIR = Path(
+    os.environ.get("CMDAI_TEST_MODEL_DIR") or xdg_cache_home() / "cmdai" / "models"
+)
 SMALL_MODEL = "qwen2.5-coder-0.5b"
 
 

@@ -84,7 +84,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, digest: str, head: bool) -> None:
         state = self.server.state
-        key = next((k for k, v in state.files.items() if hashlib.sha256(v).hexdigest() == digest), None)
+        key = next(
+            (k for k, v in state.files.items() if hashlib.sha256(v).hexdigest() == digest), None
+        )
         data = self._content(key) if key else None
         if data is None:
             self.send_error(404)

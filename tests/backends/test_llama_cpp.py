@@ -1,0 +1,79 @@
+"""Real inference with the real Qwen2.5-Coder 0.5B GGUF (pulled once into the shared cache),
+and the backend's errors for files that are not usable models."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cmdai.backends.llama_cpp import LlamaCppBackend, check_model_file
+from cmdai.config import Config
+from cmdai.errors import BackendError
+from cmdai.generate import generate
+from cmdai.prompting import Context
+
+# Requests and what any correct answer must contain (either idiom where there are two).
+PLAUSIBLE = [
+    ("find all files larger than 100MB in the current directory", r"\bfind\b.*-size \+100M"),
+    ("list all files in this directory including hidden ones", r"\bls\b.*-\w*a"),
+    ("show disk usage of the current directory", r"\bdu\b"),
+    ("count the lines in README.md", r"\bwc\b.*-l"),
+    ("show the last 20 lines of app.log", r"\btail\b.*(-n ?20|-20)\b.*app\.log"),
+    ("make script.sh executable", r"\bchmod\b.*(\+x|7[0-7][0-7]).*script\.sh"),
+    (
+        "compress the folder photos into photos.tar.gz",
+        r"\btar\b.*-\w*c\w*.*photos\.tar\.gz.*photos",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def backend(small_model_path: Path) -> Iterator[LlamaCppBackend]:
+    loaded = LlamaCppBackend(small_model_path, model="qwen2.5-coder-0.5b", n_threads=2, n_ctx=2048)
+    yield loaded
+    loaded.close()
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("request_text", "pattern"), PLAUSIBLE)
+def test_real_model_writes_a_plausible_command(
+    backend: LlamaCppBackend, request_text: str, pattern: str
+) -> None:
+    result = generate(request_text, Config(), backend, Context("bash", "Linux", "/home/u/work"))
+    assert re.search(pattern, result.command), result.command
+    assert "\n" not in result.command and "`" not in result.command
+    assert "/home/u/work" not in result.command  # the directory is referred to as "."
+    assert result.completion_tokens > 0
+
+
+@pytest.mark.model
+def test_same_request_gives_the_same_command_at_temperature_zero(backend: LlamaCppBackend) -> None:
+    context = Context("bash", "Linux", "/srv")
+    first = generate("show free memory", Config(), backend, context).command
+    assert generate("show free memory", Config(), backend, context).command == first
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(BackendError, match=r"model file .*nothing\.gguf does not exist"):
+        check_model_file(tmp_path / "nothing.gguf")
+
+
+def test_non_gguf_file_is_named(tmp_path: Path) -> None:
+    fake = tmp_path / "notes.gguf"
+    fake.write_text("this is not a model")
+    with pytest.raises(BackendError, match=r"notes\.gguf is not a GGUF model file") as caught:
+        check_model_file(fake)
+    assert "cmdai model pull" in (caught.value.hint or "")
+
+
+def test_truncated_gguf_fails_to_load_with_the_fix(tmp_path: Path, small_model_path: Path) -> None:
+    truncated = tmp_path / "truncated.gguf"
+    with small_model_path.open("rb") as source:
+        truncated.write_bytes(source.read(4 * 1024 * 1024))
+    with pytest.raises(BackendError) as caught:
+        LlamaCppBackend(truncated, model="x", n_threads=1, n_ctx=512)
+    assert str(truncated) in caught.value.message
+    assert "cmdai model verify" in (caught.value.hint or "")

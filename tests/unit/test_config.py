@@ -1,0 +1,136 @@
+"""Config precedence (default < file < env < flag) and every kind of invalid value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cmdai import paths
+from cmdai.config import SPEC, Config, load_config
+from cmdai.errors import ConfigError
+from tests.helpers.cli import run_cli
+
+
+def write_config(text: str) -> Path:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_file() -> None:
+    config = load_config({}, environ={})
+    assert config.model == "qwen2.5-coder-1.5b"
+    assert config.temperature == 0.0
+    assert config.sources == ("hf", "pypi", "file")
+    assert all(origin == "default" for _, _, origin in config.items())
+
+
+def test_paths_follow_cmdai_home(isolated_home: Path) -> None:
+    assert paths.config_file() == isolated_home / "config" / "config.toml"
+    assert load_config({}, environ={}).model_dir == isolated_home / "cache" / "models"
+
+
+def test_file_then_env_then_flag() -> None:
+    path = write_config('model = "from-file"\nn_threads = 3\nshell = "zsh"\nmax_tokens = 64\n')
+    env = {"CMDAI_MODEL": "from-env", "CMDAI_N_THREADS": "5"}
+    config = load_config({"model": "from-flag", "shell": None}, environ=env)
+    assert (config.model, config.origins["model"]) == ("from-flag", "flag --model")
+    assert (config.n_threads, config.origins["n_threads"]) == (5, "env CMDAI_N_THREADS")
+    assert (config.shell, config.origins["shell"]) == ("zsh", str(path))
+    assert config.max_tokens == 64
+    assert config.origins.get("temperature") is None
+
+
+def test_list_values_from_env_and_file() -> None:
+    write_config('sources = ["pypi", "hf"]\nmodel_paths = ["~/models"]\n')
+    config = load_config({}, environ={"CMDAI_SOURCES": "file, pypi"})
+    assert config.sources == ("file", "pypi")
+    assert config.model_paths == (Path("~/models").expanduser(),)
+
+
+def test_cmdai_config_env_points_at_another_file(tmp_path: Path) -> None:
+    other = tmp_path / "other.toml"
+    other.write_text("temperature = 0.5\n")
+    config = load_config({}, environ={"CMDAI_CONFIG": str(other)})
+    assert config.temperature == 0.5 and config.origins["temperature"] == str(other)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("model = ", "not valid TOML"),
+        ('modle = "x"', "unknown key 'modle'"),
+        (
+            'shell = "tcsh"',
+            "invalid value 'tcsh' for 'shell': expected one of bash, zsh, fish, powershell",
+        ),
+        ("n_threads = 0", "invalid value 0 for 'n_threads': expected a whole number from 1 to 512"),
+        ('n_threads = "many"', "invalid value 'many' for 'n_threads': expected a whole number"),
+        ("n_threads = true", "invalid value True for 'n_threads'"),
+        ("temperature = 3.5", "invalid value 3.5 for 'temperature': expected a number from 0 to 2"),
+        ("max_tokens = 1.5", "invalid value 1.5 for 'max_tokens'"),
+        ('sources = ["hf", "ftp"]', "expected a list of sources (one of hf, pypi, file)"),
+        ('sources = ["hf", "hf"]', "expected a non-empty list of distinct sources"),
+        ("sources = []", "expected a non-empty list of distinct sources"),
+        ('sources = "hf"', None),  # a comma-separated string is accepted too
+        ('hf_endpoint = "hub.local"', "expected an http(s):// or file:// URL"),
+        ("model_dir = 3", "invalid value 3 for 'model_dir': expected a directory path"),
+        ('model = ""', "invalid value '' for 'model': expected a non-empty string"),
+        ("backend = 1", "expected one of llama_cpp"),
+    ],
+)
+def test_invalid_file_values_name_file_key_value_and_expectation(
+    text: str, expected: str | None
+) -> None:
+    path = write_config(text + "\n")
+    if expected is None:
+        load_config({}, environ={})
+        return
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, environ={})
+    assert str(path) in str(caught.value)
+    assert expected in str(caught.value)
+
+
+def test_invalid_env_value_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match=r"env CMDAI_TEMPERATURE: invalid value 'hot'"):
+        load_config({}, environ={"CMDAI_TEMPERATURE": "hot"})
+
+
+def test_invalid_flag_value_names_the_flag() -> None:
+    with pytest.raises(ConfigError, match=r"flag --model: invalid value '  '"):
+        load_config({"model": "  "}, environ={})
+
+
+def test_every_setting_has_a_default_and_help() -> None:
+    defaults = {f for f in Config.__dataclass_fields__ if f != "origins"}
+    assert defaults == set(SPEC)
+    assert all(setting.help for setting in SPEC.values())
+
+
+def test_cmdai_config_prints_values_and_origins() -> None:
+    write_config("max_tokens = 99\n")
+    result = run_cli("config", env={"CMDAI_SHELL": "fish"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("max_tokens = 99  # ") and "config.toml" in line for line in lines)
+    assert 'shell = "fish"  # env CMDAI_SHELL' in lines
+    assert "temperature = 0.0  # default" in lines
+
+
+def test_invalid_config_exits_non_zero_with_one_line_and_no_traceback() -> None:
+    path = write_config('n_ctx = "big"\n')
+    result = run_cli("config")
+    assert result.returncode == 3
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"cmdai: {path}: invalid value 'big' for 'n_ctx'")
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback() -> None:
+    write_config("n_ctx = 1\n")
+    result = run_cli("config", "--debug")
+    assert result.returncode == 3
+    assert "Traceback" in result.stderr and "ConfigError" in result.stderr

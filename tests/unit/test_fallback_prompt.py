@@ -1,0 +1,65 @@
+"""The fallback command's editable prompt, driven through prompt_toolkit's pipe input (the way
+prompt_toolkit tests itself): real PromptSession, real key parsing, real shell to run in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import PipeInput, create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from cmdai.config import Config
+from cmdai.errors import Cancelled
+from cmdai.fallback import confirm_and_run
+from cmdai.generate import Generated
+
+
+@pytest.fixture
+def keys() -> Iterator[PipeInput]:
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        yield pipe
+
+
+def suggestion(command: str) -> Generated:
+    return Generated(command, "llama_cpp", "test-model", 12, 10, 5)
+
+
+def test_enter_runs_the_suggested_command(keys: PipeInput, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    keys.send_text("\r")
+    status = confirm_and_run(suggestion(f"echo ok > {marker}"), Config(shell="bash"))
+    assert status == 0
+    assert marker.read_text() == "ok\n"
+
+
+def test_the_user_can_edit_before_running(keys: PipeInput, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    keys.send_text("\x15")  # Ctrl-U: kill the line
+    keys.send_text(f"printf edited > {marker}\r")
+    confirm_and_run(suggestion("echo original"), Config(shell="bash"))
+    assert marker.read_text() == "edited"
+
+
+def test_ctrl_c_cancels_and_runs_nothing(keys: PipeInput, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    keys.send_text("\x03")
+    with pytest.raises(Cancelled) as caught:
+        confirm_and_run(suggestion(f"touch {marker}"), Config(shell="bash"))
+    assert caught.value.exit_code == 130
+    assert not marker.exists()
+
+
+def test_ctrl_d_cancels_too(keys: PipeInput, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    keys.send_text("\x15\x04")  # empty the line, then Ctrl-D (end of input)
+    with pytest.raises(Cancelled):
+        confirm_and_run(suggestion(f"touch {marker}"), Config(shell="bash"))
+    assert not marker.exists()
+
+
+def test_exit_status_of_the_command_is_returned(keys: PipeInput) -> None:
+    keys.send_text("\r")
+    assert confirm_and_run(suggestion("exit 3"), Config(shell="bash")) == 3
