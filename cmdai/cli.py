@@ -7,6 +7,7 @@ messages and exit codes (`--debug` shows the traceback instead).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -139,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cmdai: cancelled", file=sys.stderr)
         return Cancelled.exit_code
+    except BrokenPipeError:  # `cmdai config | head`: the reader left; so do we, quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except CmdaiError as exc:
         if debug:
             traceback.print_exc()

@@ -7,13 +7,13 @@ import json
 import sys
 
 from cmdai.config import Config
-from cmdai.generate import Generated, generate, load_backend
+from cmdai.generate import Generated, check_request, generate, load_backend
 from cmdai.interactive import edit_command, run_command
 from cmdai.prompting import Context
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    request = " ".join(args.request)
+    request = check_request(" ".join(args.request))  # before a model is loaded or downloaded
     backend = load_backend(config)
     try:
         result = generate(request, config, backend, Context.current(config.shell))

@@ -69,6 +69,7 @@ def test_non_gguf_file_is_named(tmp_path: Path) -> None:
     assert "cmdai model pull" in (caught.value.hint or "")
 
 
+@pytest.mark.model
 def test_truncated_gguf_fails_to_load_with_the_fix(tmp_path: Path, small_model_path: Path) -> None:
     truncated = tmp_path / "truncated.gguf"
     with small_model_path.open("rb") as source:
@@ -77,3 +78,15 @@ def test_truncated_gguf_fails_to_load_with_the_fix(tmp_path: Path, small_model_p
         LlamaCppBackend(truncated, model="x", n_threads=1, n_ctx=512)
     assert str(truncated) in caught.value.message
     assert "cmdai model verify" in (caught.value.hint or "")
+
+
+def test_not_enough_memory_is_reported_before_loading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory pressure cannot be produced safely here, so /proc/meminfo's reading is replaced."""
+    model = tmp_path / "big.gguf"
+    model.write_bytes(b"GGUF" + b"\x00" * 1024)
+    monkeypatch.setattr("cmdai.backends.llama_cpp._available_memory", lambda: 64 << 20)
+    with pytest.raises(BackendError, match=r"not enough memory to load big\.gguf") as caught:
+        check_model_file(model)
+    assert "qwen2.5-coder-0.5b" in (caught.value.hint or "")

@@ -1,0 +1,151 @@
+"""The `cmdai` command as a user runs it: a subprocess, real model, real exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED_MODEL_DIR, SMALL_MODEL
+from tests.helpers.cli import run_cli
+
+REQUEST = "find all files larger than 100MB in the current directory"
+
+
+def one_line_error(result: object) -> str:
+    stderr = result.stderr  # type: ignore[attr-defined]
+    assert stderr.count("\n") == 1 and stderr.startswith("cmdai: "), stderr
+    assert "Traceback" not in stderr
+    return stderr
+
+
+@pytest.mark.model
+def test_print_outputs_only_the_command(use_small_model: Path) -> None:
+    result = run_cli("--print", REQUEST)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") == 1
+    assert result.stdout.startswith("find . ") and "-size +100M" in result.stdout
+
+
+@pytest.mark.model
+def test_not_a_tty_prints_instead_of_prompting(use_small_model: Path) -> None:
+    result = run_cli("show", "disk", "usage")  # stdin and stdout are pipes here
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() and "\n" not in result.stdout.strip()
+
+
+@pytest.mark.model
+def test_json_output(use_small_model: Path) -> None:
+    result = run_cli("--json", "--shell", "fish", "list files")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"command", "backend", "model", "latency_ms"}
+    assert (data["backend"], data["model"]) == ("llama_cpp", SMALL_MODEL)
+    assert isinstance(data["latency_ms"], int) and data["command"]
+
+
+@pytest.mark.model
+def test_first_run_welcomes_and_pulls_the_model(tmp_path: Path, small_model_path: Path) -> None:
+    env = {
+        "CMDAI_MODEL": SMALL_MODEL,
+        "CMDAI_MODEL_DIR": str(tmp_path / "fresh-cache"),
+        "CMDAI_SOURCES": "file",  # offline: the file source copies from the shared cache
+        "CMDAI_MODEL_PATHS": str(SHARED_MODEL_DIR),
+    }
+    result = run_cli("--print", "print the current date", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Welcome to cmdai" in result.stderr and "491.4 MB" in result.stderr
+    assert str(tmp_path / "fresh-cache") in result.stderr
+    assert "date" in result.stdout
+    listing = run_cli("model", "list", env=env)
+    assert f"{SMALL_MODEL} *" in listing.stdout and "cached" in listing.stdout
+
+
+def test_missing_model_file_exits_4(tmp_path: Path) -> None:
+    result = run_cli("--model", str(tmp_path / "nope.gguf"), "list files")
+    assert result.returncode == 4
+    assert "nope.gguf does not exist" in one_line_error(result)
+
+
+def test_not_a_gguf_exits_6_naming_the_file(tmp_path: Path) -> None:
+    fake = tmp_path / "model.gguf"
+    fake.write_bytes(b"\x00" * 1024)
+    result = run_cli("--model", str(fake), "list files")
+    assert result.returncode == 6
+    assert f"{fake} is not a GGUF model file" in one_line_error(result)
+
+
+def test_unknown_model_id_lists_known_ones() -> None:
+    result = run_cli("--model", "gpt-17", "list files")
+    assert result.returncode == 4
+    assert "unknown model 'gpt-17'" in one_line_error(result) and SMALL_MODEL in result.stderr
+
+
+def test_model_not_downloaded_and_all_sources_fail(tmp_path: Path) -> None:
+    env = {"CMDAI_SOURCES": "file", "CMDAI_MODEL_DIR": str(tmp_path / "empty")}
+    result = run_cli("--print", "list files", env=env)
+    assert result.returncode == 5
+    assert "could not download qwen2.5-coder-1.5b from any source" in result.stderr
+    assert "cmdai model import" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["   "], "the request is empty"),
+        (["--shell", "tcsh", "x"], "invalid choice: 'tcsh'"),
+        (["--print", "--json", "x"], "not allowed with argument"),
+        ([], "the following arguments are required: request"),
+        (["model", "frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], message: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert message in one_line_error(result)
+
+
+def test_help_documents_every_option_with_examples() -> None:
+    text = run_cli("--help").stdout
+    for option in ("--print", "--json", "--shell", "--model", "--backend", "--debug", "--version"):
+        assert option in text
+    assert 'cmdai "find all files larger than 100MB' in text
+    assert "model list|pull|path|verify|rm|import" in text
+
+
+def test_import_list_path_and_remove_a_custom_model(tmp_path: Path) -> None:
+    model = tmp_path / "mine.gguf"
+    model.write_bytes(b"GGUF" + b"\x01" * 4096)
+    imported = run_cli("model", "import", str(model), "--id", "my-model")
+    assert imported.returncode == 0, imported.stderr
+    listing = run_cli("model", "list")
+    assert "my-model" in listing.stdout and "imported" in listing.stdout
+    path = run_cli("model", "path", "my-model").stdout.strip()
+    assert Path(path).read_bytes() == model.read_bytes()
+    assert run_cli("model", "verify", "my-model").returncode == 0
+    assert run_cli("model", "rm", "my-model").returncode == 0
+    assert not Path(path).exists()
+    assert run_cli("model", "path", "my-model").returncode == 4
+
+
+def test_import_of_an_unknown_file_without_id_is_refused(tmp_path: Path) -> None:
+    model = tmp_path / "x.gguf"
+    model.write_bytes(b"GGUF1234")
+    result = run_cli("model", "import", str(model))
+    assert result.returncode == 2 and "--id NAME" in one_line_error(result)
+
+
+def test_import_under_a_registry_id_verifies_the_pin(tmp_path: Path) -> None:
+    model = tmp_path / "fake.gguf"
+    model.write_bytes(b"GGUF" * 100)
+    result = run_cli("model", "import", str(model), "--id", SMALL_MODEL)
+    assert result.returncode == 5
+    assert "bad bytes for qwen2.5-coder-0.5b: size 400 bytes" in one_line_error(result)
+
+
+@pytest.mark.model
+def test_verify_a_real_cached_model(use_small_model: Path) -> None:
+    result = run_cli("model", "verify", SMALL_MODEL)
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout and "1d9614638d18024d" in result.stdout
