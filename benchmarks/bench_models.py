@@ -92,7 +92,9 @@ def _decode_speed(backend: object) -> float:
     """Generation speed alone: 64 tokens after a tiny prompt, no grammar."""
     llama = backend._llama  # type: ignore[attr-defined]
     started = time.perf_counter()
-    out = llama.create_completion("# A bash script that prints numbers\n", max_tokens=64, temperature=0)
+    out = llama.create_completion(
+        "# A bash script that prints numbers\n", max_tokens=64, temperature=0
+    )
     elapsed = time.perf_counter() - started
     return out["usage"]["completion_tokens"] / elapsed
 
@@ -137,7 +139,9 @@ def main() -> int:
         "python": platform.python_version(),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    args.out.with_suffix(".json").write_text(
+        json.dumps({"meta": meta, "results": results}, indent=2)
+    )
     args.out.with_suffix(".md").write_text(to_markdown(results, meta))
     print(to_markdown(results, meta))
     return 0
