@@ -20,7 +20,7 @@ GENERATE_EPILOG = """\
 examples:
   cmdai "find all files larger than 100MB in the current directory"
   cmdai --print "count lines of python code"       print the command only
-  cmdai --json "show disk usage"                    {command, backend, model, latency_ms}
+  cmdai --json "show disk usage"                    {command, backend, model, latency_ms, risk…}
   cmdai --shell fish --model qwen2.5-coder-0.5b "list running docker containers"
 
 commands (see `cmdai COMMAND --help`):
@@ -30,7 +30,7 @@ commands (see `cmdai COMMAND --help`):
 
 Options go after the command word: `cmdai model list --debug`.
 exit status: 0 ok (or the status of the command you ran), 2 usage, 3 config, 4 model,
-             5 download, 6 backend, 7 generation, 130 cancelled
+             5 download, 6 backend, 7 generation, 8 blocked by the safety check, 130 cancelled
 """
 
 

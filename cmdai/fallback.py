@@ -1,15 +1,22 @@
-"""`cmdai "request"`: generate one command, let the user edit it, run it only on Enter."""
+"""`cmdai "request"`: generate one command, let the user edit it, run it only on Enter.
+
+Safety (see safety.py) is checked on the suggestion and again on what the user confirms:
+blocked commands are refused, high-risk ones need the word `yes`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from typing import Any
 
 from cmdai.config import Config
+from cmdai.errors import Blocked, Cancelled
 from cmdai.generate import Generated, check_request, generate, load_backend
-from cmdai.interactive import edit_command, run_command
+from cmdai.interactive import ask_yes, edit_command, run_command
 from cmdai.prompting import Context
+from cmdai.safety import Action, Verdict, action_for, blocked_line, classify
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -19,20 +26,43 @@ def run(args: argparse.Namespace, config: Config) -> int:
         result = generate(request, config, backend, Context.current(config.shell))
     finally:
         backend.close()
+    verdict = classify(result.command, config.shell, config.safety_policy())
+    blocked = action_for(verdict, config.safety_mode) is Action.BLOCK
     if args.json:
-        print(json.dumps(result.as_json()))
-        return 0
+        print(json.dumps({**result.as_json(), **verdict_json(verdict), "blocked": blocked}))
+        return Blocked.exit_code if blocked else 0
     if args.print or not (sys.stdin.isatty() and sys.stdout.isatty()):
-        print(result.command)
-        return 0
+        print(blocked_line(verdict, result.command) if blocked else result.command)
+        if blocked or verdict.level:
+            print(f"cmdai: {verdict.level.label} risk: {verdict.reason}", file=sys.stderr)
+        return Blocked.exit_code if blocked else 0
     return confirm_and_run(result, config)
 
 
-def confirm_and_run(result: Generated, config: Config, **prompt_io: object) -> int:
-    """Show the command for editing; run what the user confirms. Ctrl-C raises Cancelled."""
+def verdict_json(verdict: Verdict) -> dict[str, str]:
+    return {"risk": verdict.level.label, "reason": verdict.reason, "rule": verdict.rule}
+
+
+def confirm_and_run(result: Generated, config: Config, **prompt_io: Any) -> int:
+    """Show the command for editing; run what the user confirms, if safety allows it."""
+    policy = config.safety_policy()
+    suggested = classify(result.command, config.shell, policy)
     toolbar = f"{result.model} · {result.latency_ms} ms"
-    command = edit_command(result.command, toolbar=toolbar, **prompt_io)  # type: ignore[arg-type]
+    if suggested.level:
+        toolbar = f"{suggested.level.label} risk: {suggested.reason}   {toolbar}"
+    command = edit_command(result.command, toolbar=toolbar, **prompt_io)
     if not command:
         print("nothing to run", file=sys.stderr)
         return 0
+    verdict = classify(command, config.shell, policy)  # the user may have edited it
+    action = action_for(verdict, config.safety_mode)
+    if action is Action.BLOCK:
+        raise Blocked(
+            f"refused to run a {verdict.level.label}-risk command: {verdict.reason}",
+            "cmdai never runs these; type it yourself if you really mean it",
+        )
+    if action is Action.CONFIRM and not ask_yes(
+        f"{verdict.level.label} risk: {verdict.reason}. Type yes to run it: ", **prompt_io
+    ):
+        raise Cancelled("not confirmed; nothing was run")
     return run_command(config.shell, command)

@@ -39,6 +39,15 @@ def edit_command(
         raise Cancelled("cancelled; nothing was run") from None
 
 
+def ask_yes(question: str, *, input: Input | None = None, output: Output | None = None) -> bool:
+    """True only when the user types the whole word `yes` (Enter alone is not consent)."""
+    session: PromptSession[str] = PromptSession(message=question, input=input, output=output)
+    try:
+        return session.prompt().strip().lower() == "yes"
+    except (KeyboardInterrupt, EOFError):
+        return False
+
+
 def shell_argv(shell: str, command: str) -> list[str]:
     """How to run `command` in `shell`: the user's own $SHELL binary when it is that shell."""
     if shell == "powershell":

@@ -40,7 +40,17 @@ def test_json_output(use_small_model: Path) -> None:
     result = run_cli("--json", "--shell", "fish", "list files")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"command", "backend", "model", "latency_ms"}
+    assert set(data) == {
+        "command",
+        "backend",
+        "model",
+        "latency_ms",
+        "risk",
+        "reason",
+        "rule",
+        "blocked",
+    }
+    assert data["risk"] in ("safe", "moderate", "high", "critical")
     assert (data["backend"], data["model"]) == ("llama_cpp", SMALL_MODEL)
     assert isinstance(data["latency_ms"], int) and data["command"]
 

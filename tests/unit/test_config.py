@@ -79,6 +79,14 @@ def test_cmdai_config_env_points_at_another_file(tmp_path: Path) -> None:
         ("model_dir = 3", "invalid value 3 for 'model_dir': expected a directory path"),
         ('model = ""', "invalid value '' for 'model': expected a non-empty string"),
         ("backend = 1", "expected one of llama_cpp"),
+        ('safety_mode = "yolo"', "expected one of strict, moderate, permissive"),
+        ('safety_allow = ["ls", "("]', "rule 2: '(' is not a valid regular expression"),
+        (
+            'safety_deny = [{pattern = "x", level = "low"}]',
+            "rule 1: level must be moderate, high or critical",
+        ),
+        ('safety_deny = [{pattern = "["}]', "rule 1: '[' is not a valid regular expression"),
+        ('safety_deny = [{patern = "x"}]', "rule 1: a table with keys pattern, level, reason"),
     ],
 )
 def test_invalid_file_values_name_file_key_value_and_expectation(
@@ -134,3 +142,18 @@ def test_debug_shows_the_traceback() -> None:
     result = run_cli("config", "--debug")
     assert result.returncode == 3
     assert "Traceback" in result.stderr and "ConfigError" in result.stderr
+
+
+def test_safety_rules_from_the_file() -> None:
+    write_config(
+        'safety_mode = "strict"\n'
+        'safety_allow = ["rm -rf build"]\n'
+        '[[safety_deny]]\npattern = "terraform destroy"\nlevel = "critical"\nreason = "infra"\n'
+    )
+    policy = load_config({}, environ={}).safety_policy()
+    assert policy.mode == "strict"
+    assert policy.allow[0].pattern == "rm -rf build"
+    assert (policy.deny[0].pattern.pattern, policy.deny[0].level.label) == (
+        "terraform destroy",
+        "critical",
+    )

@@ -12,7 +12,7 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from cmdai.config import Config
-from cmdai.errors import Cancelled
+from cmdai.errors import Blocked, Cancelled
 from cmdai.fallback import confirm_and_run
 from cmdai.generate import Generated
 
@@ -63,3 +63,49 @@ def test_ctrl_d_cancels_too(keys: PipeInput, tmp_path: Path) -> None:
 def test_exit_status_of_the_command_is_returned(keys: PipeInput) -> None:
     keys.send_text("\r")
     assert confirm_and_run(suggestion("exit 3"), Config(shell="bash")) == 3
+
+
+def test_critical_command_is_refused_even_with_enter(keys: PipeInput, tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    keys.send_text("\r")
+    with pytest.raises(Blocked) as caught:
+        confirm_and_run(suggestion(f"rm -rf ~ {victim}"), Config(shell="bash"))
+    assert "recursive delete of the home directory" in caught.value.message
+    assert caught.value.exit_code == 8 and victim.exists()
+
+
+def test_an_edit_that_makes_the_command_critical_is_refused(
+    keys: PipeInput, tmp_path: Path
+) -> None:
+    keys.send_text("\x15chmod -R 777 /\r")
+    with pytest.raises(Blocked, match="recursive chmod of the root directory"):
+        confirm_and_run(suggestion("ls"), Config(shell="bash"))
+
+
+def test_high_risk_runs_only_after_yes(keys: PipeInput, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    keys.send_text("\r")
+    keys.send_text("yes\r")
+    assert confirm_and_run(suggestion(f"rm -rf {build}"), Config(shell="bash")) == 0
+    assert not build.exists()
+
+
+@pytest.mark.parametrize("answer", ["\r", "y\r", "no\r", "\x03"])
+def test_high_risk_without_yes_runs_nothing(keys: PipeInput, tmp_path: Path, answer: str) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    keys.send_text("\r")
+    keys.send_text(answer)
+    with pytest.raises(Cancelled, match="not confirmed"):
+        confirm_and_run(suggestion(f"rm -rf {build}"), Config(shell="bash"))
+    assert build.exists()
+
+
+def test_permissive_mode_runs_high_risk_without_asking(keys: PipeInput, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    keys.send_text("\r")
+    confirm_and_run(suggestion(f"rm -rf {build}"), Config(shell="bash", safety_mode="permissive"))
+    assert not build.exists()

@@ -1,0 +1,78 @@
+"""The safety classifier against its table (tests/fixtures/safety_cases.py), plus modes and the
+user's own rules."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cmdai.safety import Action, DenyRule, Policy, Risk, action_for, blocked_line, classify
+from tests.fixtures.safety_cases import DANGEROUS, EVERYDAY
+
+
+def test_the_table_is_big_enough() -> None:
+    assert len(DANGEROUS) >= 150 and len(EVERYDAY) >= 150
+
+
+@pytest.mark.parametrize(("shell", "command", "level"), DANGEROUS)
+def test_dangerous_commands(shell: str, command: str, level: str) -> None:
+    verdict = classify(command, shell)
+    assert verdict.level.label == level, verdict
+    assert verdict.reason and verdict.rule
+
+
+@pytest.mark.parametrize(("shell", "command", "level"), EVERYDAY)
+def test_everyday_commands_are_never_high_or_critical(shell: str, command: str, level: str) -> None:
+    verdict = classify(command, shell)
+    assert verdict.level <= Risk.MODERATE, verdict
+    assert verdict.level.label == level, verdict
+
+
+def test_verdict_names_reason_and_rule() -> None:
+    verdict = classify("rm -rf ~")
+    assert (verdict.reason, verdict.rule) == ("recursive delete of the home directory", "rm-system")
+
+
+def test_unparseable_input_says_so() -> None:
+    verdict = classify('echo "unterminated')
+    assert verdict.level is Risk.HIGH and "could not be parsed" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("strict", [Action.ALLOW, Action.CONFIRM, Action.BLOCK, Action.BLOCK]),
+        ("moderate", [Action.ALLOW, Action.WARN, Action.CONFIRM, Action.BLOCK]),
+        ("permissive", [Action.ALLOW, Action.ALLOW, Action.WARN, Action.BLOCK]),
+    ],
+)
+def test_modes_map_levels_to_actions(mode: str, expected: list[Action]) -> None:
+    commands = ["ls", "mv a b", "rm -rf build", "rm -rf /"]
+    assert [action_for(classify(c), mode) for c in commands] == expected
+
+
+def test_user_deny_rule_raises_the_level() -> None:
+    policy = Policy(
+        deny=(DenyRule(re.compile(r"\bterraform destroy\b"), Risk.CRITICAL, "destroys infra"),)
+    )
+    verdict = classify("terraform destroy -auto-approve", policy=policy)
+    assert (verdict.level, verdict.reason, verdict.rule) == (
+        Risk.CRITICAL,
+        "destroys infra",
+        "user-deny-1",
+    )
+
+
+def test_user_allow_rule_lowers_high_but_never_critical() -> None:
+    policy = Policy(allow=(re.compile(r"rm -rf (build|dist)"), re.compile(r"rm -rf /")))
+    assert classify("rm -rf build", policy=policy).rule == "user-allow-1"
+    assert classify("rm -rf /", policy=policy).level is Risk.CRITICAL
+
+
+def test_blocked_line_is_a_comment() -> None:
+    verdict = classify("rm -rf /")
+    assert (
+        blocked_line(verdict, "rm -rf /")
+        == "# cmdai blocked: recursive delete of the root directory: rm -rf /"
+    )
