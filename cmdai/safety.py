@@ -158,10 +158,11 @@ def _recursive_owner(kind: str) -> Rule:
 
 
 def _kill(cmd: Simple) -> Verdict:
-    ops = operands(cmd.args)
-    if "-1" in cmd.args[1:] or (ops and ops[-1] == "-1") or "-1" in ops:
+    if "-1" in operands(cmd.args) or cmd.args[-1:] == ["-1"]:  # pid -1: every process
         return Verdict(Risk.CRITICAL, "kills every process you can signal", "kill-all")
-    if any(a in ("-9", "-KILL", "-SIGKILL", "-s KILL") for a in cmd.args):
+    pairs = zip(cmd.args, cmd.args[1:], strict=False)
+    named = any(a in ("-s", "-n") and b.upper() in ("9", "KILL", "SIGKILL") for a, b in pairs)
+    if named or any(a in ("-9", "-KILL", "-SIGKILL") for a in cmd.args):
         return Verdict(Risk.HIGH, "force-kills a process", "kill-9")
     return Verdict(Risk.MODERATE, "stops a process", "kill")
 
