@@ -136,7 +136,7 @@ def _make(words: list[str], redirects: list[tuple[str, str]], powershell: bool) 
     wrappers: list[str] = []
     while words:
         program = program_name(words[0], powershell)
-        if program not in WRAPPERS or (program == "time" and powershell):
+        if powershell or program not in WRAPPERS:  # the wrappers are POSIX programs
             break
         wrappers.append(program)
         words = _skip_wrapper_options(program, words[1:])

@@ -362,12 +362,13 @@ POSIX_RULES: dict[str, Rule] = {
 
 
 def _ps_switch(cmd: Simple, name: str, minimum: int = 2) -> bool:
-    """PowerShell parameters are case-insensitive and may be abbreviated (-Rec, -r)."""
-    return any(
-        a.startswith("-") and len(a) - 1 >= min(minimum, len(name)) - 1
-        and name.startswith(a[1:].split(":")[0].lower())
-        for a in cmd.args
-    )  # fmt: skip
+    """PowerShell parameters are case-insensitive and may be abbreviated to `minimum` letters
+    or more (-Rec, -r); `-Force:$true` counts as -Force."""
+    for arg in cmd.args:
+        abbrev = arg[1:].split(":")[0].lower() if arg.startswith("-") else ""
+        if len(abbrev) >= minimum and name.startswith(abbrev):
+            return True
+    return False
 
 
 def _ps_remove(cmd: Simple) -> Verdict:

@@ -27,9 +27,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 0
     model_id = args.id or config.model
     if action == "pull":
-        artifact = get_artifact(model_id)
-        path = store.path(artifact) if store.is_installed(artifact) else None
-        print(path or pull(artifact, store, sources_from_config(config)))
+        print(pull(get_artifact(model_id), store, sources_from_config(config)))
         return 0
     if action == "path":
         print(resolve_model_path(_with_model(config, model_id), allow_download=False))
