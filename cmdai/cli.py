@@ -60,6 +60,13 @@ def generate_parser() -> argparse.ArgumentParser:
     parser.add_argument("--shell", choices=SHELLS, help="shell to write for (default: $SHELL)")
     parser.add_argument("--model", help="model id or .gguf path (default: qwen2.5-coder-1.5b)")
     parser.add_argument("--backend", choices=BACKENDS, help="inference backend")
+    parser.add_argument(
+        "--no-validate",
+        dest="validate",
+        action="store_false",
+        default=None,
+        help="skip the syntax and installed-program checks (and the retry they may cause)",
+    )
     parser.add_argument("--version", action="version", version=f"cmdai {__version__}")
     _common(parser)
     return parser
@@ -159,5 +166,5 @@ def _dispatch(argv: list[str]) -> int:
             argv = argv[1:]
         make_parser, handler = generate_parser, _run_generate
         args = make_parser().parse_args(argv)
-    flags = {name: getattr(args, name, None) for name in ("shell", "model", "backend")}
+    flags = {name: getattr(args, name, None) for name in ("shell", "model", "backend", "validate")}
     return handler(args, load_config(flags))

@@ -48,6 +48,7 @@ class Simple:
     redirects: list[tuple[str, str]] = field(default_factory=list)
     wrappers: list[str] = field(default_factory=list)
     pipe_from: Simple | None = None  # the command whose output this one reads
+    word: str = ""  # the program as written (`./build.sh`, `\\rm`), for the PATH check
 
 
 @dataclass
@@ -143,7 +144,7 @@ def _make(words: list[str], redirects: list[tuple[str, str]], powershell: bool) 
         words = _drop_assignments(words) if program == "env" else words
     if not words:
         return [Simple(wrappers[-1], [], redirects, wrappers[:-1])] if wrappers else []
-    main = Simple(program_name(words[0], powershell), words[1:], redirects, wrappers)
+    main = Simple(program_name(words[0], powershell), words[1:], redirects, wrappers, word=words[0])
     return [main, *_nested(main, powershell)]
 
 

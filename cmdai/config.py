@@ -99,6 +99,16 @@ def _text(raw: Any) -> str:
     raise ValueError("a non-empty string")
 
 
+def _bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    words = {"1": True, "true": True, "yes": True, "on": True}
+    words |= {"0": False, "false": False, "no": False, "off": False}
+    if isinstance(raw, str) and raw.lower() in words:
+        return words[raw.lower()]
+    raise ValueError("true or false")
+
+
 def _optional_url(raw: Any) -> str | None:
     if isinstance(raw, str) and raw == "":
         return None
@@ -187,6 +197,7 @@ SPEC: dict[str, Setting] = {
     "safety_mode": Setting(_choice(MODES), "strict, moderate or permissive (see README)"),
     "safety_deny": Setting(_deny_rules, "extra deny rules: [{pattern, level, reason}]"),
     "safety_allow": Setting(_allow_rules, "regexes of whole commands you always allow"),
+    "validate": Setting(_bool, "check syntax and installed programs, and re-ask once on a problem"),
 }
 
 
@@ -208,6 +219,7 @@ class Config:
     safety_mode: str = "moderate"
     safety_deny: tuple[DenyRule, ...] = ()
     safety_allow: tuple[re.Pattern[str], ...] = ()
+    validate: bool = True
     origins: dict[str, str] = field(default_factory=dict, compare=False)
 
     def safety_policy(self) -> Policy:
@@ -231,7 +243,9 @@ def toml_value(value: Any) -> str:
         return (
             f"{{pattern = {json.dumps(value.pattern.pattern)}, level = {level}, reason = {reason}}}"
         )
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
         return repr(value)
     return json.dumps(str(value))
 
@@ -285,15 +299,16 @@ def load_config(
     origins: dict[str, str] = {}
     for layer_name, layer in layers:
         for name, raw in layer.items():
-            origin = _origin_label(layer_name, name)
+            origin = _origin_label(layer_name, name, raw)
             values[name] = _parse(name, raw, origin)
             origins[name] = origin
     return dataclasses.replace(Config(), **values, origins=origins)
 
 
-def _origin_label(layer: str, name: str) -> str:
+def _origin_label(layer: str, name: str, raw: Any) -> str:
     if layer == "env":
         return f"env CMDAI_{name.upper()}"
     if layer == "flag":
-        return f"flag --{name.replace('_', '-')}"
+        negative = "no-" if raw is False else ""  # `--no-validate` sets validate = false
+        return f"flag --{negative}{name.replace('_', '-')}"
     return layer

@@ -35,6 +35,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(blocked_line(verdict, result.command) if blocked else result.command)
         if blocked or verdict.level:
             print(f"cmdai: {verdict.level.label} risk: {verdict.reason}", file=sys.stderr)
+        if result.note:
+            print(f"cmdai: {result.note}", file=sys.stderr)
         return Blocked.exit_code if blocked else 0
     return confirm_and_run(result, config)
 
@@ -48,6 +50,8 @@ def confirm_and_run(result: Generated, config: Config, **prompt_io: Any) -> int:
     policy = config.safety_policy()
     suggested = classify(result.command, config.shell, policy)
     toolbar = f"{result.model} · {result.latency_ms} ms"
+    if result.note:
+        toolbar = f"{result.note}   {toolbar}"
     if suggested.level:
         toolbar = f"{suggested.level.label} risk: {suggested.reason}   {toolbar}"
     command = edit_command(result.command, toolbar=toolbar, **prompt_io)

@@ -1,14 +1,16 @@
-"""One generation, the same for every front end: context -> messages -> backend -> clean."""
+"""One generation, the same for every front end: context -> messages -> backend -> clean ->
+validate (and on a problem, ask once more with the problem stated)."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from cmdai.backends.base import Backend
+from cmdai.backends.base import Backend, Message
 from cmdai.config import Config
-from cmdai.errors import UsageError
-from cmdai.prompting import Context, build_messages, clean_reply, relative_to_cwd
+from cmdai.errors import GenerationError, UsageError
+from cmdai.prompting import Context, build_messages, clean_reply, relative_to_cwd, retry_messages
+from cmdai.validate import Problem, validate
 
 MAX_REQUEST_CHARS = 4000
 
@@ -21,6 +23,25 @@ class Generated:
     latency_ms: int
     prompt_tokens: int
     completion_tokens: int
+    problem: Problem | None = None  # what validation still found wrong, if anything
+    retry_reason: str = ""  # why the first answer was rejected and the model asked again
+
+    @property
+    def retried(self) -> bool:
+        return bool(self.retry_reason)
+
+    @property
+    def warning(self) -> str:
+        return self.problem.message if self.problem else ""
+
+    @property
+    def note(self) -> str:
+        """One line for the user when the command is not what the model first said, or is flawed."""
+        if self.problem:
+            return f"warning: {self.problem.message}"
+        if self.retry_reason:
+            return f"note: {self.retry_reason}, so this uses something else"
+        return ""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -28,6 +49,9 @@ class Generated:
             "backend": self.backend,
             "model": self.model,
             "latency_ms": self.latency_ms,
+            "warning": self.warning,
+            "retried": self.retried,
+            "retry_reason": self.retry_reason,
         }
 
 
@@ -54,8 +78,39 @@ def check_request(request: str) -> str:
     return text
 
 
-def generate(request: str, config: Config, backend: Backend, context: Context) -> Generated:
+def generate(
+    request: str, config: Config, backend: Backend, context: Context, path: str | None = None
+) -> Generated:
+    """One command for `request`; `path` is the user's PATH for the installed-program check."""
     messages = build_messages(check_request(request), context)
+    first = _complete(messages, config, backend, context)
+    if not config.validate:
+        return first
+    problem = validate(first.command, context.shell, context.cwd, path)
+    if problem is None:
+        return first
+    try:
+        second = _complete(
+            retry_messages(messages, first.command, problem.message), config, backend, context
+        )
+    except GenerationError:  # the retry said nothing usable: keep the first answer
+        second = None
+    second_problem = validate(second.command, context.shell, context.cwd, path) if second else None
+    best, best_problem = first, problem
+    if second and _rank(second_problem) < _rank(problem):
+        best, best_problem = second, second_problem
+    spent = first.latency_ms + (second.latency_ms if second else 0)
+    return replace(best, problem=best_problem, retry_reason=problem.message, latency_ms=spent)
+
+
+def _rank(problem: Problem | None) -> int:
+    """Lower is better: a missing program can be installed, a syntax error cannot run at all."""
+    return {None: 0, "missing": 1, "syntax": 2}[problem.kind if problem else None]
+
+
+def _complete(
+    messages: list[Message], config: Config, backend: Backend, context: Context
+) -> Generated:
     started = time.perf_counter()
     completion = backend.complete(
         messages, max_tokens=config.max_tokens, temperature=config.temperature

@@ -99,6 +99,15 @@ def build_messages(request: str, context: Context) -> list[Message]:
     return [*_PREFIX, {"role": "user", "content": turn}]
 
 
+def retry_messages(messages: list[Message], command: str, problem: str) -> list[Message]:
+    """The same conversation, plus the rejected answer and why it was rejected."""
+    fix = (
+        f"That command does not work here: {problem}. Reply with one corrected command that uses "
+        "only what is installed, on one line."
+    )
+    return [*messages, {"role": "assistant", "content": command}, {"role": "user", "content": fix}]
+
+
 # --- reply cleaning -------------------------------------------------------------------------
 
 _FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|$)", re.DOTALL)

@@ -49,6 +49,9 @@ def test_json_output(use_small_model: Path) -> None:
         "reason",
         "rule",
         "blocked",
+        "warning",
+        "retried",
+        "retry_reason",
     }
     assert data["risk"] in ("safe", "moderate", "high", "critical")
     assert (data["backend"], data["model"]) == ("llama_cpp", SMALL_MODEL)

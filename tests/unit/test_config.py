@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cmdai import paths
-from cmdai.config import SPEC, Config, load_config
+from cmdai.config import SPEC, Config, load_config, toml_value
 from cmdai.errors import ConfigError
 from tests.helpers.cli import run_cli
 
@@ -50,6 +50,15 @@ def test_list_values_from_env_and_file() -> None:
     assert config.model_paths == (Path("~/models").expanduser(),)
 
 
+def test_booleans_from_file_and_env() -> None:
+    write_config("validate = false\n")
+    assert load_config({}, environ={}).validate is False
+    assert load_config({}, environ={"CMDAI_VALIDATE": "yes"}).validate is True
+    assert toml_value(False) == "false"
+    config = load_config({"validate": False}, environ={"CMDAI_VALIDATE": "yes"})
+    assert (config.validate, config.origins["validate"]) == (False, "flag --no-validate")
+
+
 def test_cmdai_config_env_points_at_another_file(tmp_path: Path) -> None:
     other = tmp_path / "other.toml"
     other.write_text("temperature = 0.5\n")
@@ -79,6 +88,8 @@ def test_cmdai_config_env_points_at_another_file(tmp_path: Path) -> None:
         ("model_dir = 3", "invalid value 3 for 'model_dir': expected a directory path"),
         ('model = ""', "invalid value '' for 'model': expected a non-empty string"),
         ("backend = 1", "expected one of llama_cpp"),
+        ('validate = "maybe"', "invalid value 'maybe' for 'validate': expected true or false"),
+        ("validate = 1", "invalid value 1 for 'validate': expected true or false"),
         ('safety_mode = "yolo"', "expected one of strict, moderate, permissive"),
         ('safety_allow = ["ls", "("]', "rule 2: '(' is not a valid regular expression"),
         (

@@ -1,0 +1,159 @@
+"""Check a generated command before it reaches the user: does it parse, do its programs exist?
+
+Nothing is executed. The syntax check hands the line to the target shell's own parser in its
+no-execute mode (`bash -n`, `zsh -n`, `fish --no-execute`) on stdin, with no rc files read;
+PowerShell is parsed with tree-sitter-powershell when that package is installed. The program
+check looks each program up in the user's PATH and the shell's builtins and keywords (asked of
+the shell once per process). A shell that is not installed is not checked: the command may be
+meant for another machine.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from cmdai.commandline import Simple, parse
+
+PARSER_TIMEOUT_S = 2.0
+SYNTAX_ARGV: dict[str, list[str]] = {
+    "bash": ["bash", "--norc", "--noprofile", "-n"],
+    "zsh": ["zsh", "-f", "-n"],
+    "fish": ["fish", "--no-config", "--no-execute"],
+}
+NAMES_ARGV: dict[str, list[str]] = {  # builtins, keywords and stock functions, one per line
+    "bash": ["bash", "--norc", "--noprofile", "-c", "compgen -b; compgen -k"],
+    "zsh": ["zsh", "-f", "-c", "print -l ${(k)builtins} ${(k)reswords}"],
+    "fish": ["fish", "--no-config", "-c", "builtin -n; functions -a -n"],
+}
+# Words whose whole simple command names no program (`for f in *.txt`, `[[ -f x ]]`, `case`).
+NO_PROGRAM_KEYWORDS = {"for", "select", "case", "esac", "in", "function", "[[", "((", "switch"}
+# Keywords that precede the program (`if grep …`, `then rm …`, `! test …`, fish's `and ls`).
+PREFIX_KEYWORDS = {"if", "then", "else", "elif", "do", "while", "until", "!", "time", "and", "or",
+                   "not", "begin"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # "syntax" or "missing"
+    message: str  # one line for the user and for the model: "`fd` is not installed"
+
+    def as_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "message": self.message}
+
+
+def validate(command: str, shell: str, cwd: str, path: str | None = None) -> Problem | None:
+    """The first problem found with `command` for `shell`, or None when it looks runnable."""
+    syntax = check_syntax(command, shell)
+    if syntax:
+        return syntax
+    return check_programs(command, shell, cwd, os.environ.get("PATH", "") if path is None else path)
+
+
+def check_syntax(command: str, shell: str) -> Problem | None:
+    if shell == "powershell":
+        return _check_powershell_syntax(command)
+    argv = SYNTAX_ARGV.get(shell)
+    if argv is None or shutil.which(argv[0]) is None:
+        return None
+    try:
+        result = subprocess.run(
+            argv, input=command, capture_output=True, text=True, timeout=PARSER_TIMEOUT_S,
+            env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"},
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None  # a parser that cannot run is no reason to reject the command
+    if result.returncode == 0:
+        return None
+    return Problem("syntax", f"{shell} cannot parse it: {_first_line(result.stderr, shell)}")
+
+
+def _first_line(stderr: str, shell: str) -> str:
+    line = next((ln.strip() for ln in stderr.splitlines() if ln.strip()), "syntax error")
+    # "bash: line 1: syntax error …" / "zsh: parse error …" / "fish: Missing end …"
+    return re.sub(rf"^{shell}:\s*(line \d+:\s*)?", "", line)
+
+
+def _check_powershell_syntax(command: str) -> Problem | None:
+    parser = _powershell_parser()
+    if parser is None:
+        return None
+    if parser.parse(command.encode()).root_node.has_error:
+        return Problem("syntax", "PowerShell cannot parse it")
+    return None
+
+
+@functools.cache
+def _powershell_parser():  # -> tree_sitter.Parser | None (an optional dependency)
+    try:
+        import tree_sitter
+        import tree_sitter_powershell
+    except ImportError:
+        return None
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
+
+
+def check_programs(command: str, shell: str, cwd: str, path: str) -> Problem | None:
+    if shell == "powershell":
+        return None  # cmdlets, aliases and modules cannot be listed without PowerShell
+    known = shell_names(shell)
+    for program in programs_run(command):
+        if not _exists(program, known, cwd, path):
+            return Problem("missing", _missing_message(program))
+    return None
+
+
+def programs_run(command: str) -> list[str]:
+    """The programs a POSIX command line runs, as written, wrappers included, in order."""
+    found: list[str] = []
+    for simple in parse(command).commands:
+        for word in [*simple.wrappers, *_program_words(simple)]:
+            if word not in found:
+                found.append(word)
+    return found
+
+
+def _program_words(simple: Simple) -> list[str]:
+    words = [simple.word or simple.program, *simple.args]
+    while words and words[0] in PREFIX_KEYWORDS:
+        words = words[1:]
+    if not words or words[0] in NO_PROGRAM_KEYWORDS or not _is_literal(words[0]):
+        return []
+    return [words[0]]
+
+
+def _is_literal(word: str) -> bool:
+    """A name we can look up: not `$EDITOR`, `*.sh`, `{a,b}` or an empty redirect-only command."""
+    return bool(word) and not re.search(r"[$*?\[{}`=]", word) and word != "__cmdai_subst__"
+
+
+def _missing_message(program: str) -> str:
+    if "/" in program:
+        return f"`{program}` does not exist or is not executable"
+    return f"`{program}` is not installed"
+
+
+def _exists(program: str, known: frozenset[str], cwd: str, path: str) -> bool:
+    if "/" in program:
+        target = os.path.join(cwd, os.path.expanduser(program))
+        return os.path.isfile(target) and os.access(target, os.X_OK)
+    name = program.lstrip("\\")
+    return name in known or shutil.which(name, path=path) is not None
+
+
+@functools.cache
+def shell_names(shell: str) -> frozenset[str]:
+    """Builtins, keywords and shipped functions of `shell` (empty if it is not installed)."""
+    argv = NAMES_ARGV.get(shell)
+    if argv is None or shutil.which(argv[0]) is None:
+        return frozenset(PREFIX_KEYWORDS | NO_PROGRAM_KEYWORDS)
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=PARSER_TIMEOUT_S).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        out = ""
+    names = {name.strip() for name in re.split(r"[\n,]", out) if name.strip()}
+    return frozenset(names | PREFIX_KEYWORDS | NO_PROGRAM_KEYWORDS)

@@ -1,0 +1,188 @@
+"""Validation against the real bash, zsh and fish parsers and a real PATH, and the retry path
+of generation (driven by ScriptedBackend, a documented test double for the model)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from cmdai.config import Config
+from cmdai.generate import generate
+from cmdai.prompting import Context
+from cmdai.validate import check_syntax, programs_run, validate
+from tests.helpers.scripted import ScriptedBackend
+from tests.helpers.shells import require
+
+POSIX_SHELLS = ["bash", "zsh", "fish"]
+
+VALID = {
+    "bash": ["ls -la | grep foo", "for f in *.txt; do wc -l \"$f\"; done", "[[ -f x ]] && cat x",
+             "if grep -q x f; then echo y; fi", "echo $(date) `pwd`", "diff <(ls a) <(ls b)",
+             "find . -name '*.py' -exec grep -l TODO {} +", "case $x in a) echo a;; esac"],
+    "zsh": ["ls -la | grep foo", "for f in *.txt; do wc -l $f; done", "print -l **/*.py(.om[1,5])",
+            "if grep -q x f; then echo y; fi", "echo ${(U)HOME}", "repeat 3 echo hi"],
+    "fish": ["ls -la | grep foo", "for f in *.txt; wc -l $f; end", "set -gx EDITOR vim",
+             "if grep -q x f; echo y; end", "echo (date)", "count *.py; and echo ok"],
+}  # fmt: skip
+INVALID = {
+    "bash": ["if true; then echo", "echo 'unterminated", "ls | | wc", "echo (date)", "done"],
+    "zsh": ["if true; then echo", "echo 'unterminated", "ls | | wc", "fi"],
+    "fish": ["if true; then echo; fi", "echo 'unterminated", "for f in *; do echo $f; done",
+             "ls | | wc"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("shell", "command"), [(s, c) for s in POSIX_SHELLS for c in VALID[s]])
+def test_valid_syntax_passes(shell: str, command: str) -> None:
+    require(shell)
+    assert check_syntax(command, shell) is None
+
+
+@pytest.mark.parametrize(("shell", "command"), [(s, c) for s in POSIX_SHELLS for c in INVALID[s]])
+def test_invalid_syntax_is_reported_by_the_shell(shell: str, command: str) -> None:
+    require(shell)
+    problem = check_syntax(command, shell)
+    assert problem is not None and problem.kind == "syntax"
+    assert problem.message.startswith(f"{shell} cannot parse it: ")
+    assert "\n" not in problem.message
+
+
+def test_syntax_check_executes_nothing(tmp_path: Path) -> None:
+    for shell in POSIX_SHELLS:
+        require(shell)
+        marker = tmp_path / f"ran-{shell}"
+        assert check_syntax(f"touch {marker}", shell) is None
+        assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "valid"),
+    [("Get-ChildItem -File | Sort-Object Length -Descending", True),
+     ("Get-Process | Where-Object { $_.CPU -gt 10 }", True),
+     ("if ($x) { Write-Output 1 }", True),
+     ("if ($x { }", False),
+     ('Remove-Item "unterminated', False)],
+)  # fmt: skip
+def test_powershell_syntax_via_tree_sitter(command: str, valid: bool) -> None:
+    pytest.importorskip("tree_sitter_powershell")
+    assert (check_syntax(command, "powershell") is None) is valid
+
+
+@pytest.fixture
+def bin_dir(tmp_path: Path) -> Path:
+    """A PATH directory holding only what the test puts there, next to the system's."""
+    directory = tmp_path / "bin"
+    directory.mkdir()
+    return directory
+
+
+def install(bin_dir: Path, name: str) -> None:
+    program = bin_dir / name
+    program.write_text("#!/bin/sh\nexit 0\n")
+    program.chmod(program.stat().st_mode | stat.S_IXUSR)
+
+
+@pytest.mark.parametrize("shell", POSIX_SHELLS)
+def test_missing_program_is_named(shell: str, bin_dir: Path, tmp_path: Path) -> None:
+    require(shell)
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    problem = validate("fdx-nonexistent -e py | head", shell, str(tmp_path), path)
+    assert problem is not None and problem.kind == "missing"
+    assert problem.message == "`fdx-nonexistent` is not installed"
+    install(bin_dir, "fdx-nonexistent")
+    assert validate("fdx-nonexistent -e py | head", shell, str(tmp_path), path) is None
+
+
+@pytest.mark.parametrize(
+    ("shell", "command"),
+    [("bash", "cd /tmp && export A=1 && source ./x 2>/dev/null; type ls"),
+     ("bash", "while read -r line; do echo \"$line\"; done < f"),
+     ("zsh", "setopt extendedglob; print -l *(.); autoload -U compinit"),
+     ("fish", "set -gx A 1; string upper abc; math 1 + 2; functions -n"),
+     ("fish", "not test -f x; and echo missing")],
+)  # fmt: skip
+def test_builtins_and_keywords_count_as_installed(shell: str, command: str, tmp_path: Path) -> None:
+    require(shell)
+    assert validate(command, shell, str(tmp_path)) is None
+
+
+def test_programs_are_found_inside_every_construct() -> None:
+    line = "sudo nice -n 5 a1 | b2 && $(c3) ; find . -exec d4 {} + ; FOO=1 e5 `f6`; sh -c 'g7 x'"
+    assert programs_run(line) == ["sudo", "nice", "a1", "b2", "find", "d4", "e5", "sh", "g7",
+                                  "c3", "f6"]  # fmt: skip
+
+
+def test_variables_globs_and_quoted_text_are_not_programs() -> None:
+    assert programs_run('$EDITOR notes.txt; grep -r "fdx -x" .; ./*.sh') == ["grep"]
+
+
+def test_relative_program_is_checked_in_the_working_directory(tmp_path: Path) -> None:
+    require("bash")
+    problem = validate("./build.sh --fast", "bash", str(tmp_path))
+    assert problem is not None
+    assert problem.message == "`./build.sh` does not exist or is not executable"
+    install(tmp_path, "build.sh")
+    assert validate("./build.sh --fast", "bash", str(tmp_path)) is None
+
+
+# --- the retry path ---------------------------------------------------------------------------
+
+
+def run(backend: ScriptedBackend, tmp_path: Path, **config: object) -> object:
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    return generate("find python files", Config(**config), backend, context)  # type: ignore[arg-type]
+
+
+def test_missing_program_asks_the_model_again_with_the_problem(tmp_path: Path) -> None:
+    require("bash")
+    backend = ScriptedBackend("fdx-nonexistent -e py", "find . -name '*.py'")
+    result = run(backend, tmp_path)
+    assert result.command == "find . -name '*.py'"
+    assert result.retried and result.warning == ""
+    assert result.note == "note: `fdx-nonexistent` is not installed, so this uses something else"
+    assert len(backend.asked) == 2
+    second = backend.asked[1]
+    assert second[:-2] == backend.asked[0]  # same prefix, so the KV cache is reused
+    assert second[-2] == {"role": "assistant", "content": "fdx-nonexistent -e py"}
+    assert "`fdx-nonexistent` is not installed" in second[-1]["content"]
+
+
+def test_a_second_failure_keeps_the_better_command_with_a_warning(tmp_path: Path) -> None:
+    require("bash")
+    backend = ScriptedBackend("fdx-nonexistent -e py", "if find; then")
+    result = run(backend, tmp_path)
+    assert result.command == "fdx-nonexistent -e py"  # missing program beats a syntax error
+    assert result.warning == "`fdx-nonexistent` is not installed"
+    assert result.note == "warning: `fdx-nonexistent` is not installed"
+    assert result.retried
+
+
+def test_a_retry_that_fixes_syntax_but_misses_a_program_is_preferred(tmp_path: Path) -> None:
+    require("bash")
+    backend = ScriptedBackend("find . -name '*.py' |", "fdx-nonexistent -e py")
+    result = run(backend, tmp_path)
+    assert result.command == "fdx-nonexistent -e py"
+    assert result.warning == "`fdx-nonexistent` is not installed"
+
+
+def test_an_empty_retry_keeps_the_first_answer(tmp_path: Path) -> None:
+    require("bash")
+    result = run(ScriptedBackend("fdx-nonexistent -e py", "   "), tmp_path)
+    assert result.command == "fdx-nonexistent -e py" and result.retried
+
+
+def test_a_valid_first_answer_is_not_retried(tmp_path: Path) -> None:
+    require("bash")
+    backend = ScriptedBackend("find . -name '*.py'")
+    result = run(backend, tmp_path)
+    assert not result.retried and len(backend.asked) == 1
+
+
+def test_validation_can_be_switched_off(tmp_path: Path) -> None:
+    backend = ScriptedBackend("fdx-nonexistent -e py")
+    result = run(backend, tmp_path, validate=False)
+    assert result.command == "fdx-nonexistent -e py" and not result.retried
+    assert len(backend.asked) == 1
