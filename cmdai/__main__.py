@@ -1,3 +1,3 @@
-from cmdai.cli import main
+from cmdai.entry import main
 
 raise SystemExit(main())

@@ -24,6 +24,10 @@ examples:
   cmdai --shell fish --model qwen2.5-coder-0.5b "list running docker containers"
 
 commands (see `cmdai COMMAND --help`):
+  init zsh|bash|fish|powershell
+                            print the Ctrl-G widget for your shell's rc file
+  daemon status|start|stop|restart|logs
+                            manage the helper that keeps the model loaded
   config                    print the effective configuration and where each value came from
   model list|pull|path|verify|rm|import
                             manage the local model cache
@@ -61,6 +65,11 @@ def generate_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", help="model id or .gguf path (default: qwen2.5-coder-1.5b)")
     parser.add_argument("--backend", choices=BACKENDS, help="inference backend")
     parser.add_argument(
+        "--no-daemon",
+        action="store_true",
+        help="load the model in this process instead of using (or starting) the helper",
+    )
+    parser.add_argument(
         "--no-validate",
         dest="validate",
         action="store_false",
@@ -80,6 +89,48 @@ def config_parser() -> argparse.ArgumentParser:
         epilog="example:\n  CMDAI_N_THREADS=4 cmdai config",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _common(parser)
+    return parser
+
+
+def daemon_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cmdai daemon",
+        description="The helper: one process per user that keeps the model loaded, so Ctrl-G "
+        "answers in about a second. It starts on demand and exits after `idle_timeout` seconds "
+        "unused (default 900). Restart it after changing the config.",
+        epilog="examples:\n  cmdai daemon status\n  cmdai daemon restart\n"
+        "  cmdai daemon logs -n 50",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="daemon_command", required=True, parser_class=_Parser)
+    for name, text in (
+        ("status", "is it running, which model, since when (exit 3 when not running)"),
+        ("start", "start it now (it also starts on demand)"),
+        ("stop", "stop it and free the model's memory"),
+        ("restart", "stop, then start (picks up config changes)"),
+        ("run", "serve in the foreground (what `start` runs, detached)"),
+    ):
+        _common(sub.add_parser(name, help=text))
+    _common(p := sub.add_parser("logs", help="print the end of the helper's log"))
+    p.add_argument("-n", "--lines", type=int, default=20, help="how many lines (default 20)")
+    _common(parser)
+    return parser
+
+
+def init_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cmdai init",
+        description="Print the Ctrl-G widget for a shell, with this cmdai's path filled in. "
+        "Load it from your shell's startup file; CMDAI_KEY changes the key.",
+        epilog="setup:\n"
+        '  zsh  (~/.zshrc):   eval "$(cmdai init zsh)"\n'
+        '  bash (~/.bashrc):  eval "$(cmdai init bash)"\n'
+        "  fish (config.fish): cmdai init fish | source\n"
+        "  PowerShell ($PROFILE): Invoke-Expression (& cmdai init powershell | Out-String)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("shell", choices=SHELLS, help="the shell to set up")
     _common(parser)
     return parser
 
@@ -130,7 +181,28 @@ def _run_generate(args: argparse.Namespace, config: Config) -> int:
     return fallback.run(args, config)
 
 
+def _run_daemon(args: argparse.Namespace, config: Config) -> int:
+    from cmdai.daemon import lifecycle
+
+    return lifecycle.command(args, config)
+
+
+def _run_init(args: argparse.Namespace, config: Config) -> int:
+    from cmdai import widgets
+
+    sys.stdout.write(widgets.render(args.shell))
+    return 0
+
+
+def _run_hook(argv: list[str]) -> int:
+    from cmdai import hook
+
+    return hook.main(argv)
+
+
 COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Callable[..., int]]] = {
+    "init": (init_parser, _run_init),
+    "daemon": (daemon_parser, _run_daemon),
     "config": (config_parser, _run_config),
     "model": (model_parser, _run_model),
 }
@@ -158,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(argv: list[str]) -> int:
+    if argv[:1] == ["hook"]:  # normally dispatched by cmdai.entry before this module loads
+        return _run_hook(argv[1:])
     if argv and argv[0] in COMMANDS:
         make_parser, handler = COMMANDS[argv[0]]
         args = make_parser().parse_args(argv[1:])

@@ -197,6 +197,9 @@ SPEC: dict[str, Setting] = {
     "safety_mode": Setting(_choice(MODES), "strict, moderate or permissive (see README)"),
     "safety_deny": Setting(_deny_rules, "extra deny rules: [{pattern, level, reason}]"),
     "safety_allow": Setting(_allow_rules, "regexes of whole commands you always allow"),
+    "idle_timeout": Setting(_float_range(1, 7 * 86400), "seconds the helper waits unused"),
+    "hook_timeout": Setting(_float_range(0.1, 3600), "seconds Ctrl-G waits for a command"),
+    "log_requests": Setting(_bool, "write request text to the helper's log"),
     "validate": Setting(_bool, "check syntax and installed programs, and re-ask once on a problem"),
 }
 
@@ -219,6 +222,9 @@ class Config:
     safety_mode: str = "moderate"
     safety_deny: tuple[DenyRule, ...] = ()
     safety_allow: tuple[re.Pattern[str], ...] = ()
+    idle_timeout: float = 900.0
+    hook_timeout: float = 60.0
+    log_requests: bool = False
     validate: bool = True
     origins: dict[str, str] = field(default_factory=dict, compare=False)
 

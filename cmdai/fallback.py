@@ -12,20 +12,29 @@ import sys
 from typing import Any
 
 from cmdai.config import Config
-from cmdai.errors import Blocked, Cancelled
-from cmdai.generate import Generated, check_request, generate, load_backend
+from cmdai.errors import (
+    BackendError,
+    Blocked,
+    Cancelled,
+    CmdaiError,
+    GenerationError,
+    ModelError,
+    UsageError,
+)
+from cmdai.generate import Generated, check_request, ensure_model, generate, load_backend
 from cmdai.interactive import ask_yes, edit_command, run_command
 from cmdai.prompting import Context
 from cmdai.safety import Action, Verdict, action_for, blocked_line, classify
+from cmdai.validate import Problem
+
+FALLBACK_TIMEOUT_S = 600.0  # a first start loads the model; a slow machine may need minutes
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
     request = check_request(" ".join(args.request))  # before a model is loaded or downloaded
-    backend = load_backend(config)
-    try:
-        result = generate(request, config, backend, Context.current(config.shell))
-    finally:
-        backend.close()
+    result = None if args.no_daemon else generate_via_helper(request, config)
+    if result is None:
+        result = generate_in_process(request, config)
     verdict = classify(result.command, config.shell, config.safety_policy())
     blocked = action_for(verdict, config.safety_mode) is Action.BLOCK
     if args.json:
@@ -39,6 +48,66 @@ def run(args: argparse.Namespace, config: Config) -> int:
             print(f"cmdai: {result.note}", file=sys.stderr)
         return Blocked.exit_code if blocked else 0
     return confirm_and_run(result, config)
+
+
+def generate_in_process(request: str, config: Config) -> Generated:
+    backend = load_backend(config)
+    try:
+        return generate(request, config, backend, Context.current(config.shell))
+    finally:
+        backend.close()
+
+
+def generate_via_helper(request: str, config: Config) -> Generated | None:
+    """Ask the helper (starting it if needed); None when it cannot serve this request, so the
+    caller generates in-process instead."""
+    from cmdai import __version__, client, protocol
+    from cmdai.hook import Status
+
+    ensure_model(config)  # a first run downloads here, with a progress bar
+    frame = protocol.generate(
+        __version__, request, len(request), config.shell,
+        **{**client.client_env(), "session": ""}, model=config.model,
+    )  # fmt: skip
+    status = Status(sys.stderr)
+    try:
+        reply = client.request(frame, FALLBACK_TIMEOUT_S, on_progress=status.show)
+    except client.HelperError as exc:
+        status.clear()
+        if exc.code == protocol.MODEL_MISMATCH:
+            return None
+        raise _error_for(exc) from None
+    except client.ClientError as exc:
+        status.clear()
+        print(f"cmdai: the helper is unavailable ({exc}); working without it", file=sys.stderr)
+        return None
+    status.clear()
+    return generated_from(reply)
+
+
+def _error_for(exc: Any) -> CmdaiError:
+    kinds: dict[str, type[CmdaiError]] = {
+        "model": ModelError,
+        "backend": BackendError,
+        "generation": GenerationError,
+        "bad_request": UsageError,
+        "cancelled": Cancelled,
+    }
+    return kinds.get(exc.code, BackendError)(exc.message, exc.hint or None)
+
+
+def generated_from(reply: dict[str, Any]) -> Generated:
+    problem = reply.get("problem")
+    return Generated(
+        command=str(reply["command"]),
+        backend=str(reply.get("backend", "")),
+        model=str(reply.get("model", "")),
+        latency_ms=int(reply.get("latency_ms", 0)),
+        prompt_tokens=0,
+        completion_tokens=0,
+        problem=Problem(problem["kind"], problem["message"]) if problem else None,
+        retry_reason=str(reply.get("retry_reason", "")),
+    )
 
 
 def verdict_json(verdict: Verdict) -> dict[str, str]:

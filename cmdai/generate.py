@@ -3,13 +3,23 @@ validate (and on a problem, ask once more with the problem stated)."""
 
 from __future__ import annotations
 
+import importlib
+import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from cmdai.backends.base import Backend, Message
 from cmdai.config import Config
 from cmdai.errors import GenerationError, UsageError
-from cmdai.prompting import Context, build_messages, clean_reply, relative_to_cwd, retry_messages
+from cmdai.prompting import (
+    Context,
+    alternative_messages,
+    build_messages,
+    clean_reply,
+    relative_to_cwd,
+    retry_messages,
+)
 from cmdai.validate import Problem, validate
 
 MAX_REQUEST_CHARS = 4000
@@ -55,13 +65,29 @@ class Generated:
         }
 
 
-def load_backend(config: Config) -> Backend:
-    """Build the configured backend (downloading its model on first use)."""
+def load_backend(config: Config, *, allow_download: bool = True) -> Backend:
+    """Build the configured backend (downloading its model on first use, if allowed).
+
+    Test seam: CMDAI_TEST_BACKEND=module:factory replaces the backend with factory(config), so
+    that tests can make the helper misbehave on cue. The test suite is its only user.
+    """
+    if seam := os.environ.get("CMDAI_TEST_BACKEND"):
+        module, _, factory = seam.partition(":")
+        return getattr(importlib.import_module(module), factory)(config)  # type: ignore[no-any-return]
     from cmdai.backends.llama_cpp import LlamaCppBackend
     from cmdai.models.pull import resolve_model_path
 
-    path = resolve_model_path(config)
+    path = resolve_model_path(config, allow_download=allow_download)
     return LlamaCppBackend(path, model=config.model, n_threads=config.n_threads, n_ctx=config.n_ctx)
+
+
+def ensure_model(config: Config) -> None:
+    """Download the configured model now if it is not cached (the helper never downloads)."""
+    if os.environ.get("CMDAI_TEST_BACKEND"):
+        return
+    from cmdai.models.pull import resolve_model_path
+
+    resolve_model_path(config)
 
 
 def check_request(request: str) -> str:
@@ -79,11 +105,20 @@ def check_request(request: str) -> str:
 
 
 def generate(
-    request: str, config: Config, backend: Backend, context: Context, path: str | None = None
+    request: str,
+    config: Config,
+    backend: Backend,
+    context: Context,
+    path: str | None = None,
+    *,
+    avoid: Sequence[str] = (),
+    cancelled: Callable[[], bool] | None = None,
 ) -> Generated:
-    """One command for `request`; `path` is the user's PATH for the installed-program check."""
-    messages = build_messages(check_request(request), context)
-    first = _complete(messages, config, backend, context)
+    """One command for `request`. `path` is the user's PATH for the installed-program check;
+    `avoid` lists commands already offered, when the user asks for an alternative; `cancelled`
+    is polled while generating (see Backend.complete)."""
+    messages = alternative_messages(build_messages(check_request(request), context), avoid)
+    first = _complete(messages, config, backend, context, cancelled)
     if not config.validate:
         return first
     problem = validate(first.command, context.shell, context.cwd, path)
@@ -91,7 +126,11 @@ def generate(
         return first
     try:
         second = _complete(
-            retry_messages(messages, first.command, problem.message), config, backend, context
+            retry_messages(messages, first.command, problem.message),
+            config,
+            backend,
+            context,
+            cancelled,
         )
     except GenerationError:  # the retry said nothing usable: keep the first answer
         second = None
@@ -109,11 +148,18 @@ def _rank(problem: Problem | None) -> int:
 
 
 def _complete(
-    messages: list[Message], config: Config, backend: Backend, context: Context
+    messages: list[Message],
+    config: Config,
+    backend: Backend,
+    context: Context,
+    cancelled: Callable[[], bool] | None,
 ) -> Generated:
     started = time.perf_counter()
     completion = backend.complete(
-        messages, max_tokens=config.max_tokens, temperature=config.temperature
+        messages,
+        max_tokens=config.max_tokens,
+        temperature=config.temperature,
+        cancelled=cancelled,
     )
     latency_ms = round((time.perf_counter() - started) * 1000)
     return Generated(

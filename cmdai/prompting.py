@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cmdai.backends.base import Message
@@ -97,6 +98,15 @@ def build_messages(request: str, context: Context) -> list[Message]:
     """The constant prefix, then this request with its context."""
     turn = _user_turn(context.shell, context.os_name, context.cwd, request.strip())
     return [*_PREFIX, {"role": "user", "content": turn}]
+
+
+def alternative_messages(messages: list[Message], offered: Sequence[str]) -> list[Message]:
+    """The conversation plus the commands already offered, each turned down: asks for another."""
+    turns: list[Message] = []
+    for command in offered:
+        turns.append({"role": "assistant", "content": command})
+        turns.append({"role": "user", "content": "Give a different command for the same request."})
+    return [*messages, *turns]
 
 
 def retry_messages(messages: list[Message], command: str, problem: str) -> list[Message]:

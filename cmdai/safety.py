@@ -9,6 +9,7 @@ inside a quoted string is not mistaken for one. Pure functions, no I/O.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +60,8 @@ _ACCOUNT_FILES = {"/etc/passwd", "/etc/shadow", "/etc/sudoers", "/etc/group", "/
 def system_location(path: str) -> str | None:
     """A short name for `path` when it is the root, a home or a system directory."""
     clean = path.strip().rstrip("/") or "/"
+    if clean.startswith(("/", "~", "$")):  # `/home/ana/.`, `/usr/./bin/..`, `~/.` say the same
+        clean = posixpath.normpath(clean).replace("//", "/")
     for home in _HOME_WORDS:
         if clean in (home, f"{home}/*", f"{home}/.*") or clean == f"{home}/..":
             return "the home directory"

@@ -3,30 +3,51 @@ developer's environment; real models live in one shared cache so they are fetche
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from xdg_base_dirs import xdg_cache_home
+
+from cmdai import paths
 
 # The shared model cache: the same directory the installed cmdai uses (README command 1 puts
-# the default model there), unless CMDAI_TEST_MODEL_DIR names another.
-SHARED_MODEL_DIR = Path(
-    os.environ.get("CMDAI_TEST_MODEL_DIR") or xdg_cache_home() / "cmdai" / "models"
-)
+# the default model there), unless CMDAI_TEST_MODEL_DIR names another. Read at import, before
+# the fixtures below point CMDAI_HOME at a temp dir.
+SHARED_MODEL_DIR = Path(os.environ.get("CMDAI_TEST_MODEL_DIR") or paths.default_model_dir())
 SMALL_MODEL = "qwen2.5-coder-0.5b"
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name in list(os.environ):
         if name.startswith("CMDAI_"):
             monkeypatch.delenv(name)
     home = tmp_path / "cmdai-home"
     monkeypatch.setenv("CMDAI_HOME", str(home))
-    return home
+    yield home
+    stop_helper(home)
+
+
+def stop_helper(home: Path) -> None:
+    """Stop a helper a test started in its CMDAI_HOME, so none outlives its test."""
+    pid_file = home / "run" / "daemon.pid"
+    try:
+        pid = int(pid_file.read_text())
+    except (OSError, ValueError):
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and pid_file.exists():
+        time.sleep(0.05)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypedDict
 
@@ -25,9 +25,15 @@ class Backend(Protocol):
     model: str
 
     def complete(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        cancelled: Callable[[], bool] | None = None,
     ) -> Completion:
-        """Generate the assistant's reply to `messages`."""
+        """Generate the assistant's reply to `messages`. When `cancelled` is given it is polled
+        while generating, and Cancelled (cmdai.errors) is raised as soon as it returns True."""
         ...
 
     def close(self) -> None:

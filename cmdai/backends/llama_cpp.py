@@ -7,12 +7,12 @@ reuses the KV cache of that prefix and only evaluates the per-request tail.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from cmdai.backends.base import Completion, Message
-from cmdai.errors import BackendError
+from cmdai.errors import BackendError, Cancelled
 
 # One line, no backticks, no leading blank: the reply can only be a bare command. This cured
 # the fences and stray prose both Qwen models sometimes produce, at almost no cost in speed.
@@ -84,8 +84,15 @@ class LlamaCppBackend:
         self._grammar = LlamaGrammar.from_string(ONE_LINE_GRAMMAR, verbose=False)
 
     def complete(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        cancelled: Callable[[], bool] | None = None,
     ) -> Completion:
+        if cancelled is not None:
+            return self._complete_streaming(messages, max_tokens, temperature, cancelled)
         try:
             reply: Any = self._llama.create_chat_completion(
                 messages=list(messages),  # type: ignore[arg-type]
@@ -101,6 +108,33 @@ class LlamaCppBackend:
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             completion_tokens=int(usage.get("completion_tokens", 0)),
         )
+
+    def _complete_streaming(
+        self,
+        messages: Sequence[Message],
+        max_tokens: int,
+        temperature: float,
+        cancelled: Callable[[], bool],
+    ) -> Completion:
+        """Token by token, so that a client who left stops the generation within one token."""
+        pieces: list[str] = []
+        try:
+            chunks: Any = self._llama.create_chat_completion(
+                messages=list(messages),  # type: ignore[arg-type]
+                max_tokens=max_tokens,
+                temperature=temperature,
+                grammar=self._grammar,
+                stream=True,
+            )
+            for chunk in chunks:
+                if cancelled():
+                    chunks.close()
+                    raise Cancelled("the request was cancelled")
+                pieces.append(chunk["choices"][0]["delta"].get("content") or "")
+        except (ValueError, RuntimeError) as exc:
+            raise BackendError(f"llama.cpp failed to generate: {exc}") from None
+        # Streaming reports no usage; every chunk is one token.
+        return Completion("".join(pieces), prompt_tokens=0, completion_tokens=len(pieces))
 
     def close(self) -> None:
         self._llama.close()

@@ -4,7 +4,7 @@ given replies in order and records every conversation it was asked."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cmdai.backends.base import Completion, Message
 
@@ -18,7 +18,12 @@ class ScriptedBackend:
         self.asked: list[list[Message]] = []
 
     def complete(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        cancelled: Callable[[], bool] | None = None,
     ) -> Completion:
         self.asked.append(list(messages))
         return Completion(self.replies.pop(0), prompt_tokens=10, completion_tokens=5)

@@ -1,0 +1,233 @@
+"""Talk to the helper: connect, start it when it is not running, restart it when it is another
+version, send one request and collect the reply. Stdlib only (the hook imports this).
+
+The start-up dance follows atuin's: take the start-up lock, probe again (another client may
+have started it meanwhile), remove the socket only when connect is refused, spawn the helper
+detached in its own session, and poll until it accepts or the deadline passes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from cmdai import __version__, paths, protocol, transport
+
+POLL_S = 0.02
+ProgressFn = Callable[[str], None]
+
+
+class ClientError(Exception):
+    """Why a request got no result; `exit_code` is the hook's exit status for it."""
+
+    exit_code = protocol.EXIT_ERROR
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class HelperUnavailable(ClientError):
+    exit_code = protocol.EXIT_UNAVAILABLE
+
+
+class HelperTimeout(ClientError):
+    exit_code = protocol.EXIT_TIMEOUT
+
+
+class BadReply(ClientError):
+    exit_code = protocol.EXIT_BAD_REPLY
+
+
+class HelperError(ClientError):
+    """The helper answered with an `error` frame."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.code = code
+
+
+def request(
+    frame: dict[str, Any], timeout: float, on_progress: ProgressFn | None = None
+) -> dict[str, Any]:
+    """Send `frame` and return the helper's `result` frame (starting the helper if needed)."""
+    deadline = time.monotonic() + timeout
+    try:
+        return _exchange(connect_or_start(deadline, on_progress), frame, deadline, on_progress)
+    except HelperError as exc:
+        if exc.code != protocol.VERSION_MISMATCH:
+            raise
+    # The helper is another version: it exits after saying so; start ours and ask again.
+    _wait_until_gone(deadline)
+    return _exchange(connect_or_start(deadline, on_progress), frame, deadline, on_progress)
+
+
+def connect_or_start(deadline: float, on_progress: ProgressFn | None = None) -> socket.socket:
+    try:
+        return transport.connect(_remaining(deadline))
+    except (FileNotFoundError, ConnectionRefusedError):
+        pass
+    except OSError as exc:
+        raise HelperUnavailable(f"cannot reach the helper: {exc.strerror or exc}") from None
+    return start(deadline, on_progress)
+
+
+def start(deadline: float, on_progress: ProgressFn | None = None) -> socket.socket:
+    """Start the helper (unless another client just did) and connect to it."""
+    try:
+        directory = transport.run_dir()
+    except (OSError, transport.UnsafeRunDir) as exc:
+        raise HelperUnavailable(f"cannot use the runtime dir: {exc}") from None
+    with open(directory / "start.lock", "w") as lock:
+        transport.lock(lock)
+        try:
+            return transport.connect(_remaining(deadline))  # someone started it meanwhile
+        except (FileNotFoundError, ConnectionRefusedError):
+            pass
+        if transport.is_stale():
+            transport.socket_path().unlink(missing_ok=True)
+        if on_progress:
+            on_progress("starting the helper")
+        try:
+            process = spawn()
+        except OSError as exc:
+            raise HelperUnavailable(f"cannot start the helper: {exc}") from None
+        return _wait_for_helper(process, deadline)
+
+
+def spawn() -> subprocess.Popen[bytes]:
+    """The helper, detached: own session (no SIGINT from the terminal), no terminal streams."""
+    log = paths.state_dir()
+    log.mkdir(parents=True, exist_ok=True)
+    with open(log / "daemon-start.log", "ab") as startup_log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "cmdai", "daemon", "run"],
+            stdin=subprocess.DEVNULL,
+            stdout=startup_log,
+            stderr=startup_log,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+
+def _wait_for_helper(process: subprocess.Popen[bytes], deadline: float) -> socket.socket:
+    while True:
+        try:
+            return transport.connect(_remaining(deadline))
+        except (FileNotFoundError, ConnectionRefusedError):
+            pass
+        if process.poll() is not None:
+            raise HelperUnavailable(
+                f"the helper exited at start-up: {startup_failure()}", "see `cmdai daemon logs`"
+            )
+        time.sleep(POLL_S)
+
+
+def startup_failure() -> str:
+    """The last line the helper wrote before it died at start-up."""
+    try:
+        lines = (paths.state_dir() / "daemon-start.log").read_text(errors="replace").splitlines()
+    except OSError:
+        return "no log"
+    return next((line for line in reversed(lines) if line.strip()), "no log")
+
+
+def _exchange(
+    conn: socket.socket,
+    frame: dict[str, Any],
+    deadline: float,
+    on_progress: ProgressFn | None,
+) -> dict[str, Any]:
+    with conn, conn.makefile("rb") as replies:
+        try:
+            conn.settimeout(_remaining(deadline))
+            conn.sendall(protocol.encode(frame))
+            while True:
+                conn.settimeout(_remaining(deadline))
+                reply = protocol.read_frame(replies)
+                if reply is None:
+                    raise BadReply(
+                        "the helper hung up before answering",
+                        "it restarts on the next try; see `cmdai daemon logs`",
+                    )
+                kind = reply.get("type")
+                if kind == "result":
+                    return reply
+                if kind == "error":
+                    raise HelperError(
+                        str(reply.get("code")), str(reply.get("message")), str(reply.get("hint"))
+                    )
+                if kind != "progress":
+                    raise BadReply(f"the helper sent a frame of unknown type {kind!r}")
+                if on_progress:
+                    on_progress(str(reply.get("message", "")))
+        except protocol.ProtocolError as exc:
+            raise BadReply(f"the helper sent a malformed reply: {exc.message}") from None
+        except TimeoutError:
+            raise _timeout() from None
+        except (ConnectionResetError, BrokenPipeError):
+            raise BadReply(
+                "the helper hung up before answering",
+                "it restarts on the next try; see `cmdai daemon logs`",
+            ) from None
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _timeout()
+    return left
+
+
+def _timeout() -> HelperTimeout:
+    return HelperTimeout("no answer in time", "raise hook_timeout, or try a smaller model")
+
+
+def _wait_until_gone(deadline: float) -> None:
+    while True:
+        try:
+            transport.connect(_remaining(deadline)).close()
+        except (FileNotFoundError, ConnectionRefusedError):
+            return
+        except OSError:
+            return
+        time.sleep(POLL_S)
+
+
+def hello(timeout: float) -> dict[str, Any] | None:
+    """The running helper's hello reply, or None when no helper is running (never starts one)."""
+    deadline = time.monotonic() + timeout
+    try:
+        conn = transport.connect(timeout)
+    except OSError:
+        return None
+    return _exchange(conn, protocol.hello(__version__), deadline, None)
+
+
+def client_env() -> dict[str, str]:
+    """What a generate request says about where the user is (the helper has its own env)."""
+    return {"cwd": _cwd(), "path": os.environ.get("PATH", ""), "session": session_id()}
+
+
+def _cwd() -> str:
+    try:
+        return os.getcwd()
+    except OSError:
+        return os.environ.get("PWD", "/")
+
+
+def session_id() -> str:
+    """One terminal: the session id (a login shell in a terminal leads its own session)."""
+    try:
+        return f"sid:{os.getsid(0)}"
+    except (AttributeError, OSError):  # Windows
+        return f"ppid:{os.getppid()}"

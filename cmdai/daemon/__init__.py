@@ -1,0 +1,1 @@
+"""The helper: one process per user that keeps the model warm and answers the hook."""

@@ -1,0 +1,210 @@
+"""The helper's life: single instance, pid file, logs, signals, idle exit; and the
+`cmdai daemon run|start|status|stop|restart|logs` commands that manage it from outside.
+
+Files (runtime dir, 0700): helper.sock, daemon.lock (held while running), daemon.pid.
+Logs (state dir): daemon.log, rotated at 1 MB, 3 kept; daemon-start.log catches output from
+before logging is set up. Request text is logged only with `log_requests = true`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import logging.handlers
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+from cmdai import __version__, client, paths, transport
+from cmdai.config import Config
+from cmdai.daemon.engine import Engine
+from cmdai.daemon.server import Server
+from cmdai.errors import CmdaiError
+from cmdai.generate import load_backend
+
+LOG_BYTES = 1 << 20
+LOG_BACKUPS = 3
+STOP_WAIT_S = 10.0
+log = logging.getLogger("cmdai.daemon")
+
+
+def log_file() -> Path:
+    return paths.state_dir() / "daemon.log"
+
+
+def pid_file() -> Path:
+    return paths.runtime_dir() / "daemon.pid"
+
+
+def run(config: Config) -> int:
+    """Serve until stopped or idle. Returns at once if another helper holds the lock."""
+    directory = transport.run_dir()
+    with open(directory / "daemon.lock", "w") as lock:
+        if not _take_lock(lock):
+            print("cmdai: another helper is already running", file=sys.stderr)
+            return 0
+        _setup_logging(config)
+        if transport.is_stale():
+            transport.socket_path().unlink(missing_ok=True)
+        listener = transport.listen()
+        pid_file().write_text(f"{os.getpid()}\n")
+        engine = Engine(config, lambda c: load_backend(c, allow_download=False))
+        server = Server(listener, engine, config.idle_timeout)
+        server.on_stop.append(lambda: _remove_files(listener))
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, lambda *_: server.stop("signal"))
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # own session; Ctrl-C is for the client
+        log.info("cmdai %s helper, pid %d, model %s", __version__, os.getpid(), config.model)
+        try:
+            server.serve()
+        finally:
+            _remove_files(listener)
+            engine.close()
+            log.info("stopped after %d requests", server.served)
+    return 0
+
+
+def _take_lock(lock: IO[str]) -> bool:
+    """The single-instance lock. A helper that holds it but no longer listens is on its way
+    out (stopping, or replaced after a version change): wait for it rather than give up."""
+    deadline = time.monotonic() + STOP_WAIT_S
+    while not transport.lock(lock, blocking=False):
+        if time.monotonic() > deadline or _answers():
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _answers() -> bool:
+    try:
+        transport.connect(1.0).close()
+    except OSError:
+        return False
+    return True
+
+
+def _remove_files(listener: object) -> None:
+    """Socket and pid file go first: a client arriving now starts a new helper."""
+    for path in (transport.socket_path(), pid_file()):
+        path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        listener.close()  # type: ignore[attr-defined]
+
+
+def _setup_logging(config: Config) -> None:
+    log_file().parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        log_file(), maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger("cmdai")
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if config.log_requests else logging.INFO)
+
+
+# --- the commands -----------------------------------------------------------------------------
+
+
+def command(args: argparse.Namespace, config: Config) -> int:
+    return {
+        "run": lambda: run(config),
+        "start": start,
+        "status": status,
+        "stop": stop,
+        "restart": restart,
+        "logs": lambda: logs(args.lines),
+    }[args.daemon_command]()
+
+
+def start() -> int:
+    hello = client.hello(2.0)
+    if hello is None:
+        try:
+            client.connect_or_start(time.monotonic() + 30.0).close()
+        except client.ClientError as exc:
+            raise CmdaiError(str(exc)) from None
+        hello = client.hello(2.0)
+    print(f"helper running, pid {hello['pid'] if hello else '?'}")
+    return 0
+
+
+def restart() -> int:
+    stop(quiet=True)
+    return start()
+
+
+def status() -> int:
+    try:
+        hello = client.hello(2.0)
+    except client.ClientError as exc:
+        raise CmdaiError(f"the helper does not answer properly: {exc}") from None
+    if hello is None:
+        print("helper not running (it starts on the next Ctrl-G or `cmdai daemon start`)")
+        return 3
+    for key in ("version", "pid", "backend", "model", "state", "uptime_s", "served"):
+        print(f"{key}: {hello.get(key)}")
+    if hello.get("load_error"):
+        print(f"load_error: {hello['load_error']}")
+    print(f"socket: {transport.socket_path()}\nlog: {log_file()}")
+    return 0
+
+
+def stop(quiet: bool = False) -> int:
+    pid = _running_pid()
+    try:
+        conn = transport.connect(2.0)
+    except OSError:
+        conn = None
+    if conn is None and pid is None:
+        if not quiet:
+            print("helper not running")
+        return 0
+    if conn is not None:
+        from cmdai import protocol
+
+        with conn:
+            conn.sendall(protocol.encode(protocol.stop(__version__)))
+            conn.recv(4096)
+    elif pid is not None:  # no socket but a live process: it is stuck; ask with a signal
+        os.kill(pid, signal.SIGTERM)
+    _wait_for_exit(pid)
+    if not quiet:
+        print("helper stopped")
+    return 0
+
+
+def _running_pid() -> int | None:
+    try:
+        pid = int(pid_file().read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
+def _wait_for_exit(pid: int | None) -> None:
+    """Until the helper has released its lock (a process that exited holds none, even while
+    it is a zombie its parent has not reaped); SIGKILL after STOP_WAIT_S."""
+    deadline = time.monotonic() + STOP_WAIT_S
+    with open(transport.run_dir() / "daemon.lock", "w") as lock:
+        while not transport.lock(lock, blocking=False):
+            if time.monotonic() > deadline:
+                if pid is not None:
+                    os.kill(pid, signal.SIGKILL)
+                transport.lock(lock)
+                return
+            time.sleep(0.05)
+
+
+def logs(lines: int) -> int:
+    path = log_file()
+    if not path.exists():
+        print(f"no log yet ({path})")
+        return 0
+    for line in path.read_text(errors="replace").splitlines()[-lines:]:
+        print(line)
+    return 0

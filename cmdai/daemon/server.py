@@ -1,0 +1,208 @@
+"""The helper's socket server: accept, read one request, dispatch, reply, close.
+
+Every connection gets its own thread, so a slow or broken client never blocks another; the
+engine serialises the model. Whatever a client sends, it gets an `error` frame rather than a
+crash: the frame is read with a size limit and a deadline, and any unexpected exception in a
+handler is logged and reported to that client (as dmypy does).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import select
+import socket
+import threading
+import time
+from typing import Any
+
+from cmdai import __version__, protocol, transport
+from cmdai.daemon.engine import Engine
+from cmdai.errors import (
+    BackendError,
+    Cancelled,
+    CmdaiError,
+    GenerationError,
+    ModelError,
+    UsageError,
+)
+
+READ_TIMEOUT_S = 5.0  # a client has this long to send its request line
+ACCEPT_POLL_S = 0.5
+log = logging.getLogger("cmdai.daemon")
+
+ERROR_CODES: list[tuple[type[CmdaiError], str]] = [
+    (ModelError, protocol.MODEL),
+    (BackendError, protocol.BACKEND),
+    (GenerationError, protocol.GENERATION),
+    (UsageError, protocol.BAD_REQUEST),
+    (Cancelled, protocol.CANCELLED),
+]
+
+
+class Server:
+    def __init__(self, listener: socket.socket, engine: Engine, idle_timeout: float) -> None:
+        self.listener = listener
+        self.engine = engine
+        self.idle_timeout = idle_timeout
+        self.started = time.monotonic()
+        self.served = 0
+        self._active = 0
+        self._last_activity = time.monotonic()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.on_stop: list[Any] = []  # callbacks run once, before the stop is acknowledged
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def serve(self) -> None:
+        self.listener.settimeout(ACCEPT_POLL_S)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                self._maybe_idle_exit()
+                continue
+            except OSError:
+                if self._stop.is_set():
+                    break
+                raise
+            with self._lock:
+                self._active += 1
+                self._last_activity = time.monotonic()
+            threading.Thread(target=self._serve_one, args=(conn,), daemon=True).start()
+
+    def stop(self, reason: str) -> None:
+        """Stop accepting: remove the socket first, so a new client starts a fresh helper."""
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self._stop.set()
+        log.info("stopping: %s", reason)
+        for callback in self.on_stop:
+            callback()
+
+    def _maybe_idle_exit(self) -> None:
+        with self._lock:
+            idle = self._active == 0 and time.monotonic() - self._last_activity > self.idle_timeout
+        if idle:
+            self.stop(f"idle for {self.idle_timeout:g} s")
+
+    # --- one connection ---------------------------------------------------------------------
+
+    def _serve_one(self, conn: socket.socket) -> None:
+        started = time.perf_counter()
+        outcome = "?"
+        try:
+            with conn:
+                outcome = self._converse(conn)
+        except (BrokenPipeError, ConnectionResetError):
+            outcome = "client left"
+        except Exception:  # never let one connection take the helper down
+            log.exception("connection failed")
+            outcome = "internal error"
+        finally:
+            with self._lock:
+                self._active -= 1
+                self.served += 1
+                self._last_activity = time.monotonic()
+            log.info("%s in %.0f ms", outcome, (time.perf_counter() - started) * 1000)
+
+    def _converse(self, conn: socket.socket) -> str:
+        def send(frame: dict[str, Any]) -> None:
+            conn.sendall(protocol.encode(frame))
+
+        uid = transport.peer_uid(conn)
+        if uid is not None and uid != os.getuid():
+            send(protocol.error(protocol.BAD_REQUEST, "this helper serves its own user only"))
+            return f"refused uid {uid}"
+        conn.settimeout(READ_TIMEOUT_S)
+        with conn.makefile("rb") as reader:
+            try:
+                if transport.WINDOWS and not _token_ok(reader, self.listener):
+                    return "refused: bad token"
+                frame = protocol.read_frame(reader)
+                if frame is None:
+                    return "client sent nothing"
+                request = protocol.parse_request(frame)
+            except protocol.ProtocolError as exc:
+                send(protocol.error(exc.code, exc.message))
+                return f"rejected: {exc.code}"
+            except TimeoutError:
+                send(protocol.error(protocol.BAD_FRAME, "no complete request line in time"))
+                return "rejected: timeout"
+        conn.settimeout(None)
+        return self._dispatch(request, conn, send)
+
+    def _dispatch(self, request: protocol.Request, conn: socket.socket, send: Any) -> str:
+        if request.client != __version__:
+            send(protocol.error(
+                protocol.VERSION_MISMATCH,
+                f"this helper is cmdai {__version__}, the client {request.client}; restarting",
+            ))  # fmt: skip
+            self.stop(f"client version {request.client}")
+            return "version mismatch"
+        if request.op == "hello":
+            send(protocol.result(**self.status()))
+            return "hello"
+        if request.op == "stop":
+            self.stop("asked to stop")
+            send(protocol.result(stopping=True, pid=os.getpid()))
+            return "stop"
+        if request.model and request.model != self.engine.config.model:
+            send(protocol.error(
+                protocol.MODEL_MISMATCH,
+                f"this helper runs {self.engine.config.model}, not {request.model}",
+                "`cmdai daemon restart` with the new setting, or use --no-daemon",
+            ))  # fmt: skip
+            return "model mismatch"
+        return self._generate(request, conn, send)
+
+    def _generate(self, request: protocol.Request, conn: socket.socket, send: Any) -> str:
+        def progress(message: str) -> None:
+            send(protocol.progress(message))
+
+        if self.engine.config.log_requests:  # off by default: requests can be private
+            log.debug("request %r in %s (%s)", request.buffer, request.cwd, request.shell)
+
+        try:
+            reply = self.engine.handle(request, progress, lambda: client_gone(conn))
+        except CmdaiError as exc:
+            code = next((c for kind, c in ERROR_CODES if isinstance(exc, kind)), protocol.INTERNAL)
+            if code == protocol.CANCELLED:
+                return "cancelled (client left)"
+            send(protocol.error(code, exc.message, exc.hint or ""))
+            return f"error: {code}"
+        except Exception as exc:
+            log.exception("generate failed")
+            send(protocol.error(
+                protocol.INTERNAL, f"the helper failed: {exc}", "see `cmdai daemon logs`"
+            ))  # fmt: skip
+            return "internal error"
+        send(reply)
+        return f"generated ({reply.get('risk')}, {reply.get('latency_ms', 0)} ms)"
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "protocol": protocol.PROTOCOL_VERSION, "version": __version__, "pid": os.getpid(),
+            "backend": self.engine.config.backend, "model": self.engine.config.model,
+            "state": self.engine.state, "uptime_s": round(time.monotonic() - self.started, 1),
+            "served": self.served, "idle_timeout_s": self.idle_timeout,
+            "load_error": str(self.engine.load_error or ""),
+        }  # fmt: skip
+
+
+def client_gone(conn: socket.socket) -> bool:
+    """True once the client has closed its end (it was cancelled: Ctrl-C in the shell)."""
+    try:
+        readable, _, _ = select.select([conn], [], [], 0)
+        return bool(readable) and conn.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):
+        return True
+
+
+def _token_ok(reader: Any, listener: socket.socket) -> bool:
+    """Windows loopback transport: the first line must be the secret token."""
+    line = reader.readline(256).strip().decode(errors="replace")
+    return secrets.compare_digest(line, getattr(listener, "token", ""))

@@ -1,0 +1,186 @@
+"""The contract between the shell hook (or the fallback command) and the helper. Stdlib only.
+
+Spoken over a per-user Unix socket, one request per connection. The client sends one request
+line; the helper answers with any number of `progress` lines and then exactly one `result` or
+`error` line, and closes. Every line is one JSON object in UTF-8, at most MAX_FRAME_BYTES long
+including the newline. docs/protocol.md is the prose version of this file; a test checks
+that its examples parse here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+PROTOCOL_VERSION = 1
+MAX_FRAME_BYTES = 64 * 1024
+MAX_BUFFER_CHARS = 4000  # the same limit as a request to the fallback command
+
+OPS = ("hello", "generate", "stop")
+SHELLS = ("bash", "zsh", "fish", "powershell")
+
+# Error codes: what went wrong, for the client to act on; the message says it to the user.
+BAD_FRAME = "bad_frame"  # not one line of UTF-8 JSON object, or over MAX_FRAME_BYTES
+UNSUPPORTED_VERSION = "unsupported_version"
+UNKNOWN_OP = "unknown_op"
+BAD_REQUEST = "bad_request"  # a field is missing, has the wrong type or an invalid value
+VERSION_MISMATCH = "version_mismatch"  # the client is another cmdai version: restart me
+MODEL_MISMATCH = "model_mismatch"  # the client asked for another model than the helper's
+MODEL = "model"  # the model is missing or cannot be loaded
+BACKEND = "backend"  # the backend failed while generating
+GENERATION = "generation"  # the model answered, but not with a usable command
+CANCELLED = "cancelled"
+INTERNAL = "internal"
+
+# Exit statuses of `cmdai hook`. Only 0 changes the shell's buffer.
+EXIT_OK = 0  # stdout is the new buffer, verbatim
+EXIT_ERROR = 1  # the helper answered with an error; stderr says why
+EXIT_USAGE = 2  # the hook was called wrongly (missing CMDAI_BUFFER, bad --shell)
+EXIT_UNAVAILABLE = 3  # the helper could not be started or reached
+EXIT_TIMEOUT = 4  # no answer within hook_timeout
+EXIT_BAD_REPLY = 5  # the helper broke the protocol or hung up mid-request
+EXIT_CANCELLED = 130  # Ctrl-C
+
+
+class ProtocolError(Exception):
+    """A frame or request that breaks the contract; `code` is one of the error codes above."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    frame = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    if len(frame) > MAX_FRAME_BYTES:
+        raise ProtocolError(BAD_FRAME, f"frame of {len(frame):,} bytes is over the limit")
+    return frame
+
+
+def read_frame(stream: BinaryIO) -> dict[str, Any] | None:
+    """The next frame from `stream`, or None at a clean end of stream."""
+    line = stream.readline(MAX_FRAME_BYTES + 1)
+    if not line:
+        return None
+    if len(line) > MAX_FRAME_BYTES:
+        raise ProtocolError(BAD_FRAME, f"frame over the limit of {MAX_FRAME_BYTES:,} bytes")
+    if not line.endswith(b"\n"):
+        raise ProtocolError(BAD_FRAME, "frame not terminated by a newline")
+    return decode(line)
+
+
+def decode(line: bytes) -> dict[str, Any]:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(BAD_FRAME, f"frame is not valid UTF-8 (byte {exc.start})") from None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ProtocolError(BAD_FRAME, f"frame is not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise ProtocolError(BAD_FRAME, "frame is not a JSON object")
+    return value
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    op: str
+    client: str  # the client's cmdai version; the helper restarts when it differs
+    buffer: str = ""
+    cursor: int = 0
+    shell: str = "bash"
+    cwd: str = "/"
+    path: str = ""  # the client's PATH, for the installed-program check
+    session: str = ""  # identifies one terminal, for cycling through alternatives
+    model: str = ""  # the model the client expects; empty: whatever the helper runs
+
+
+def hello(client: str) -> dict[str, Any]:
+    return {"v": PROTOCOL_VERSION, "op": "hello", "client": client}
+
+
+def stop(client: str) -> dict[str, Any]:
+    return {"v": PROTOCOL_VERSION, "op": "stop", "client": client}
+
+
+def generate(
+    client: str,
+    buffer: str,
+    cursor: int,
+    shell: str,
+    cwd: str,
+    path: str,
+    session: str,
+    model: str = "",
+) -> dict[str, Any]:
+    frame = {
+        "v": PROTOCOL_VERSION, "op": "generate", "client": client, "buffer": buffer,
+        "cursor": cursor, "shell": shell, "cwd": cwd, "path": path, "session": session,
+    }  # fmt: skip
+    return frame | {"model": model} if model else frame
+
+
+def parse_request(frame: dict[str, Any]) -> Request:
+    version = frame.get("v")
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError(
+            UNSUPPORTED_VERSION,
+            f"protocol version {version!r} is not supported; this helper speaks {PROTOCOL_VERSION}",
+        )
+    op = frame.get("op")
+    if op not in OPS:
+        raise ProtocolError(UNKNOWN_OP, f"unknown op {op!r}; known: {', '.join(OPS)}")
+    fields = {"client": _field(frame, "client", str)}
+    if op == "generate":
+        fields |= {
+            "buffer": _field(frame, "buffer", str),
+            "cursor": _field(frame, "cursor", int),
+            "shell": _field(frame, "shell", str),
+            "cwd": _field(frame, "cwd", str),
+            "path": _field(frame, "path", str, ""),
+            "session": _field(frame, "session", str, ""),
+            "model": _field(frame, "model", str, ""),
+        }
+        _check_generate(fields)
+    return Request(op=op, **fields)
+
+
+def _field(frame: dict[str, Any], name: str, kind: type, default: Any = None) -> Any:
+    value = frame.get(name, default)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise ProtocolError(BAD_REQUEST, f"field {name!r} must be a {kind.__name__}")
+    return value
+
+
+def _check_generate(fields: dict[str, Any]) -> None:
+    if fields["shell"] not in SHELLS:
+        raise ProtocolError(BAD_REQUEST, f"shell {fields['shell']!r} is not one of {SHELLS}")
+    if len(fields["buffer"]) > MAX_BUFFER_CHARS:
+        raise ProtocolError(
+            BAD_REQUEST,
+            f"the line is {len(fields['buffer']):,} characters long; "
+            f"the limit is {MAX_BUFFER_CHARS:,}",
+        )
+    if "\x00" in fields["buffer"]:
+        raise ProtocolError(BAD_REQUEST, "the line contains a NUL byte")
+
+
+# --- replies ----------------------------------------------------------------------------------
+
+
+def progress(message: str) -> dict[str, Any]:
+    return {"type": "progress", "message": message}
+
+
+def result(**fields: Any) -> dict[str, Any]:
+    return {"type": "result", **fields}
+
+
+def error(code: str, message: str, hint: str = "") -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message, "hint": hint}
