@@ -8,6 +8,7 @@ handler is logged and reported to that client (as dmypy does).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -30,6 +31,8 @@ from cmdai.errors import (
 
 READ_TIMEOUT_S = 5.0  # a client has this long to send its request line
 ACCEPT_POLL_S = 0.5
+DRAIN_TIMEOUT_S = 1.0
+DRAIN_MAX_BYTES = 16 << 20
 log = logging.getLogger("cmdai.daemon")
 
 ERROR_CODES: list[tuple[type[CmdaiError], str]] = [
@@ -128,6 +131,7 @@ class Server:
                 request = protocol.parse_request(frame)
             except protocol.ProtocolError as exc:
                 send(protocol.error(exc.code, exc.message))
+                _drain(conn, reader)
                 return f"rejected: {exc.code}"
             except TimeoutError:
                 send(protocol.error(protocol.BAD_FRAME, "no complete request line in time"))
@@ -191,6 +195,17 @@ class Server:
             "served": self.served, "idle_timeout_s": self.idle_timeout,
             "load_error": str(self.engine.load_error or ""),
         }  # fmt: skip
+
+
+def _drain(conn: socket.socket, reader: Any) -> None:
+    """Read and drop what the client is still sending (the rest of an oversized frame), so
+    that it can read our error instead of meeting a reset connection."""
+    conn.settimeout(DRAIN_TIMEOUT_S)
+    with contextlib.suppress(OSError):
+        conn.shutdown(socket.SHUT_WR)
+        for _ in range(DRAIN_MAX_BYTES // 65536):
+            if not reader.read1(65536):
+                break
 
 
 def client_gone(conn: socket.socket) -> bool:

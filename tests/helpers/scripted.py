@@ -4,9 +4,12 @@ given replies in order and records every conversation it was asked."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Sequence
 
 from cmdai.backends.base import Completion, Message
+from cmdai.errors import Cancelled
 
 
 class ScriptedBackend:
@@ -30,3 +33,71 @@ class ScriptedBackend:
 
     def close(self) -> None:
         pass
+
+
+class HelperScript:
+    """A test double for the model inside a real helper process (loaded through the
+    CMDAI_TEST_BACKEND seam), for the failure paths a real model cannot produce on cue. What it
+    does depends on the request's first word:
+
+      slow N …   waits N seconds (stops at once when the request is cancelled), then answers
+      crash …    kills the helper mid-request (os._exit)
+      garbage …  answers nothing usable
+      danger …   answers `rm -rf /` (critical)
+      risky …    answers `rm -rf ./build` (high)
+      missing …  answers a program that is not installed, then `ls` when asked again
+      same …     answers `ls -la` every time (no alternatives to offer)
+      anything   answers `echo WORDS` first, then `echo WORDS 2`, `echo WORDS 3` for alternatives
+    """
+
+    name = "scripted"
+
+    def __init__(self, config: object) -> None:
+        self.model = str(getattr(config, "model", "scripted-model"))
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Completion:
+        request = next(
+            m["content"] for m in reversed(messages) if m["content"].startswith("Shell:")
+        ).rpartition("Request: ")[2]
+        offered = sum(1 for m in messages if m["content"].startswith("Give a different"))
+        retried = any("does not work here" in m["content"] for m in messages)
+        return Completion(self._reply(request, offered, retried, cancelled), 10, 5)
+
+    def _reply(
+        self, request: str, offered: int, retried: bool, cancelled: Callable[[], bool] | None
+    ) -> str:
+        word, _, rest = request.partition(" ")
+        if word == "slow":
+            deadline = time.monotonic() + float(rest.split()[0])
+            while time.monotonic() < deadline:
+                if cancelled and cancelled():
+                    raise Cancelled("cancelled")
+                time.sleep(0.01)
+            return "echo slept"
+        if word == "crash":
+            os._exit(70)
+        replies = {
+            "garbage": "   ",
+            "danger": "rm -rf /",
+            "risky": "rm -rf ./build",
+            "missing": "ls" if retried else "fdx-nonexistent -e py",
+            "same": "ls -la",
+        }
+        if word in replies:
+            return replies[word]
+        slug = "-".join(request.split()) or "empty"
+        return f"echo {slug}" + (f" {offered + 1}" if offered else "")
+
+    def close(self) -> None:
+        pass
+
+
+def helper_script(config: object) -> HelperScript:
+    return HelperScript(config)

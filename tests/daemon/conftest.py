@@ -1,0 +1,74 @@
+"""A real helper process on a real Unix socket in the test's CMDAI_HOME, with the model replaced
+by HelperScript (tests/helpers/scripted.py, loaded through the CMDAI_TEST_BACKEND seam) so that
+failures happen on cue. Tests that need the real model say so."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cmdai import __version__, client, protocol, transport
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Helper:
+    home: Path
+
+    def ask(self, buffer: str, session: str = "test", shell: str = "bash", **extra: Any) -> dict:
+        frame = protocol.generate(
+            __version__, buffer, len(buffer), shell, "/tmp", os.environ["PATH"], session
+        )
+        return client.request(frame | extra, timeout=30)
+
+    def hello(self) -> dict[str, Any]:
+        reply = client.hello(5)
+        assert reply is not None, "no helper is running"
+        return reply
+
+    def raw(self, data: bytes, read_timeout: float = 10) -> list[dict[str, Any]]:
+        """Send raw bytes on a fresh connection; every frame of the reply, decoded."""
+        with transport.connect(5) as conn:
+            conn.settimeout(read_timeout)
+            conn.sendall(data)
+            with conn.makefile("rb") as replies:
+                frames = []
+                while (frame := protocol.read_frame(replies)) is not None:
+                    frames.append(frame)
+                return frames
+
+    def log(self) -> str:
+        path = self.home / "state" / "daemon.log"
+        return path.read_text() if path.exists() else ""
+
+
+@pytest.fixture
+def scripted_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CMDAI_TEST_BACKEND", "tests.helpers.scripted:helper_script")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+
+
+@pytest.fixture
+def helper(isolated_home: Path, scripted_env: None) -> Helper:
+    """A running scripted helper (started the way the hook starts it)."""
+    helper = Helper(isolated_home)
+    helper.ask("warm up")
+    return helper
+
+
+def socket_pair_path(home: Path) -> Path:
+    return home / "run" / "helper.sock"
+
+
+def bind_dead_socket(path: Path) -> None:
+    """Leave a socket file nobody listens on, as a killed helper would."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(str(path))
+    dead.close()

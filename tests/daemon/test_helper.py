@@ -1,0 +1,296 @@
+"""The helper over its real socket: concurrency, bad input, lifecycle, permissions, alternatives.
+The model is HelperScript (a documented test double, see tests/daemon/conftest.py), except in
+the tests marked `model`, which load the real 0.5B model."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from cmdai import __version__, client, protocol
+from tests.daemon.conftest import REPO, Helper, bind_dead_socket
+from tests.helpers.cli import run_cli
+
+
+def good_request(buffer: str = "list files") -> bytes:
+    frame = protocol.generate(__version__, buffer, 0, "bash", "/tmp", os.environ["PATH"], "")
+    return protocol.encode(frame)
+
+
+def test_hello_reports_version_model_and_state(helper: Helper) -> None:
+    reply = helper.hello()
+    assert reply["version"] == __version__ and reply["protocol"] == protocol.PROTOCOL_VERSION
+    assert reply["state"] == "ready" and reply["pid"] != os.getpid()
+
+
+def test_a_generate_request_gets_a_result(helper: Helper) -> None:
+    reply = helper.ask("list files")
+    assert reply["buffer"] == "echo list-files" and reply["cursor"] == len(reply["buffer"])
+    assert reply["risk"] == "safe" and reply["blocked"] is False and reply["message"] == ""
+
+
+def test_sixteen_concurrent_clients_are_all_answered_correctly(helper: Helper) -> None:
+    replies: dict[int, str] = {}
+    errors: list[BaseException] = []
+
+    def ask(number: int) -> None:
+        try:
+            replies[number] = helper.ask(f"request {number}", session=f"s{number}")["buffer"]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert replies == {n: f"echo request-{n}" for n in range(16)}
+
+
+BAD_INPUT = [
+    (b"{not json\n", protocol.BAD_FRAME, "not valid JSON"),
+    (b"[1, 2]\n", protocol.BAD_FRAME, "not a JSON object"),
+    (b'{"v": 1, "op": "generate", "buffer": "\xff\xfe"}\n', protocol.BAD_FRAME, "not valid UTF-8"),
+    (b'{"v": 1, "op": "hello",\x00 "client": "x"}\n', protocol.BAD_FRAME, "not valid JSON"),
+    (b"x" * (protocol.MAX_FRAME_BYTES + 10) + b"\n", protocol.BAD_FRAME, "over the limit"),
+    (b'{"v": 99, "op": "hello", "client": "x"}\n', protocol.UNSUPPORTED_VERSION, "99"),
+    (b'{"op": "hello", "client": "x"}\n', protocol.UNSUPPORTED_VERSION, "None"),
+    (b'{"v": 1, "op": "dance", "client": "x"}\n', protocol.UNKNOWN_OP, "'dance'"),
+    (b'{"v": 1, "op": "hello"}\n', protocol.BAD_REQUEST, "'client'"),
+    (b'{"v": 1, "op": "generate", "client": "x", "buffer": 5}\n', protocol.BAD_REQUEST, "buffer"),
+    (b"\n", protocol.BAD_FRAME, "not valid JSON"),
+]
+
+
+@pytest.mark.parametrize(("data", "code", "text"), BAD_INPUT)
+def test_bad_input_gets_an_error_and_the_helper_keeps_serving(
+    helper: Helper, data: bytes, code: str, text: str
+) -> None:
+    frames = helper.raw(data)
+    assert len(frames) == 1 and frames[0]["type"] == "error"
+    assert frames[0]["code"] == code and text in frames[0]["message"]
+    assert helper.raw(good_request())[-1]["buffer"] == "echo list-files"
+
+
+@pytest.mark.parametrize(
+    ("buffer", "text"),
+    [("x" * 1_000_000, "over the limit"),  # a 1 MB line: too big a frame
+     ("x" * (protocol.MAX_BUFFER_CHARS + 1), "the limit is 4,000"),
+     ("ls\x00rm", "NUL byte")],
+)  # fmt: skip
+def test_oversized_and_nul_buffers_are_refused(helper: Helper, buffer: str, text: str) -> None:
+    frame = protocol.generate(__version__, buffer, 0, "bash", "/tmp", "", "")
+    data = (json.dumps(frame) + "\n").encode()
+    frames = helper.raw(data)
+    assert frames[-1]["type"] == "error" and text in frames[-1]["message"]
+    assert helper.ask("still there")["buffer"] == "echo still-there"
+
+
+def test_a_client_that_sends_half_a_line_and_waits_is_dropped(helper: Helper) -> None:
+    frames = helper.raw(b'{"v": 1, "op"', read_timeout=20)
+    assert frames[0]["code"] == protocol.BAD_FRAME and "in time" in frames[0]["message"]
+
+
+def test_a_client_that_leaves_cancels_its_generation(helper: Helper) -> None:
+    """The slow request would hold the model for 60 s; the next one is answered in time only
+    because the first was cancelled when its client closed the connection."""
+    conn = client.transport.connect(5)
+    conn.sendall(good_request("slow 60 please"))
+    time.sleep(0.5)
+    conn.close()
+    assert helper.ask("next please")["buffer"] == "echo next-please"
+    deadline = time.monotonic() + 10
+    while "cancelled (client left)" not in helper.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "cancelled (client left)" in helper.log()
+
+
+def test_queued_requests_see_progress(helper: Helper) -> None:
+    conn = client.transport.connect(5)
+    conn.sendall(good_request("slow 1 first"))
+    messages: list[str] = []
+    frame = protocol.generate(__version__, "second", 6, "bash", "/tmp", "", "")
+    reply = client.request(frame, timeout=30, on_progress=messages.append)
+    conn.close()
+    assert reply["buffer"] == "echo second" and messages == ["queued"]
+
+
+def test_socket_and_directory_are_private(helper: Helper) -> None:
+    run = helper.home / "run"
+    assert stat.S_IMODE(run.stat().st_mode) == 0o700
+    sock = run / "helper.sock"
+    assert stat.S_ISSOCK(sock.stat().st_mode) and stat.S_IMODE(sock.stat().st_mode) == 0o600
+
+
+def test_the_peer_uid_is_seen(helper: Helper) -> None:
+    with client.transport.connect(5) as conn:
+        assert client.transport.peer_uid(conn) == os.getuid()
+
+
+def test_a_stale_socket_is_replaced(isolated_home: Path, scripted_env: None) -> None:
+    bind_dead_socket(isolated_home / "run" / "helper.sock")
+    assert Helper(isolated_home).ask("after a crash")["buffer"] == "echo after-a-crash"
+
+
+def test_a_live_helper_is_never_replaced(helper: Helper) -> None:
+    pid = helper.hello()["pid"]
+    result = run_cli("daemon", "run")  # a second helper finds the lock taken and leaves
+    assert result.returncode == 0 and "already running" in result.stderr
+    assert helper.hello()["pid"] == pid
+
+
+def test_an_older_helper_is_restarted_by_a_newer_client(
+    isolated_home: Path, scripted_env: None
+) -> None:
+    old = subprocess.Popen(
+        [sys.executable, str(REPO / "tests" / "helpers" / "old_helper.py")],
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while not _accepts():
+        assert time.monotonic() < deadline and old.poll() is None, "the old helper did not start"
+        time.sleep(0.05)
+    helper = Helper(isolated_home)
+    assert helper.ask("hello again")["buffer"] == "echo hello-again"
+    assert old.wait(15) == 0  # it stopped itself after refusing our version
+    assert helper.hello()["version"] == __version__
+    assert f"stopping: client version {__version__}" in helper.log()
+
+
+def _accepts() -> bool:
+    try:
+        client.transport.connect(1).close()
+    except OSError:
+        return False
+    return True
+
+
+def test_idle_helper_exits(isolated_home: Path, scripted_env: None, monkeypatch) -> None:
+    monkeypatch.setenv("CMDAI_IDLE_TIMEOUT", "1")
+    Helper(isolated_home).ask("then idle")
+    pid_file = isolated_home / "run" / "daemon.pid"
+    deadline = time.monotonic() + 20
+    while pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not pid_file.exists() and client.hello(1) is None
+    assert "idle for 1 s" in Helper(isolated_home).log()
+
+
+def test_helper_that_cannot_start_is_explained(isolated_home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CMDAI_N_THREADS", "many")
+    with pytest.raises(client.HelperUnavailable) as caught:
+        Helper(isolated_home).ask("anything")
+    assert "the helper exited at start-up" in str(caught.value)
+    assert "CMDAI_N_THREADS" in str(caught.value)
+
+
+def test_missing_model_is_an_error_reply_and_fixable_without_restart(
+    isolated_home: Path, monkeypatch, tmp_path: Path
+) -> None:
+    """The real llama.cpp backend path (no test double): the model is not in the cache."""
+    monkeypatch.setenv("CMDAI_MODEL", "qwen2.5-coder-0.5b")
+    monkeypatch.setenv("CMDAI_MODEL_DIR", str(tmp_path / "empty-cache"))
+    with pytest.raises(client.HelperError) as caught:
+        Helper(isolated_home).ask("list files")
+    assert caught.value.code == protocol.MODEL
+    assert "not downloaded" in caught.value.message and "cmdai model pull" in caught.value.hint
+    assert client.hello(5)["state"] == "failed"  # and it still answers
+
+
+def test_crash_mid_request_is_reported_and_the_next_request_restarts(helper: Helper) -> None:
+    with pytest.raises(client.BadReply) as caught:
+        helper.ask("crash now")
+    assert "hung up" in str(caught.value)
+    assert helper.ask("after crash")["buffer"] == "echo after-crash"
+
+
+def test_garbage_from_the_model_is_a_generation_error(helper: Helper) -> None:
+    with pytest.raises(client.HelperError) as caught:
+        helper.ask("garbage please")
+    assert caught.value.code == protocol.GENERATION
+
+
+def test_critical_command_comes_back_commented_out(helper: Helper) -> None:
+    reply = helper.ask("danger zone")
+    assert reply["blocked"] is True and reply["risk"] == "critical"
+    assert reply["buffer"].startswith("# cmdai blocked: ") and reply["buffer"].endswith("rm -rf /")
+    assert reply["message"].startswith("blocked (critical risk: ")
+
+
+def test_high_risk_is_flagged(helper: Helper) -> None:
+    reply = helper.ask("risky business")
+    assert reply["buffer"] == "rm -rf ./build" and reply["message"].startswith("high risk: ")
+
+
+def test_validation_retry_happens_in_the_helper(helper: Helper) -> None:
+    reply = helper.ask("missing tool")
+    assert reply["buffer"] == "ls" and reply["retry_reason"] == "`fdx-nonexistent` is not installed"
+    assert "so this uses something else" in reply["message"]
+
+
+def test_pressing_again_cycles_alternatives_then_the_original(helper: Helper) -> None:
+    shown = [helper.ask("find big files", session="tty1")]
+    for _ in range(3):
+        shown.append(helper.ask(shown[-1]["buffer"], session="tty1"))
+    assert [r["buffer"] for r in shown] == [
+        "echo find-big-files", "echo find-big-files 2", "echo find-big-files 3", "find big files"
+    ]  # fmt: skip
+    assert shown[1]["message"] == "alternative 2 of up to 3"
+    assert shown[3]["message"].startswith("your original text")
+    assert helper.ask("find big files", session="tty1")["buffer"] == "echo find-big-files"
+
+
+def test_an_edited_suggestion_starts_a_new_request(helper: Helper) -> None:
+    first = helper.ask("find big files", session="tty2")
+    edited = helper.ask(first["buffer"] + " now", session="tty2")
+    assert edited["buffer"] == "echo echo-find-big-files-now"
+
+
+def test_alternatives_are_per_terminal(helper: Helper) -> None:
+    helper.ask("list files", session="a")
+    assert helper.ask("echo list-files", session="b")["buffer"] == "echo echo-list-files"
+
+
+def test_no_new_alternative_gives_the_original_back(helper: Helper) -> None:
+    first = helper.ask("same again", session="tty3")
+    assert helper.ask(first["buffer"], session="tty3")["buffer"] == "same again"
+
+
+def test_request_text_is_not_logged_unless_asked(helper: Helper) -> None:
+    helper.ask("secret project name")
+    assert "secret" not in helper.log() and "generated" in helper.log()
+
+
+def test_request_text_is_logged_with_log_requests(
+    isolated_home: Path, scripted_env: None, monkeypatch
+) -> None:
+    monkeypatch.setenv("CMDAI_LOG_REQUESTS", "true")
+    helper = Helper(isolated_home)
+    helper.ask("visible words")
+    assert "visible words" in helper.log()
+
+
+def test_daemon_commands(helper: Helper) -> None:
+    status = run_cli("daemon", "status")
+    assert status.returncode == 0 and "state: ready" in status.stdout
+    assert f"pid: {helper.hello()['pid']}" in status.stdout
+    old_pid = helper.hello()["pid"]
+    restarted = run_cli("daemon", "restart")
+    assert restarted.returncode == 0, restarted.stderr
+    assert helper.hello()["pid"] != old_pid
+    logs = run_cli("daemon", "logs", "-n", "5")
+    assert logs.returncode == 0 and len(logs.stdout.splitlines()) == 5
+    stopped = run_cli("daemon", "stop")
+    assert stopped.returncode == 0 and stopped.stdout.strip() == "helper stopped"
+    not_running = run_cli("daemon", "status")
+    assert not_running.returncode == 3 and "not running" in not_running.stdout
+    assert run_cli("daemon", "stop").stdout.strip() == "helper not running"
