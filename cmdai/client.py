@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
 from cmdai import __version__, paths, protocol, transport
+
+TYPE_CHECKING = False  # see protocol.py
+if TYPE_CHECKING:
+    import subprocess
+    from typing import Any
 
 POLL_S = 0.02
 ProgressFn = Callable[[str], None]
@@ -106,6 +109,8 @@ def start(deadline: float, on_progress: ProgressFn | None = None) -> socket.sock
 
 def spawn() -> subprocess.Popen[bytes]:
     """The helper, detached: own session (no SIGINT from the terminal), no terminal streams."""
+    import subprocess  # only here: starting the helper is the slow path anyway
+
     log = paths.state_dir()
     log.mkdir(parents=True, exist_ok=True)
     with open(log / "daemon-start.log", "ab") as startup_log:

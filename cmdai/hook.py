@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import sys
-import tomllib
-from typing import Any, TextIO
 
 from cmdai import __version__, client, paths, protocol
+
+TYPE_CHECKING = False  # see protocol.py
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 DEFAULT_TIMEOUT_S = 60.0
 USAGE = "usage: cmdai hook --shell {bash,zsh,fish,powershell}  (called by the Ctrl-G widget)"
@@ -95,9 +97,12 @@ def hook_timeout() -> float:
     """CMDAI_HOOK_TIMEOUT, else hook_timeout from config.toml, else the default. A bad value is
     ignored here (`cmdai config` reports it) so that the key keeps working."""
     raw: Any = os.environ.get("CMDAI_HOOK_TIMEOUT")
-    if raw is None:
+    config_file = os.environ.get("CMDAI_CONFIG") or paths.config_file()
+    if raw is None and os.path.exists(config_file):
+        import tomllib  # 5 ms: only when there is a file to read
+
         try:
-            with open(os.environ.get("CMDAI_CONFIG") or paths.config_file(), "rb") as handle:
+            with open(config_file, "rb") as handle:
                 raw = tomllib.load(handle).get("hook_timeout")
         except (OSError, tomllib.TOMLDecodeError):
             raw = None

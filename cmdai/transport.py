@@ -12,14 +12,16 @@ by the user only. A client must send the token as the first line; any other peer
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 import stat
 import sys
 from pathlib import Path
-from typing import IO
 
 from cmdai import paths
+
+TYPE_CHECKING = False  # see protocol.py
+if TYPE_CHECKING:
+    from typing import IO
 
 WINDOWS = sys.platform == "win32"
 
@@ -132,6 +134,8 @@ def _connect_loopback(timeout: float) -> socket.socket:
 
 
 def _listen_loopback() -> socket.socket:
+    import secrets
+
     server = socket.create_server(("127.0.0.1", 0))
     token = secrets.token_hex(32)
     socket_path().write_text(f"{server.getsockname()[1]} {token}\n")

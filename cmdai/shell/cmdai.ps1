@@ -1,0 +1,54 @@
+# cmdai for PowerShell (PSReadLine 2.x): press Ctrl+g (or $env:CMDAI_KEY, a PSReadLine chord)
+# to turn the English on your line into a command. Printed by `cmdai init powershell`; load it
+# from $PROFILE with: Invoke-Expression (& cmdai init powershell | Out-String)
+# Every decision is made by `cmdai hook`; this adapter passes the line in, applies the new line
+# only when the hook exits 0, and writes the hook's one-line message above the prompt.
+
+function global:_cmdai_generate {
+    $line = $null
+    $cursor = $null
+    [Microsoft.PowerShell.PSConsoleReadLine]::GetBufferState([ref]$line, [ref]$cursor)
+    $savedEncoding = [Console]::OutputEncoding
+    $savedCtrlC = [Console]::TreatControlCAsInput
+    $env:CMDAI_BUFFER = $line
+    $env:CMDAI_CURSOR = $cursor
+    $env:PYTHONUTF8 = '1'
+    $output = @()
+    $code = 1
+    try {
+        [Console]::OutputEncoding = [System.Text.Encoding]::UTF8
+        [Console]::TreatControlCAsInput = $false  # Ctrl+C reaches the hook, which exits 130
+        [Console]::Write("`n$([char]0x231B) cmdai: thinking... (Ctrl+C cancels)")
+        $output = & __CMDAI_EXE__ hook --shell powershell 2>&1
+        $code = $LASTEXITCODE
+    } catch {
+        $output = @("cmdai: cancelled; your line is unchanged")
+    } finally {
+        [Console]::OutputEncoding = $savedEncoding
+        [Console]::TreatControlCAsInput = $savedCtrlC
+        Remove-Item -Path 'Env:CMDAI_BUFFER', 'Env:CMDAI_CURSOR', 'Env:PYTHONUTF8' -ErrorAction SilentlyContinue
+    }
+    $isError = { $_ -is [System.Management.Automation.ErrorRecord] }
+    $newLine = ($output | Where-Object { -not (& $isError) }) -join "`n"
+    $message = ($output | Where-Object $isError | ForEach-Object { "$_" }) -join ' '
+    if ($code -eq 0) {
+        [Microsoft.PowerShell.PSConsoleReadLine]::Replace(0, $line.Length, $newLine)
+        [Microsoft.PowerShell.PSConsoleReadLine]::SetCursorPosition($newLine.Length)
+    }
+    [Console]::Write("`r" + (' ' * [Math]::Max(0, [Console]::WindowWidth - 1)) + "`r")
+    if ($message) {
+        [Console]::WriteLine($message)
+    }
+    [Microsoft.PowerShell.PSConsoleReadLine]::InvokePrompt()
+}
+
+$_cmdai_key = if ($env:CMDAI_KEY) { $env:CMDAI_KEY } else { 'Ctrl+g' }
+# Keep the chord if the user bound it to a handler of their own.
+$_cmdai_taken = Get-PSReadLineKeyHandler -Chord $_cmdai_key -ErrorAction SilentlyContinue |
+    Where-Object { $_.Function -notin @('Abort', 'Unbound', 'cmdai', '') }
+if (-not $_cmdai_taken) {
+    Set-PSReadLineKeyHandler -Chord $_cmdai_key -BriefDescription 'cmdai' `
+        -Description 'Turn the English on the line into a command' `
+        -ScriptBlock { _cmdai_generate }
+}
+Remove-Variable -Name '_cmdai_key', '_cmdai_taken'

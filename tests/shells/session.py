@@ -1,0 +1,132 @@
+"""A real interactive shell in a private tmux server, with an isolated rc file that loads the
+cmdai widget, a prompt with a counter (each wait matches the next prompt, never a stale one),
+and a dump key that writes the exact line buffer to a file. The screen is attached to any
+failure."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import time
+from pathlib import Path
+
+from cmdai.widgets import render
+
+RC = {
+    "zsh": """
+PS1='cmdai-test-${_cmdai_n}> '
+setopt prompt_subst
+_cmdai_n=0
+precmd() { (( _cmdai_n++ )) }
+_test_dump() { print -rn -- "$BUFFER" > $CMDAI_TEST_DUMP.tmp && mv $CMDAI_TEST_DUMP.tmp $CMDAI_TEST_DUMP }
+zle -N _test_dump
+bindkey '^X^B' _test_dump
+setopt ignore_eof
+KEYTIMEOUT=100
+""",
+    "bash": """
+_cmdai_n=0
+PROMPT_COMMAND='_cmdai_n=$((_cmdai_n+1))'
+PS1='cmdai-test-${_cmdai_n}> '
+IGNOREEOF=100
+bind -x '"\\C-x\\C-b": printf %s "$READLINE_LINE" > "$CMDAI_TEST_DUMP.tmp" && mv "$CMDAI_TEST_DUMP.tmp" "$CMDAI_TEST_DUMP"'
+""",
+    "fish": """
+set -g _cmdai_n 0
+function _cmdai_count --on-event fish_prompt
+    set -g _cmdai_n (math $_cmdai_n + 1)
+end
+function fish_prompt
+    echo -n "cmdai-test-$_cmdai_n> "
+end
+function fish_greeting
+end
+function _test_dump
+    printf %s (commandline | string collect) > $CMDAI_TEST_DUMP.tmp
+    and mv $CMDAI_TEST_DUMP.tmp $CMDAI_TEST_DUMP
+end
+bind \\cx\\cb _test_dump
+""",
+}
+
+
+class ShellSession:
+    def __init__(self, shell: str, workdir: Path, env: dict[str, str]) -> None:
+        self.shell = shell
+        self.workdir = workdir
+        self.socket = workdir / "tmux.sock"
+        self.dump_file = workdir / "buffer.dump"
+        self.prompts = 0
+        rc = self._write_rc()
+        shell_env = {**env, "CMDAI_TEST_DUMP": str(self.dump_file), "LANG": "C.UTF-8"}
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in shell_env.items())
+        command = {
+            "zsh": f"env {exports} ZDOTDIR={workdir} zsh -i",
+            "bash": f"env {exports} bash --noprofile --rcfile {rc} -i",
+            "fish": f"env {exports} XDG_CONFIG_HOME={workdir / 'config'} fish -i",
+        }[shell]
+        self._tmux("new-session", "-d", "-x", "120", "-y", "30", command)
+        self.wait_prompt()
+
+    def _write_rc(self) -> Path:
+        widget = render(self.shell)
+        if self.shell == "zsh":
+            path = self.workdir / ".zshrc"
+        elif self.shell == "bash":
+            path = self.workdir / "bashrc"
+        else:
+            path = self.workdir / "config" / "fish" / "config.fish"
+            path.parent.mkdir(parents=True)
+        path.write_text(RC[self.shell] + "\n" + widget)
+        return path
+
+    def _tmux(self, *args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-S", str(self.socket), *args],
+            capture_output=True, text=True, check=True, timeout=10,
+        ).stdout  # fmt: skip
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-J")
+
+    def keys(self, *keys: str) -> None:
+        self._tmux("send-keys", *keys)
+
+    def type(self, text: str) -> None:
+        self._tmux("send-keys", "-l", text)
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.screen():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared; screen:\n{self.screen()}")
+            time.sleep(0.05)
+
+    def wait_prompt(self, timeout: float = 30) -> None:
+        self.prompts += 1
+        self.wait_for(f"cmdai-test-{self.prompts}> ", timeout)
+
+    def buffer(self, timeout: float = 60) -> str:
+        """The exact line buffer, once every key sent so far has been handled."""
+        self.dump_file.unlink(missing_ok=True)
+        self.keys("C-x", "C-b")
+        deadline = time.monotonic() + timeout
+        while not self.dump_file.exists():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the shell never dumped its buffer; screen:\n{self.screen()}")
+            time.sleep(0.02)
+        return self.dump_file.read_text()
+
+    def clear_line(self) -> None:
+        self.keys("C-e", "C-u") if self.shell != "fish" else self.keys("C-a", "C-k")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-S", str(self.socket), "kill-server"], capture_output=True)
+
+
+def base_env(home: Path) -> dict[str, str]:
+    """The shell's environment: a clean HOME, cmdai's state in the test's CMDAI_HOME."""
+    keep = {k: os.environ[k] for k in ("PATH", "PYTHONPATH", "TMPDIR") if k in os.environ}
+    cmdai = {k: v for k, v in os.environ.items() if k.startswith("CMDAI_")}
+    return {**keep, **cmdai, "HOME": str(home), "TERM": "xterm-256color"}
