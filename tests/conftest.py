@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cmdai import paths
+from tests.helpers.helper_process import helper, scripted_env  # noqa: F401  (fixtures)
 
 # The shared model cache: the same directory the installed cmdai uses (README command 1 puts
 # the default model there), unless CMDAI_TEST_MODEL_DIR names another. Read at import, before

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cmdai import __version__, client, protocol
-from tests.daemon.conftest import REPO, Helper, bind_dead_socket
+from tests.helpers.helper_process import REPO, Helper, bind_dead_socket
 from tests.helpers.cli import run_cli
 
 

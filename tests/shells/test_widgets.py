@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.daemon.conftest import REPO
+from tests.helpers.helper_process import REPO
 from tests.helpers.shells import require
 from tests.shells.session import ShellSession, base_env
 

@@ -1,6 +1,7 @@
 """A real helper process on a real Unix socket in the test's CMDAI_HOME, with the model replaced
 by HelperScript (tests/helpers/scripted.py, loaded through the CMDAI_TEST_BACKEND seam) so that
-failures happen on cue. Tests that need the real model say so."""
+failures happen on cue. Tests that need the real model say so. The fixtures `scripted_env` and
+`helper` are registered in tests/conftest.py."""
 
 from __future__ import annotations
 

@@ -1,0 +1,120 @@
+"""`cmdai hook` as the shell runs it: a subprocess with the line in its environment, against a
+real helper (model: HelperScript, the documented test double), checked for its exit statuses,
+its output, and for importing nothing but the standard library."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cmdai import protocol
+from tests.helpers.helper_process import Helper
+from tests.shells.test_widgets import serve_garbage
+
+
+def hook(*args: str, buffer: str | bytes | None = None, **env: str) -> subprocess.CompletedProcess:
+    environ: dict = {**os.environ, **env}
+    if isinstance(buffer, bytes):  # what a shell passes for a line that is not UTF-8
+        environ = {k.encode(): v.encode() for k, v in environ.items()}
+        environ[b"CMDAI_BUFFER"] = buffer
+    elif buffer is not None:
+        environ["CMDAI_BUFFER"] = buffer
+    return subprocess.run(
+        [sys.executable, "-m", "cmdai", "hook", *args],
+        env=environ, capture_output=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_success_prints_the_new_line_verbatim(helper: Helper) -> None:
+    result = hook("--shell", "zsh", buffer="list my files")
+    assert result.returncode == protocol.EXIT_OK
+    assert result.stdout == b"echo list-my-files" and result.stderr == b""
+
+
+def test_a_message_goes_to_stderr(helper: Helper) -> None:
+    result = hook("--shell", "bash", buffer="risky one")
+    assert result.returncode == 0 and result.stdout == b"rm -rf ./build"
+    assert result.stderr.decode() == "cmdai: high risk: recursive delete\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "buffer", "code", "message"),
+    [(["--shell", "zsh"], None, 2, "CMDAI_BUFFER is not set"),
+     (["--shell", "tcsh"], "x", 2, "usage: cmdai hook --shell"),
+     ([], "x", 2, "usage: cmdai hook --shell"),
+     (["--shell", "zsh"], "   ", 1, "type what you want first"),
+     (["--shell", "zsh"], b"caf\xe9 \xff", 1, "not valid UTF-8"),
+     (["--shell", "zsh"], "x" * 4001, 1, "the limit is 4,000")],
+)  # fmt: skip
+def test_bad_calls_and_lines_fail_with_one_line(
+    args: list[str], buffer: str | bytes | None, code: int, message: str
+) -> None:
+    result = hook(*args, buffer=buffer)
+    assert result.returncode == code and result.stdout == b""
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cmdai: ") and message in lines[0]
+
+
+def test_helper_error_exits_1(helper: Helper) -> None:
+    result = hook("--shell", "zsh", buffer="garbage please")
+    assert result.returncode == protocol.EXIT_ERROR and result.stdout == b""
+    assert result.stderr.decode().startswith("cmdai: the model returned no command")
+
+
+def test_unstartable_helper_exits_3(scripted_env: None) -> None:
+    result = hook("--shell", "zsh", buffer="anything", CMDAI_N_THREADS="x")
+    assert result.returncode == protocol.EXIT_UNAVAILABLE
+    assert "exited at start-up" in result.stderr.decode()
+
+
+def test_timeout_exits_4(helper: Helper) -> None:
+    result = hook("--shell", "zsh", buffer="slow 20 zzz", CMDAI_HOOK_TIMEOUT="1")
+    assert result.returncode == protocol.EXIT_TIMEOUT
+    assert result.stderr.decode() == (
+        "cmdai: no answer in time (raise hook_timeout, or try a smaller model)\n"
+    )
+
+
+def test_timeout_from_the_config_file(helper: Helper, isolated_home: Path) -> None:
+    (isolated_home / "config").mkdir(parents=True, exist_ok=True)
+    (isolated_home / "config" / "config.toml").write_text("hook_timeout = 1\n")
+    result = hook("--shell", "zsh", buffer="slow 20 zzz")
+    assert result.returncode == protocol.EXIT_TIMEOUT
+
+
+def test_malformed_reply_exits_5(isolated_home: Path) -> None:
+    stop = serve_garbage(isolated_home / "run" / "helper.sock")
+    try:
+        result = hook("--shell", "zsh", buffer="x")
+    finally:
+        stop()  # type: ignore[operator]
+    assert result.returncode == protocol.EXIT_BAD_REPLY
+    assert "malformed reply" in result.stderr.decode()
+
+
+HOT_PATH = {"cmdai", "cmdai.__main__", "cmdai.entry", "cmdai.hook", "cmdai.client",
+            "cmdai.protocol", "cmdai.transport", "cmdai.paths"}  # fmt: skip
+
+
+# Loaded by Python's own start-up (site and .pth files) before cmdai is, in any program.
+SITE = {"sitecustomize", "usercustomize", "_distutils_hack"}
+
+
+def test_the_hook_imports_only_the_standard_library(helper: Helper) -> None:
+    result = hook("--shell", "zsh", buffer="list my files", PYTHONPROFILEIMPORTTIME="1")
+    assert result.returncode == 0, result.stderr
+    modules = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", result.stderr.decode(), re.M)
+    assert "cmdai.hook" in modules
+    outside = {
+        m for m in modules
+        if m.split(".")[0] not in sys.stdlib_module_names
+        and m not in HOT_PATH and m not in SITE
+        and not m.startswith("__editable__")  # pip's editable install, loaded by site
+    }  # fmt: skip
+    assert outside == set()
+    assert {m for m in modules if m.startswith("cmdai")} <= HOT_PATH
