@@ -102,10 +102,16 @@ def build_messages(request: str, context: Context) -> list[Message]:
 
 def alternative_messages(messages: list[Message], offered: Sequence[str]) -> list[Message]:
     """The conversation plus the commands already offered, each turned down: asks for another."""
+    # Measured on the 1.5B model: "Give a different command" made it repeat itself at
+    # temperature 0; naming "other tools or options" and "do not repeat" did not.
+    ask = (
+        "Give another command that does the same thing in a different way (other tools or "
+        "other options). Do not repeat a command you already gave."
+    )
     turns: list[Message] = []
     for command in offered:
         turns.append({"role": "assistant", "content": command})
-        turns.append({"role": "user", "content": "Give a different command for the same request."})
+        turns.append({"role": "user", "content": ask})
     return [*messages, *turns]
 
 

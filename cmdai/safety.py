@@ -141,8 +141,7 @@ def _find(cmd: Simple) -> Verdict | None:
                 Risk.CRITICAL, "find -delete over a system or home directory", "find-delete-system"
             )
         return Verdict(Risk.HIGH, "deletes every file find matches", "find-delete")
-    if any(a in ("-exec", "-execdir", "-ok", "-okdir") for a in cmd.args):
-        return Verdict(Risk.MODERATE, "runs a command on every file find matches", "find-exec")
+    # find -exec CMD: CMD is classified on its own (commandline.py lifts it out).
     return None
 
 

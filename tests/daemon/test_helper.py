@@ -1,6 +1,6 @@
 """The helper over its real socket: concurrency, bad input, lifecycle, permissions, alternatives.
-The model is HelperScript (a documented test double, see tests/daemon/conftest.py), except in
-the tests marked `model`, which load the real 0.5B model."""
+The model is HelperScript (a documented test double, see tests/helpers/helper_process.py),
+except where a test says it uses the real llama.cpp backend."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from cmdai import __version__, client, protocol
-from tests.helpers.helper_process import REPO, Helper, bind_dead_socket
 from tests.helpers.cli import run_cli
+from tests.helpers.helper_process import REPO, Helper, bind_dead_socket
 
 
 def good_request(buffer: str = "list files") -> bytes:

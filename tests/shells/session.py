@@ -118,11 +118,33 @@ class ShellSession:
             time.sleep(0.02)
         return self.dump_file.read_text()
 
+    def wait_for_hook(self, timeout: float = 30) -> None:
+        """Until a `cmdai hook` of this shell runs and has had time to start Python: a Ctrl-C
+        before that reaches the shell's widget, not the hook."""
+        deadline = time.monotonic() + timeout
+        marker = f"CMDAI_TEST_DUMP={self.dump_file}".encode()
+        while not any(marker in environ for environ in _hook_environments()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no hook process appeared; screen:\n{self.screen()}")
+            time.sleep(0.02)
+        time.sleep(0.5)
+
     def clear_line(self) -> None:
         self.keys("C-e", "C-u") if self.shell != "fish" else self.keys("C-a", "C-k")
 
     def close(self) -> None:
         subprocess.run(["tmux", "-S", str(self.socket), "kill-server"], capture_output=True)
+
+
+def _hook_environments() -> list[bytes]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if b"hook\x00--shell" in (proc / "cmdline").read_bytes():
+                found.append((proc / "environ").read_bytes())
+        except OSError:
+            continue
+    return found
 
 
 def base_env(home: Path) -> dict[str, str]:

@@ -92,6 +92,7 @@ def test_ctrl_c_while_waiting_restores_the_line(shell: ShellSession) -> None:
     shell.type(f"slow 60 {TRICKY}")
     shell.keys("C-g")
     shell.wait_for("⌛ cmdai: ")  # thinking, or starting the helper
+    shell.wait_for_hook()
     shell.keys("C-c")
     shell.wait_for("cmdai: cancelled; your line is unchanged")
     assert shell.buffer() == f"slow 60 {TRICKY}"
