@@ -162,3 +162,41 @@ def test_verify_a_real_cached_model(use_small_model: Path) -> None:
     result = run_cli("model", "verify", SMALL_MODEL)
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout and "1d9614638d18024d" in result.stdout
+
+
+# --- the fallback command and the helper (model: HelperScript, the documented test double) ---
+
+
+def test_the_fallback_command_uses_and_starts_the_helper(scripted_env: None) -> None:
+    first = run_cli("--print", "list my files")
+    assert (first.returncode, first.stdout) == (0, "echo list-my-files\n"), first.stderr
+    status = run_cli("daemon", "status")
+    assert status.returncode == 0 and "served: 1" in status.stdout
+    assert run_cli("--print", "again please").stdout == "echo again-please\n"
+    assert "served: 2" in run_cli("daemon", "status").stdout
+
+
+def test_no_daemon_works_in_process(scripted_env: None) -> None:
+    result = run_cli("--print", "--no-daemon", "list my files")
+    assert (result.returncode, result.stdout) == (0, "echo list-my-files\n")
+    assert run_cli("daemon", "status").returncode == 3  # no helper was started
+
+
+def test_another_model_than_the_helpers_runs_in_process(scripted_env: None) -> None:
+    run_cli("daemon", "start")
+    result = run_cli("--print", "--model", "other-model", "list my files")
+    assert (result.returncode, result.stdout) == (0, "echo list-my-files\n")
+    assert "served: 0" in run_cli("daemon", "status").stdout
+
+
+def test_an_unreachable_helper_is_worked_around(scripted_env: None, isolated_home: Path) -> None:
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "run").write_text("not a directory")
+    result = run_cli("--print", "list my files")
+    assert (result.returncode, result.stdout) == (0, "echo list-my-files\n")
+    assert "the helper is unavailable" in result.stderr and "working without it" in result.stderr
+
+
+def test_helper_errors_keep_their_exit_status(scripted_env: None) -> None:
+    result = run_cli("--print", "garbage please")
+    assert result.returncode == 7 and "the model returned no command" in result.stderr

@@ -50,7 +50,7 @@ class Server:
         self.engine = engine
         self.idle_timeout = idle_timeout
         self.started = time.monotonic()
-        self.served = 0
+        self.served = 0  # generate requests received
         self._active = 0
         self._last_activity = time.monotonic()
         self._lock = threading.Lock()
@@ -108,7 +108,6 @@ class Server:
         finally:
             with self._lock:
                 self._active -= 1
-                self.served += 1
                 self._last_activity = time.monotonic()
             log.info("%s in %.0f ms", outcome, (time.perf_counter() - started) * 1000)
 
@@ -167,6 +166,8 @@ class Server:
         def progress(message: str) -> None:
             send(protocol.progress(message))
 
+        with self._lock:
+            self.served += 1  # generate requests, the ones that use the model
         if self.engine.config.log_requests:  # off by default: requests can be private
             log.debug("request %r in %s (%s)", request.buffer, request.cwd, request.shell)
 

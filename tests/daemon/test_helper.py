@@ -294,3 +294,31 @@ def test_daemon_commands(helper: Helper) -> None:
     not_running = run_cli("daemon", "status")
     assert not_running.returncode == 3 and "not running" in not_running.stdout
     assert run_cli("daemon", "stop").stdout.strip() == "helper not running"
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to act as another user")
+def test_another_users_connection_is_refused(helper: Helper) -> None:
+    """The 0700 directory already keeps other users out; open it up to reach the uid check."""
+    run_dir = helper.home / "run"
+    opened = [run_dir, *[p for p in run_dir.parents if p != Path("/") and p != Path("/tmp")]]
+    modes = {path: path.stat().st_mode for path in opened}
+    for path in opened:
+        path.chmod(0o755)
+    (run_dir / "helper.sock").chmod(0o666)
+    probe = (
+        "import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); "
+        "s.sendall(b'{}\\n'); print(s.makefile().readline())"
+    )
+    python = "/usr/bin/python3"  # the venv's interpreter may live where nobody cannot read
+    if not os.access(python, os.X_OK):
+        pytest.skip("no system python3 for the other user")
+    try:
+        result = subprocess.run(
+            [python, "-c", probe, str(run_dir / "helper.sock")],
+            user=65534, capture_output=True, text=True, timeout=30, cwd="/",
+        )  # fmt: skip
+    finally:
+        for path, mode in modes.items():
+            path.chmod(stat.S_IMODE(mode))
+    assert "this helper serves its own user only" in result.stdout, result.stderr
+    assert helper.ask("still mine")["buffer"] == "echo still-mine"

@@ -206,3 +206,18 @@ def test_real_model_end_to_end(name: str, tmp_path: Path, use_small_model: Path)
         assert "date" in line and line != "print the current date and time", line
     finally:
         session.close()
+
+
+def test_missing_model_keeps_the_line(name_and_tmp: tuple[str, Path], tmp_path: Path) -> None:
+    """The real llama.cpp backend path, with an empty model cache: the helper never downloads."""
+    name, _ = name_and_tmp
+    session = open_shell(
+        name, tmp_path, CMDAI_MODEL="qwen2.5-coder-0.5b", CMDAI_MODEL_DIR=str(tmp_path / "none")
+    )
+    try:
+        session.type(TRICKY)
+        session.keys("C-g")
+        session.wait_for("cmdai: model qwen2.5-coder-0.5b is not downloaded")
+        assert session.buffer() == TRICKY
+    finally:
+        session.close()
