@@ -306,6 +306,34 @@ def _tar(cmd: Simple) -> Verdict | None:
     return None
 
 
+def _unzip(cmd: Simple) -> Verdict | None:
+    if short_flags(cmd.args) & {"l", "v", "t", "Z"}:
+        return None  # lists or tests the archive
+    return Verdict(Risk.MODERATE, "extracts files", "unzip")
+
+
+def _curl(cmd: Simple) -> Verdict | None:
+    if short_flags(cmd.args) & {"o", "O"} or has_long(cmd.args, "--output", "--remote-name"):
+        return Verdict(Risk.MODERATE, "downloads files", "download")
+    return None  # prints to the terminal (piping into a shell is a line rule)
+
+
+def _truncate(cmd: Simple) -> Verdict:
+    if any(op in _ACCOUNT_FILES for op in operands(cmd.args)):
+        return Verdict(Risk.CRITICAL, "empties a system account file", "overwrite-accounts")
+    return Verdict(Risk.HIGH, "truncates files", "truncate")
+
+
+def _firewall(cmd: Simple) -> Verdict | None:
+    flushes = short_flags(cmd.args) & {"F", "X"} or has_long(cmd.args, "--flush", "--delete-chain")
+    if flushes or operands(cmd.args)[:1] == ["flush"]:
+        return Verdict(Risk.HIGH, "removes firewall rules", "firewall-flush")
+    changes = short_flags(cmd.args) & {"A", "I", "D", "P"}
+    if changes or operands(cmd.args)[:1] in (["add"], ["delete"]):
+        return Verdict(Risk.MODERATE, "changes firewall rules", "firewall")
+    return None
+
+
 POSIX_RULES: dict[str, Rule] = {
     "rm": _rm,
     "rmdir": _moderate("removes directories", "rmdir"),
@@ -337,7 +365,8 @@ POSIX_RULES: dict[str, Rule] = {
     "ln": _moderate("creates links", "ln"),
     "touch": _moderate("creates or touches files", "touch"),
     "mkdir": _moderate("creates directories", "mkdir"),
-    "truncate": _high("truncates files", "truncate"),
+    "truncate": _truncate,
+    "iptables": _firewall, "ip6tables": _firewall, "nft": _firewall,
     "crontab": _crontab,
     "shutdown": _high("shuts down the machine", "power"),
     "reboot": _high("restarts the machine", "power"),
@@ -349,7 +378,8 @@ POSIX_RULES: dict[str, Rule] = {
     "brew": _package, "pip": _package, "pip3": _package, "npm": _package,
     "docker": _docker,
     "tar": _tar,
-    "unzip": _moderate("extracts files", "unzip"),
+    "unzip": _unzip,
+    "curl": _curl,
     "zip": _moderate("writes an archive", "zip"),
     "gzip": _moderate("compresses files in place", "gzip"),
     "gunzip": _moderate("decompresses files in place", "gunzip"),
