@@ -31,6 +31,8 @@ commands (see `cmdai COMMAND --help`):
   config                    print the effective configuration and where each value came from
   model list|pull|path|verify|rm|import
                             manage the local model cache
+  eval --fixtures FILE…     measure command quality on fixture files (JSON results)
+  report --input FILE       summarise eval results as markdown, JSON or HTML
 
 Options go after the command word: `cmdai model list --debug`.
 exit status: 0 ok (or the status of the command you ran), 2 usage, 3 config, 4 model,
@@ -118,6 +120,42 @@ def daemon_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def eval_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cmdai eval",
+        description="Run every case of the fixture files through real generation (prompting, "
+        "cleaning, validation, safety) and record the results as JSON.",
+        epilog="example:\n  cmdai eval --fixtures tests/fixtures/prompts/basic.yaml "
+        "--model qwen2.5-coder-0.5b --out results.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--fixtures", nargs="+", required=True, metavar="FILE",
+                        help="YAML fixture files (see docs/quality.md for the schema)")  # fmt: skip
+    parser.add_argument("--model", help="model id or .gguf path (default: the configured one)")
+    parser.add_argument("--backend", choices=BACKENDS, help="inference backend")
+    parser.add_argument("--out", metavar="FILE", help="write the results here (default: stdout)")
+    _common(parser)
+    return parser
+
+
+def report_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cmdai report",
+        description="Summarise `cmdai eval` results: pass rate, block rate, risk agreement, "
+        "latency percentiles, a per-category table and every failed case.",
+        epilog="examples:\n  cmdai report --input results.json\n"
+        "  cmdai report --input results.json --output report.html\n"
+        "  cmdai eval --fixtures basic.yaml | cmdai report --format json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--input", metavar="FILE", help="results JSON (default: stdin)")
+    parser.add_argument("--output", metavar="FILE", help="where to write (default: stdout)")
+    parser.add_argument("--format", choices=("md", "json", "html"),
+                        help="default: from the output file's extension, else md")  # fmt: skip
+    _common(parser)
+    return parser
+
+
 def init_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cmdai init",
@@ -194,6 +232,18 @@ def _run_init(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _run_eval(args: argparse.Namespace, config: Config) -> int:
+    from cmdai.quality import commands
+
+    return commands.run_eval(args, config)
+
+
+def _run_report(args: argparse.Namespace, config: Config) -> int:
+    from cmdai.quality import commands
+
+    return commands.run_report(args, config)
+
+
 def _run_hook(argv: list[str]) -> int:
     from cmdai import hook
 
@@ -205,6 +255,8 @@ COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Callable[..., i
     "daemon": (daemon_parser, _run_daemon),
     "config": (config_parser, _run_config),
     "model": (model_parser, _run_model),
+    "eval": (eval_parser, _run_eval),
+    "report": (report_parser, _run_report),
 }
 
 

@@ -22,8 +22,11 @@ Rules:
 - Write it for the shell and operating system given with the request, using tools that come \
 with that system (find, grep, sed, awk, du, sort, tar, ps, git, curl, Get-ChildItem, ...).
 - The command runs in the directory given with the request: refer to it as . (never by its\
- full path) unless the request names another place.
+ full path) unless the request names another place. Write the user's home directory as ~ \
+and the root of the filesystem as /.
 - Prefer the simplest correct command. Do not add sudo unless the request asks for it.
+- Use a tool's own options rather than post-processing its output: ls -S sorts by size and \
+ls -t by time; git log --oneline prints one line per commit.
 - Chain steps with pipes or && when one command is not enough.
 - If the request is already a shell command, reply with it, correcting obvious mistakes.
 - If the request would destroy the system or data the user did not name, reply exactly: \
@@ -32,8 +35,17 @@ echo "cmdai: refused a destructive request\""""
 FEW_SHOT: tuple[tuple[str, str, str], ...] = (
     # (shell, request, command): written for the tools each shell really has.
     ("bash", "list all files here including hidden ones, with sizes", "ls -lah"),
-    ("bash", "find python files changed in the last 7 days", "find . -name '*.py' -mtime -7"),
-    ("zsh", "show the 5 biggest directories here", "du -sh -- */ | sort -rh | head -n 5"),
+    # None of these is a request of the quality fixtures (tests/fixtures/prompts/).
+    ("bash", "find markdown files modified in the last 2 days", "find . -name '*.md' -mtime -2"),
+    (
+        "zsh",
+        "which 3 folders in /var/log take the most space",
+        "du -sh /var/log/*/ | sort -rh | head -n 3",
+    ),
+    ("bash", "show the history of main.py in short form", "git log --oneline -- main.py"),
+    ("bash", "list the files in /etc, most recently changed first", "ls -lt /etc"),
+    ("bash", "count the files under /usr/share", "find /usr/share -type f | wc -l"),
+    ("bash", "what did I change in app.py that is not committed yet", "git diff -- app.py"),
     (
         "bash",
         "how many lines are in the markdown files",
@@ -47,6 +59,11 @@ FEW_SHOT: tuple[tuple[str, str, str], ...] = (
         "Get-ChildItem -File | Sort-Object Length -Descending | Select-Object -First 3",
     ),
     ("bash", "wipe the whole disk", 'echo "cmdai: refused a destructive request"'),
+    (
+        "bash",
+        "remove every user account on this machine",
+        'echo "cmdai: refused a destructive request"',
+    ),
 )
 
 

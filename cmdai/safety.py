@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from cmdai.commandline import Simple, parse
+from cmdai.commandline import Simple, parse, program_name
 
 
 class Risk(IntEnum):
@@ -128,20 +128,30 @@ def _rm(cmd: Simple) -> Verdict:
     return Verdict(Risk.MODERATE, "deletes files", "rm")
 
 
+# Programs that find -exec may run over a whole system directory with catastrophic effect.
+_FIND_DESTRUCTIVE = {"rm", "shred", "unlink", "rmdir", "mv", "chown", "chmod", "chgrp"}
+
+
 def _find(cmd: Simple) -> Verdict | None:
+    first_option = next((i for i, a in enumerate(cmd.args) if a.startswith("-")), len(cmd.args))
+    over_system = any(system_location(root) for root in cmd.args[:first_option])
+    executes = {
+        cmd.args[i + 1] for i, a in enumerate(cmd.args[:-1]) if a in ("-exec", "-execdir", "-ok")
+    }
+    destroys = bool({program_name(p) for p in executes} & _FIND_DESTRUCTIVE)
+    if over_system and ("-delete" in cmd.args or destroys):
+        reason = "deletes or changes every file under a system or home directory"
+        return Verdict(Risk.CRITICAL, reason, "find-delete-system")
     if "-delete" in cmd.args:
-        roots = [
-            a
-            for a in cmd.args[
-                : next((i for i, a in enumerate(cmd.args) if a.startswith("-")), len(cmd.args))
-            ]
-        ]
-        if any(system_location(r) for r in roots):
-            return Verdict(
-                Risk.CRITICAL, "find -delete over a system or home directory", "find-delete-system"
-            )
         return Verdict(Risk.HIGH, "deletes every file find matches", "find-delete")
-    # find -exec CMD: CMD is classified on its own (commandline.py lifts it out).
+    # find -exec CMD: CMD is also classified on its own (commandline.py lifts it out).
+    return None
+
+
+def _format_drive(cmd: Simple) -> Verdict | None:
+    """Windows' format.exe (also what `format` runs in PowerShell): `format D: /Q`."""
+    if any(re.fullmatch(r"[A-Za-z]:\\?", op) for op in operands(cmd.args)):
+        return Verdict(Risk.CRITICAL, "formats a drive", "format-drive")
     return None
 
 
@@ -421,6 +431,7 @@ def _ps_stop_process(cmd: Simple) -> Verdict:
 
 
 POWERSHELL_RULES: dict[str, Rule] = {
+    "format": _format_drive, "format.com": _format_drive,
     "remove-item": _ps_remove, "ri": _ps_remove, "rm": _ps_remove, "del": _ps_remove,
     "erase": _ps_remove, "rd": _ps_remove, "rmdir": _ps_remove,
     "format-volume": _disk_tool("formats a volume", "ps-format"),
@@ -456,13 +467,17 @@ def _line_rules(line: str, commands: list[Simple]) -> Verdict | None:
         return Verdict(Risk.CRITICAL, "fork bomb", "fork-bomb")
     if not {c.program for c in commands} & _DOWNLOADERS:
         return None
+    downloaded = False
     for command in commands:
-        if command.program not in _INTERPRETERS:
+        downloaded = downloaded or command.program in _DOWNLOADERS
+        runs_file = command.program in _INTERPRETERS | {"source", "."} and operands(command.args)
+        if command.program not in _INTERPRETERS and not (downloaded and runs_file):
             continue
         source = command.pipe_from
         piped = source is not None and source.program in _DOWNLOADERS  # curl … | sh
         substituted = not command.args or "-c" in command.args  # bash <(curl …), iex (iwr …)
-        if piped or substituted:
+        # wget URL && bash setup: the file it runs may well be the one just downloaded
+        if piped or substituted or (downloaded and runs_file):
             reason = "runs a script downloaded from the network"
             return Verdict(Risk.CRITICAL, reason, "download-to-shell")
     return None

@@ -22,6 +22,7 @@ from tests.helpers.helper_process import helper, scripted_env  # noqa: F401  (fi
 # the fixtures below point CMDAI_HOME at a temp dir.
 SHARED_MODEL_DIR = Path(os.environ.get("CMDAI_TEST_MODEL_DIR") or paths.default_model_dir())
 SMALL_MODEL = "qwen2.5-coder-0.5b"
+DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 
 
 @pytest.fixture(autouse=True)
@@ -51,20 +52,29 @@ def stop_helper(home: Path) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="session")
-def small_model_path() -> Path:
-    """The real Qwen2.5-Coder 0.5B GGUF, pulled into the shared cache by cmdai itself."""
+def pull_shared(model: str) -> Path:
+    """A real Qwen GGUF, pulled into the shared cache by cmdai itself (verified by sha256)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CMDAI_")}
     env["CMDAI_MODEL_DIR"] = str(SHARED_MODEL_DIR)
     result = subprocess.run(
-        [sys.executable, "-m", "cmdai", "model", "pull", SMALL_MODEL],
+        [sys.executable, "-m", "cmdai", "model", "pull", model],
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1800,
     )
-    assert result.returncode == 0, f"could not pull {SMALL_MODEL}:\n{result.stderr}"
+    assert result.returncode == 0, f"could not pull {model}:\n{result.stderr}"
     return Path(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def small_model_path() -> Path:
+    return pull_shared(SMALL_MODEL)
+
+
+@pytest.fixture(scope="session")
+def default_model_path() -> Path:
+    return pull_shared(DEFAULT_MODEL)
 
 
 @pytest.fixture

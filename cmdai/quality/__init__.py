@@ -1,0 +1,1 @@
+"""The quality suite: YAML fixtures of requests, the eval runner, the report renderers."""
