@@ -48,6 +48,14 @@ def page(results: dict[str, dict]) -> str:
         "blocked the command, or the model refused). Risk agreement compares the safety level "
         "of the command with the fixture's `expected_risk`, over cases the model did not refuse.",
         "",
+        "Read these numbers with one caveat: the prompt was tuned while watching the 1.5B "
+        "model on these fixtures. No few-shot example repeats a fixture request, but several "
+        "teach an idiom a fixture tests (`ls -S`, `git log --oneline`, `git diff --cached`), so "
+        "the basic pass rate flatters the model on unseen requests. The 0.5B model, which the "
+        "prompt was not tuned for, is a rough check; a held-out fixture set would be a better "
+        "one. The eval runs in `$TMPDIR/cmdai-eval/project`, a fixed path, because the path is "
+        "part of every prompt and a random one changed the answers from run to run.",
+        "",
         "| model | basic pass rate | should_block kept off the line | risk agreement | "
         "p50 ms | p95 ms |",
         "|---|---|---|---|---|---|",

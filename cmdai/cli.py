@@ -130,7 +130,7 @@ def eval_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--fixtures", nargs="+", required=True, metavar="FILE",
-                        help="YAML fixture files (see docs/quality.md for the schema)")  # fmt: skip
+                        help="YAML fixture files (schema: README, section Quality)")  # fmt: skip
     parser.add_argument("--model", help="model id or .gguf path (default: the configured one)")
     parser.add_argument("--backend", choices=BACKENDS, help="inference backend")
     parser.add_argument("--out", metavar="FILE", help="write the results here (default: stdout)")

@@ -117,16 +117,17 @@ def generate(
     """One command for `request`. `path` is the user's PATH for the installed-program check;
     `avoid` lists commands already offered, when the user asks for an alternative; `cancelled`
     is polled while generating (see Backend.complete)."""
-    messages = alternative_messages(build_messages(check_request(request), context), avoid)
+    request = check_request(request)
+    messages = alternative_messages(build_messages(request, context), avoid)
     first = _complete(messages, config, backend, context, cancelled)
     if not config.validate:
         return first
-    problem = validate(first.command, context.shell, context.cwd, path)
+    problem = validate(first.command, context.shell, context.cwd, path, request)
     if problem is None:
         return first
     try:
         second = _complete(
-            retry_messages(messages, first.command, problem.message),
+            retry_messages(messages, first.command, problem.message, problem.kind),
             config,
             backend,
             context,
@@ -134,7 +135,9 @@ def generate(
         )
     except GenerationError:  # the retry said nothing usable: keep the first answer
         second = None
-    second_problem = validate(second.command, context.shell, context.cwd, path) if second else None
+    second_problem = (
+        validate(second.command, context.shell, context.cwd, path, request) if second else None
+    )
     best, best_problem = first, problem
     if second and _rank(second_problem) < _rank(problem):
         best, best_problem = second, second_problem
@@ -143,8 +146,10 @@ def generate(
 
 
 def _rank(problem: Problem | None) -> int:
-    """Lower is better: a missing program can be installed, a syntax error cannot run at all."""
-    return {None: 0, "missing": 1, "syntax": 2}[problem.kind if problem else None]
+    """Lower is better: a missing program can be installed and a place the command ignores can
+    be typed in, but a syntax error cannot run at all. On a tie the first answer stays."""
+    ranks = {None: 0, "mismatch": 1, "missing": 1, "usage": 2, "syntax": 2}
+    return ranks[problem.kind if problem else None]
 
 
 def _complete(

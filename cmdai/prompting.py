@@ -21,50 +21,49 @@ Rules:
 - Reply with the command only, on one line: no explanation, no markdown, no backticks, no "$".
 - Write it for the shell and operating system given with the request, using tools that come \
 with that system (find, grep, sed, awk, du, sort, tar, ps, git, curl, Get-ChildItem, ...).
-- The command runs in the directory given with the request: refer to it as . (never by its\
- full path) unless the request names another place. Write the user's home directory as ~ \
-and the root of the filesystem as /.
+- The command runs in the directory given with the request. Write the user's home directory \
+as ~ and the root of the filesystem as /.
 - Prefer the simplest correct command. Do not add sudo unless the request asks for it.
 - Use a tool's own options rather than post-processing its output: ls -S sorts by size and \
 ls -t by time; git log --oneline prints one line per commit.
 - Chain steps with pipes or && when one command is not enough.
 - If the request is already a shell command, reply with it, correcting obvious mistakes.
-- If the request would destroy the system or data the user did not name, reply exactly: \
-echo "cmdai: refused a destructive request\""""
+- If the request would destroy, disable or take over the system or a disk, or delete data the \
+user did not name precisely, reply exactly: echo "cmdai: refused a destructive request\""""
 
+REFUSAL = 'echo "cmdai: refused a destructive request"'
+
+# (shell, request, command), written for the tools each shell really has. None of the requests
+# is one of the quality fixtures (tests/fixtures/prompts/), but several teach an idiom those
+# fixtures test (ls -S, git log --oneline, git diff --cached): see docs/quality.md. Changing
+# this list changes the published numbers; rerun benchmarks/bench_quality.py.
 FEW_SHOT: tuple[tuple[str, str, str], ...] = (
-    # (shell, request, command): written for the tools each shell really has.
     ("bash", "list all files here including hidden ones, with sizes", "ls -lah"),
-    # None of these is a request of the quality fixtures (tests/fixtures/prompts/).
     ("bash", "find markdown files modified in the last 2 days", "find . -name '*.md' -mtime -2"),
-    (
-        "zsh",
-        "which 3 folders in /var/log take the most space",
-        "du -sh /var/log/*/ | sort -rh | head -n 3",
-    ),
-    ("bash", "show the history of main.py in short form", "git log --oneline -- main.py"),
+    ("zsh", "which 3 folders in /var/log take the most space",
+     "du -sh /var/log/*/ | sort -rh | head -n 3"),
+    ("bash", "list the commits that touched main.py, one per line", "git log --oneline -- main.py"),
+    ("bash", "show what I have staged in src/", "git diff --cached -- src/"),
     ("bash", "list the files in /etc, most recently changed first", "ls -lt /etc"),
+    ("bash", "list the pdf files sorted by size", "ls -lS *.pdf"),
+    ("bash", "show the 5 latest commits on main, one line each", "git log --oneline -n 5 main"),
+    # Names / explicitly: without it the 1.5B model wrote `find .` for requests about "/".
+    ("bash", "find every setuid program on the whole system",
+     "find / -perm -4000 -type f 2>/dev/null"),
     ("bash", "count the files under /usr/share", "find /usr/share -type f | wc -l"),
     ("bash", "what did I change in app.py that is not committed yet", "git diff -- app.py"),
-    (
-        "bash",
-        "how many lines are in the markdown files",
-        "find . -name '*.md' -exec cat {} + | wc -l",
-    ),
+    ("bash", "how many lines are in the markdown files",
+     "find . -name '*.md' -exec cat {} + | wc -l"),
     ("bash", "which process is listening on port 8080", "ss -ltnp 'sport = :8080'"),
     ("fish", "set EDITOR to vim for this session", "set -gx EDITOR vim"),
-    (
-        "powershell",
-        "list the 3 largest files in this folder",
-        "Get-ChildItem -File | Sort-Object Length -Descending | Select-Object -First 3",
-    ),
-    ("bash", "wipe the whole disk", 'echo "cmdai: refused a destructive request"'),
-    (
-        "bash",
-        "remove every user account on this machine",
-        'echo "cmdai: refused a destructive request"',
-    ),
-)
+    ("powershell", "list the 3 largest files in this folder",
+     "Get-ChildItem -File | Sort-Object Length -Descending | Select-Object -First 3"),
+    ("bash", "wipe the whole disk", REFUSAL),
+    ("bash", "remove every user account on this machine", REFUSAL),
+    ("bash", "use up all the memory so the machine hangs", REFUSAL),
+    ("bash", "erase all the data on this server", REFUSAL),
+    ("bash", "give everyone write access to every system file", REFUSAL),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -88,11 +87,9 @@ def os_label() -> str:
 
 
 def _user_turn(shell: str, os_name: str, cwd: str, request: str) -> str:
-    # "(write it as .)" stops both Qwen models from spelling out the absolute path.
-    return (
-        f"Shell: {shell}\nOS: {os_name}\nCurrent directory (write it as .): {cwd}\n"
-        f"Request: {request}"
-    )
+    # A hint "(write it as .)" here once kept the models from spelling out the absolute path,
+    # but made the 1.5B model write . for requests about /; relative_to_cwd() does that job.
+    return f"Shell: {shell}\nOS: {os_name}\nCurrent directory: {cwd}\nRequest: {request}"
 
 
 def _few_shot_messages() -> list[Message]:
@@ -132,12 +129,16 @@ def alternative_messages(messages: list[Message], offered: Sequence[str]) -> lis
     return [*messages, *turns]
 
 
-def retry_messages(messages: list[Message], command: str, problem: str) -> list[Message]:
+def retry_messages(
+    messages: list[Message], command: str, problem: str, kind: str = "missing"
+) -> list[Message]:
     """The same conversation, plus the rejected answer and why it was rejected."""
-    fix = (
-        f"That command does not work here: {problem}. Reply with one corrected command that uses "
-        "only what is installed, on one line."
-    )
+    fix = f"That command is wrong: {problem}. Reply with one corrected command, on one line."
+    if kind == "missing":
+        fix = (
+            f"That command does not work here: {problem}. Reply with one corrected command "
+            "that uses only what is installed, on one line."
+        )
     return [*messages, {"role": "assistant", "content": command}, {"role": "user", "content": fix}]
 
 

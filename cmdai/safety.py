@@ -132,9 +132,13 @@ def _rm(cmd: Simple) -> Verdict:
 _FIND_DESTRUCTIVE = {"rm", "shred", "unlink", "rmdir", "mv", "chown", "chmod", "chgrp"}
 
 
-def _find(cmd: Simple) -> Verdict | None:
+def _find_over_system(cmd: Simple) -> bool:
     first_option = next((i for i, a in enumerate(cmd.args) if a.startswith("-")), len(cmd.args))
-    over_system = any(system_location(root) for root in cmd.args[:first_option])
+    return any(system_location(root) for root in cmd.args[:first_option])
+
+
+def _find(cmd: Simple) -> Verdict | None:
+    over_system = _find_over_system(cmd)
     executes = {
         cmd.args[i + 1] for i, a in enumerate(cmd.args[:-1]) if a in ("-exec", "-execdir", "-ok")
     }
@@ -462,9 +466,40 @@ _INTERPRETERS = {"sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3"
                  "node", "pwsh", "powershell", "invoke-expression", "iex"}  # fmt: skip
 
 
+def _ps_lists_all(cmd: Simple) -> bool:
+    flags = short_flags(cmd.args)
+    return bool(flags & {"e", "A"} or {"a", "x"} <= flags or {"aux", "ax"} & set(cmd.args))
+
+
+def _kills_every_listed_process(commands: list[Simple]) -> bool:
+    """kill $(ps -e -o pid=), ps aux | awk '{print $2}' | xargs kill: every process ps lists,
+    since nothing (grep PATTERN, pgrep) narrows the list down."""
+    lists_all = any(c.program == "ps" and _ps_lists_all(c) for c in commands)
+    kills = any(c.program in ("kill", "killall", "pkill") for c in commands)
+    narrowed = any(
+        (c.program == "grep" and "-v" not in c.args and "--invert-match" not in c.args)
+        or c.program == "pgrep"
+        for c in commands
+    )
+    return lists_all and kills and not narrowed
+
+
 def _line_rules(line: str, commands: list[Simple]) -> Verdict | None:
     if _FORK_BOMB.search(line):
         return Verdict(Risk.CRITICAL, "fork bomb", "fork-bomb")
+    if _kills_every_listed_process(commands):
+        return Verdict(Risk.CRITICAL, "kills every process ps lists", "kill-all")
+    for command in commands:  # find / … | xargs rm: the same as find / -exec rm
+        source = command.pipe_from
+        if (
+            "xargs" in command.wrappers
+            and command.program in _FIND_DESTRUCTIVE
+            and source is not None
+            and source.program == "find"
+            and _find_over_system(source)
+        ):
+            reason = "deletes or changes every file under a system or home directory"
+            return Verdict(Risk.CRITICAL, reason, "find-delete-system")
     if not {c.program for c in commands} & _DOWNLOADERS:
         return None
     downloaded = False

@@ -18,6 +18,7 @@ import subprocess
 from dataclasses import dataclass
 
 from cmdai.commandline import Simple, parse
+from cmdai.safety import operands
 
 PARSER_TIMEOUT_S = 2.0
 SYNTAX_ARGV: dict[str, list[str]] = {
@@ -46,12 +47,97 @@ class Problem:
         return {"kind": self.kind, "message": self.message}
 
 
-def validate(command: str, shell: str, cwd: str, path: str | None = None) -> Problem | None:
-    """The first problem found with `command` for `shell`, or None when it looks runnable."""
+def validate(
+    command: str, shell: str, cwd: str, path: str | None = None, request: str = ""
+) -> Problem | None:
+    """The first problem found with `command` for `shell`, or None when it looks runnable.
+    With the `request` it answers, also check that it uses the places the request names."""
     syntax = check_syntax(command, shell)
     if syntax:
         return syntax
-    return check_programs(command, shell, cwd, os.environ.get("PATH", "") if path is None else path)
+    programs = check_programs(
+        command, shell, cwd, os.environ.get("PATH", "") if path is None else path
+    )
+    if programs:
+        return programs
+    usage = check_operands(command) if shell != "powershell" else None
+    if usage:
+        return usage
+    return check_named_places(request, command) if request and shell != "powershell" else None
+
+
+# Programs that do nothing useful, or fail, without operands: (how many, what they need).
+NEEDS_OPERANDS: dict[str, tuple[int, str]] = {
+    "kill": (1, "a process id"), "pkill": (1, "a process name or pattern"),
+    "pgrep": (1, "a process name or pattern"), "killall": (1, "a process name"),
+    "chmod": (2, "a mode and a file"), "chown": (2, "an owner and a file"),
+    "chgrp": (2, "a group and a file"), "mv": (2, "a source and a target"),
+    "cp": (2, "a source and a target"),
+}  # fmt: skip
+
+
+def check_operands(command: str) -> Problem | None:
+    """`pkill -9`, `chmod +x`: a command that would only print its usage."""
+    if re.search(r"\$\(|`|<\(", command):
+        return None  # operands may come from a substitution
+    for simple in parse(command).commands:
+        need = NEEDS_OPERANDS.get(simple.program)
+        if need is None or "xargs" in simple.wrappers or simple.pipe_from is not None:
+            continue
+        if simple.program == "kill" and {"-l", "-L", "--list"} & set(simple.args):
+            continue
+        if len(operands(simple.args)) < need[0]:
+            return Problem("usage", f"`{simple.program}` needs {need[1]}")
+    return None
+
+
+# A path in the request: "/", "/etc", "~/notes", "/dev/sda" (not the tail of a URL, not and/or).
+_NAMED_PATH = re.compile(r"(?<![\w:/.~-])(~(?:/[\w.@%+-]*)*|/(?:[\w.@%+-]+/?)*)(?=$|[\s,;:!?)'\"])")
+_HOME_WORDS = re.compile(r"\b(?:my|the|your|user'?s?) home (?:directory|dir|folder)\b", re.I)
+# A destructive request about the whole machine: answered with a command on `.` or `*`, it
+# would still destroy something (the current directory) and hide its intent from the safety
+# check. Asking again lets the model write the honest command (then blocked) or refuse.
+_WHOLE_SYSTEM = re.compile(
+    r"\b(?:this|the|my|whole|entire) (?:computer|machine|system|disk|drive|filesystem)\b"
+    r"|\bevery(?:thing| file) on\b",
+    re.I,
+)
+_DESTRUCTIVE = re.compile(
+    r"\b(?:delete|remove|erase|wipe|destroy|shred|format|overwrite|kill|chmod|chown)\b", re.I
+)
+_HOME_IN_COMMAND = re.compile(r"~|\$\{?HOME\b|/home/|/Users/|(?<![\w/])/root\b")
+
+
+def _spellings(place: str) -> set[str]:
+    if not place.startswith("~"):
+        return {place}
+    return {place, "$HOME" + place[1:], "${HOME}" + place[1:], os.path.expanduser(place)}
+
+
+def check_named_places(request: str, command: str) -> Problem | None:
+    """A command that ignores a place the request names is wrong, and often dangerous in a
+    new way: asked to clean "/", a model wrote `find . -exec rm {} \\;`."""
+    for place in _NAMED_PATH.findall(request):
+        place = place.rstrip(".,;:!?")
+        if place in ("", "~"):
+            continue
+        if place == "/":
+            if not re.search(r"(?<![\w.~/-])/", command):
+                return Problem("mismatch", "the request names /, but the command does not use it")
+        elif not any(form in command for form in _spellings(place.rstrip("/"))):
+            return Problem("mismatch", f"the request names {place}, but the command does not")
+    if (
+        _WHOLE_SYSTEM.search(request)
+        and _DESTRUCTIVE.search(request)
+        and re.search(r"(?:^|\s)(?:\.|\./|\*|\./\*)(?=\s|$)", command)  # works on `.` or `*`
+        and not re.search(r"(?<![\w.~/-])/", command)
+    ):
+        return Problem("mismatch", "the request is about the whole system, but the command "
+                       "works on the current directory")  # fmt: skip
+    if _HOME_WORDS.search(request) and not _HOME_IN_COMMAND.search(command):
+        return Problem("mismatch", "the request is about the home directory (~), but the command "
+                       "does not use it")  # fmt: skip
+    return None
 
 
 def check_syntax(command: str, shell: str) -> Problem | None:

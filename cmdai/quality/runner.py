@@ -25,11 +25,10 @@ from cmdai.backends.base import Backend
 from cmdai.config import Config
 from cmdai.errors import CmdaiError
 from cmdai.generate import generate
-from cmdai.prompting import Context, os_label
+from cmdai.prompting import REFUSAL, Context, os_label
 from cmdai.quality.fixtures import Case, Suite
 from cmdai.safety import Action, action_for, classify
 
-REFUSAL = 'echo "cmdai: refused a destructive request"'
 RESULTS_FORMAT = 1
 
 
@@ -37,17 +36,30 @@ def run(suites: Sequence[Suite], config: Config, backend: Backend, model_path: P
     cases = [(suite, case) for suite in suites for case in suite.cases]
     progress = CaseProgress(len(cases), sys.stderr)
     records = []
-    with tempfile.TemporaryDirectory(prefix="cmdai-eval-") as workdir:
-        for suite, case in cases:
-            record = run_case(case, suite.name, config, backend, workdir)
-            records.append(record)
-            progress.step(record)
+    workdir = eval_workdir()
+    for suite, case in cases:
+        record = run_case(case, suite.name, config, backend, str(workdir))
+        records.append(record)
+        progress.step(record)
     progress.close()
     return {
         "format": RESULTS_FORMAT,
         "metadata": metadata(suites, config, backend, model_path),
         "results": records,
     }
+
+
+def eval_workdir() -> Path:
+    """The directory the cases run in. Its path is part of every prompt, so it is the same on
+    every run (a random temp name changed the 1.5B model's answers from run to run)."""
+    workdir = Path(tempfile.gettempdir()) / "cmdai-eval" / "project"
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        if workdir.stat().st_uid == os.getuid() and not any(workdir.iterdir()):
+            return workdir
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="cmdai-eval-"))  # taken by someone else: still works
 
 
 def run_case(case: Case, suite: str, config: Config, backend: Backend, cwd: str) -> dict:

@@ -67,7 +67,7 @@ class HelperScript:
             m["content"] for m in reversed(messages) if m["content"].startswith("Shell:")
         ).rpartition("Request: ")[2]
         offered = sum(1 for m in messages if m["content"].startswith("Give another command"))
-        retried = any("does not work here" in m["content"] for m in messages)
+        retried = any(m["content"].startswith("That command ") for m in messages)
         return Completion(self._reply(request, offered, retried, cancelled), 10, 5)
 
     def _reply(

@@ -70,7 +70,7 @@ def test_messages_share_a_byte_identical_prefix() -> None:
     assert first[0] == {"role": "system", "content": SYSTEM_PROMPT}
     assert first[:-1] == second[:-1]
     assert first[-1]["content"] == (
-        "Shell: bash\nOS: Linux\nCurrent directory (write it as .): /a\nRequest: list files"
+        "Shell: bash\nOS: Linux\nCurrent directory: /a\nRequest: list files"
     )
     assert second[-1]["content"].endswith("Request: show disk usage")
     assert "Shell: fish" in second[-1]["content"]
