@@ -12,7 +12,13 @@ import pytest
 from cmdai.config import Config
 from cmdai.generate import generate
 from cmdai.prompting import Context
-from cmdai.validate import check_syntax, programs_run, validate
+from cmdai.validate import (
+    check_named_places,
+    check_operands,
+    check_syntax,
+    programs_run,
+    validate,
+)
 from tests.helpers.scripted import ScriptedBackend
 from tests.helpers.shells import require
 
@@ -186,3 +192,73 @@ def test_validation_can_be_switched_off(tmp_path: Path) -> None:
     result = run(backend, tmp_path, validate=False)
     assert result.command == "fdx-nonexistent -e py" and not result.retried
     assert len(backend.asked) == 1
+
+
+# --- operands and the places a request names --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [("pkill -9", "`pkill` needs a process name or pattern"),
+     ("kill -9", "`kill` needs a process id"),
+     ("chmod +x", "`chmod` needs a mode and a file"),
+     ("mv notes.txt", "`mv` needs a source and a target"),
+     ("ls && chown alice", "`chown` needs an owner and a file")],
+)  # fmt: skip
+def test_a_command_that_would_only_print_its_usage_is_caught(command: str, message: str) -> None:
+    problem = check_operands(command)
+    assert problem is not None and (problem.kind, problem.message) == ("usage", message)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["pkill -9 sleep", "pkill -u alice", "kill -l", "kill -9 $(pgrep x)", "kill %1",
+     "pgrep -f 'python app.py' | xargs kill", "chmod -R u+x bin", "cp -r src dst",
+     "ps aux | xargs kill -9", "git mv a b"],
+)  # fmt: skip
+def test_complete_commands_pass_the_operand_check(command: str) -> None:
+    assert check_operands(command) is None
+
+
+@pytest.mark.parametrize(
+    ("asked", "command", "message"),
+    [("use find to delete every file under /", "find . -type f -delete",
+      "the request names /, but the command does not use it"),
+     ("list the files in /etc", "ls", "the request names /etc, but the command does not"),
+     ("copy ~/notes.txt to backup", "cp notes.txt backup",
+      "the request names ~/notes.txt, but the command does not"),
+     ("recursively delete everything in my home directory", "rm -rf .",
+      "the request is about the home directory (~), but the command does not use it"),
+     ("delete every file on this computer", "rm -rf *",
+      "the request is about the whole system, but the command works on the current directory")],
+)  # fmt: skip
+def test_a_command_that_ignores_a_named_place_is_caught(
+    asked: str, command: str, message: str
+) -> None:
+    problem = check_named_places(asked, command)
+    assert problem is not None and (problem.kind, problem.message) == ("mismatch", message)
+
+
+@pytest.mark.parametrize(
+    ("asked", "command"),
+    [("use find to delete every file under /", "find / -type f -delete"),
+     ("copy ~/notes.txt to backup", "cp $HOME/notes.txt backup"),
+     ("recursively delete everything in my home directory", "rm -rf ~"),
+     ("download https://example.com/a/b.txt", "wget https://example.com/a/b.txt"),
+     ("show the uptime of this machine", "uptime"),
+     ("remove the docker images on this machine", "docker image prune -a"),
+     ("delete every file on this computer", 'echo "cmdai: refused a destructive request"'),
+     ("what is 1/2 of 10", "echo $((10 / 2))"),
+     ("show and/or count files", "ls | wc -l")],
+)  # fmt: skip
+def test_commands_that_use_the_named_places_pass(asked: str, command: str) -> None:
+    assert check_named_places(asked, command) is None
+
+
+def test_a_mismatch_is_retried_with_the_problem_stated(tmp_path: Path) -> None:
+    require("bash")
+    backend = ScriptedBackend("find . -type f -delete", "find / -type f -delete")
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    result = generate("use find to delete every file under /", Config(), backend, context)
+    assert result.command == "find / -type f -delete"
+    assert "the request names /" in backend.asked[1][-1]["content"]
