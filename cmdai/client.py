@@ -113,7 +113,7 @@ def spawn() -> subprocess.Popen[bytes]:
 
     log = paths.state_dir()
     log.mkdir(parents=True, exist_ok=True)
-    with open(log / "daemon-start.log", "ab") as startup_log:
+    with open(log / "daemon-start.log", "wb") as startup_log:  # this start's output only
         return subprocess.Popen(
             [sys.executable, "-m", "cmdai", "daemon", "run"],
             stdin=subprocess.DEVNULL,

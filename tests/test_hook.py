@@ -14,7 +14,7 @@ import pytest
 
 from cmdai import protocol
 from tests.helpers.helper_process import Helper
-from tests.shells.test_widgets import serve_garbage
+from tests.shells.test_widgets import serving_garbage
 
 
 def hook(*args: str, buffer: str | bytes | None = None, **env: str) -> subprocess.CompletedProcess:
@@ -88,11 +88,8 @@ def test_timeout_from_the_config_file(helper: Helper, isolated_home: Path) -> No
 
 
 def test_malformed_reply_exits_5(isolated_home: Path) -> None:
-    stop = serve_garbage(isolated_home / "run" / "helper.sock")
-    try:
+    with serving_garbage(isolated_home / "run" / "helper.sock"):
         result = hook("--shell", "zsh", buffer="x")
-    finally:
-        stop()  # type: ignore[operator]
     assert result.returncode == protocol.EXIT_BAD_REPLY
     assert "malformed reply" in result.stderr.decode()
 

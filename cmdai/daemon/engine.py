@@ -18,7 +18,7 @@ from cmdai.backends.base import Backend
 from cmdai.config import Config
 from cmdai.errors import BackendError, Cancelled, CmdaiError
 from cmdai.generate import Generated, generate
-from cmdai.prompting import Context, os_label
+from cmdai.prompting import Context, build_messages, os_label
 from cmdai.safety import Action, Risk, action_for, blocked_line, classify
 
 MAX_ALTERNATIVES = 3
@@ -39,6 +39,17 @@ class Cycle:
     cwd: str
     commands: list[str] = field(default_factory=list)
     shown: str = ""  # the exact line last handed to the shell
+
+
+def _warm_up(backend: Backend) -> None:
+    """Evaluate the constant prompt prefix (system prompt and examples) now: llama.cpp keeps
+    it cached, so the first real request pays only for its own short tail (1.5B model: ~8 s
+    of prefix on 2 cores, moved from the first Ctrl-G to the helper's start)."""
+    context = Context(shell="bash", os_name=os_label(), cwd="/")
+    try:
+        backend.complete(build_messages("list files", context), max_tokens=1, temperature=0.0)
+    except CmdaiError as exc:  # the first real request will meet and report it
+        log.warning("warm-up failed: %s", exc)
 
 
 class Engine:
@@ -63,7 +74,9 @@ class Engine:
         started = time.perf_counter()
         with self._model_lock:
             try:
-                self.backend = self._load(self.config)
+                backend = self._load(self.config)
+                _warm_up(backend)
+                self.backend = backend  # ready only now: requests wait on the lock meanwhile
                 self.load_error = None
                 log.info(
                     "model %s loaded in %.2f s", self.config.model, time.perf_counter() - started

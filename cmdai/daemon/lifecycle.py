@@ -163,14 +163,16 @@ def stop(quiet: bool = False) -> int:
         if not quiet:
             print("helper not running")
         return 0
+    asked = False
     if conn is not None:
         from cmdai import protocol
 
-        with conn:
+        with conn, contextlib.suppress(OSError):
             conn.sendall(protocol.encode(protocol.stop(__version__)))
-            conn.recv(4096)
-    elif pid is not None:  # no socket but a live process: it is stuck; ask with a signal
-        os.kill(pid, signal.SIGTERM)
+            asked = bool(conn.recv(4096))
+    if not asked and pid is not None:  # no socket, or no answer: it is stuck; use a signal
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
     _wait_for_exit(pid)
     if not quiet:
         print("helper stopped")

@@ -109,7 +109,8 @@ class Server:
             with self._lock:
                 self._active -= 1
                 self._last_activity = time.monotonic()
-            log.info("%s in %.0f ms", outcome, (time.perf_counter() - started) * 1000)
+            level = logging.DEBUG if outcome in ("probe", "hello") else logging.INFO
+            log.log(level, "%s in %.0f ms", outcome, (time.perf_counter() - started) * 1000)
 
     def _converse(self, conn: socket.socket) -> str:
         def send(frame: dict[str, Any]) -> None:
@@ -126,7 +127,7 @@ class Server:
                     return "refused: bad token"
                 frame = protocol.read_frame(reader)
                 if frame is None:
-                    return "client sent nothing"
+                    return "probe"  # connected and left: a liveness check
                 request = protocol.parse_request(frame)
             except protocol.ProtocolError as exc:
                 send(protocol.error(exc.code, exc.message))

@@ -6,6 +6,7 @@ that answers garbage), since a real helper never does."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -29,19 +30,23 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", str(REPO))
 
 
-def open_shell(name: str, tmp_path: Path, **env: str) -> ShellSession:
+@contextlib.contextmanager
+def running_shell(name: str, tmp_path: Path, **env: str) -> Iterator[ShellSession]:
     require(name)
     require("tmux")
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    return ShellSession(name, tmp_path, {**base_env(home), **env})
+    session = ShellSession(name, tmp_path, {**base_env(home), **env})
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 @pytest.fixture(params=SHELLS)
 def shell(request: pytest.FixtureRequest, tmp_path: Path, scripted: None) -> Iterator[ShellSession]:
-    session = open_shell(request.param, tmp_path)
-    yield session
-    session.close()
+    with running_shell(request.param, tmp_path) as session:
+        yield session
 
 
 def test_ctrl_g_replaces_the_line_and_puts_the_cursor_at_the_end(shell: ShellSession) -> None:
@@ -117,29 +122,23 @@ def test_helper_killed_mid_request_keeps_the_line(shell: ShellSession) -> None:
 
 def test_timeout_keeps_the_line(name_and_tmp: tuple[str, Path], scripted: None) -> None:
     name, tmp_path = name_and_tmp
-    session = open_shell(name, tmp_path, CMDAI_HOOK_TIMEOUT="2")
-    try:
+    with running_shell(name, tmp_path, CMDAI_HOOK_TIMEOUT="2") as session:
         session.type(f"slow 30 {TRICKY}")
         session.keys("C-g")
         session.wait_for("cmdai: no answer in time")
         assert session.buffer() == f"slow 30 {TRICKY}"
-    finally:
-        session.close()
 
 
 def test_helper_that_cannot_start_keeps_the_line(
     name_and_tmp: tuple[str, Path], scripted: None
 ) -> None:
     name, tmp_path = name_and_tmp
-    session = open_shell(name, tmp_path, CMDAI_N_THREADS="lots")
-    try:
+    with running_shell(name, tmp_path, CMDAI_N_THREADS="lots") as session:
         session.type(TRICKY)
         session.keys("C-g")
         session.wait_for("cmdai: the helper exited at start-up")
         session.wait_for("CMDAI_N_THREADS")
         assert session.buffer() == TRICKY
-    finally:
-        session.close()
 
 
 def test_malformed_reply_keeps_the_line(
@@ -147,16 +146,11 @@ def test_malformed_reply_keeps_the_line(
 ) -> None:
     """The helper is faked here: a socket that answers garbage (a real helper never does)."""
     name, tmp_path = name_and_tmp
-    stop = serve_garbage(isolated_home / "run" / "helper.sock")
-    session = open_shell(name, tmp_path)
-    try:
-        session.type(TRICKY)
-        session.keys("C-g")
-        session.wait_for("cmdai: the helper sent a malformed reply")
-        assert session.buffer() == TRICKY
-    finally:
-        session.close()
-        stop()
+    with serving_garbage(isolated_home / "run" / "helper.sock"), running_shell(name, tmp_path) as s:
+        s.type(TRICKY)
+        s.keys("C-g")
+        s.wait_for("cmdai: the helper sent a malformed reply")
+        assert s.buffer() == TRICKY
 
 
 @pytest.fixture(params=SHELLS)
@@ -164,7 +158,9 @@ def name_and_tmp(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, P
     return request.param, tmp_path
 
 
-def serve_garbage(path: Path) -> object:
+@contextlib.contextmanager
+def serving_garbage(path: Path) -> Iterator[None]:
+    """A fake helper on `path` that answers every request with a line that is not JSON."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(str(path))
@@ -184,13 +180,12 @@ def serve_garbage(path: Path) -> object:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-
-    def stop() -> None:
+    try:
+        yield
+    finally:
         done.set()
         thread.join(5)
         server.close()
-
-    return stop
 
 
 @pytest.mark.model
@@ -198,26 +193,20 @@ def serve_garbage(path: Path) -> object:
 def test_real_model_end_to_end(name: str, tmp_path: Path, use_small_model: Path) -> None:
     """No test double: the helper loads the real Qwen2.5-Coder 0.5B model."""
     os.environ.pop("CMDAI_TEST_BACKEND", None)
-    session = open_shell(name, tmp_path)
-    try:
+    with running_shell(name, tmp_path) as session:
         session.type("print the current date and time")
         session.keys("C-g")
         line = session.buffer(timeout=120)
         assert "date" in line and line != "print the current date and time", line
-    finally:
-        session.close()
 
 
 def test_missing_model_keeps_the_line(name_and_tmp: tuple[str, Path], tmp_path: Path) -> None:
     """The real llama.cpp backend path, with an empty model cache: the helper never downloads."""
     name, _ = name_and_tmp
-    session = open_shell(
+    with running_shell(
         name, tmp_path, CMDAI_MODEL="qwen2.5-coder-0.5b", CMDAI_MODEL_DIR=str(tmp_path / "none")
-    )
-    try:
+    ) as session:
         session.type(TRICKY)
         session.keys("C-g")
         session.wait_for("cmdai: model qwen2.5-coder-0.5b is not downloaded")
         assert session.buffer() == TRICKY
-    finally:
-        session.close()
