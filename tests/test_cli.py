@@ -59,6 +59,16 @@ def test_json_output(use_small_model: Path) -> None:
 
 
 @pytest.mark.model
+def test_a_request_at_the_length_limit_fits_the_context_window(use_small_model: Path) -> None:
+    """About 1,000 tokens of request after a 1,200-token prompt prefix: the default n_ctx must
+    hold both (it did not at 2048)."""
+    request = ("list the files and then also the big ones " * 100)[:3999]
+    result = run_cli("--print", "--no-daemon", request)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+
+
+@pytest.mark.model
 def test_first_run_welcomes_and_pulls_the_model(tmp_path: Path, small_model_path: Path) -> None:
     env = {
         "CMDAI_MODEL": SMALL_MODEL,
