@@ -91,7 +91,9 @@ def start(deadline: float, on_progress: ProgressFn | None = None) -> socket.sock
     except (OSError, transport.UnsafeRunDir) as exc:
         raise HelperUnavailable(f"cannot use the runtime dir: {exc}") from None
     with open(directory / "start.lock", "w") as lock:
-        transport.lock(lock)
+        while not transport.lock(lock, blocking=False):  # another client is starting it
+            _remaining(deadline)  # raises HelperTimeout when our time is up
+            time.sleep(POLL_S)
         try:
             return transport.connect(_remaining(deadline))  # someone started it meanwhile
         except (FileNotFoundError, ConnectionRefusedError):

@@ -61,7 +61,8 @@ class Engine:
         self._model_lock = threading.Lock()  # one generation at a time on one local model
         self._cycles: OrderedDict[str, Cycle] = OrderedDict()
         self._cycles_lock = threading.Lock()
-        self._loader = threading.Thread(target=self._load_backend, name="load", daemon=True)
+        self._model_lock.acquire()
+        self._loader = threading.Thread(target=self._first_load, name="load", daemon=True)
         self._loader.start()
 
     @property
@@ -70,23 +71,28 @@ class Engine:
             return "ready"
         return "failed" if self.load_error else "loading"
 
-    def _load_backend(self) -> None:
+    def _first_load(self) -> None:
+        try:
+            self._load_locked()
+        finally:
+            self._model_lock.release()  # taken in __init__, so no request can slip in first
+
+    def _load_locked(self) -> None:
+        """Load (and warm up) the backend; the caller holds the model lock."""
         started = time.perf_counter()
-        with self._model_lock:
-            try:
-                backend = self._load(self.config)
-                _warm_up(backend)
-                self.backend = backend  # ready only now: requests wait on the lock meanwhile
-                self.load_error = None
-                log.info(
-                    "model %s loaded in %.2f s", self.config.model, time.perf_counter() - started
-                )
-            except CmdaiError as exc:
-                self.load_error = exc
-                log.error("model %s failed to load: %s", self.config.model, exc)
-            except Exception as exc:  # llama.cpp and friends may raise anything
-                self.load_error = BackendError(f"the backend failed to load: {exc}")
-                log.exception("model %s failed to load", self.config.model)
+        try:
+            backend = self._load(self.config)
+            _warm_up(backend)
+            self.backend = backend  # ready only now: requests wait on the lock meanwhile
+            self.load_error = None
+            seconds = time.perf_counter() - started
+            log.info("model %s loaded in %.2f s", self.config.model, seconds)
+        except CmdaiError as exc:
+            self.load_error = exc
+            log.error("model %s failed to load: %s", self.config.model, exc)
+        except Exception as exc:  # llama.cpp and friends may raise anything
+            self.load_error = BackendError(f"the backend failed to load: {exc}")
+            log.exception("model %s failed to load", self.config.model)
 
     def close(self) -> None:
         with self._model_lock:
@@ -153,14 +159,11 @@ class Engine:
                 progress(f"loading {self.config.model}" if self.state == "loading" else "queued")
                 said = True
         if self.backend is None:  # the last load failed: the user may have fixed it since
-            self._model_lock.release()
             progress(f"loading {self.config.model}")
-            self._load_backend()
+            self._load_locked()
             if self.backend is None:
-                assert self.load_error is not None
-                raise self.load_error
-            self._model_lock.acquire()
-        assert self.backend is not None
+                self._model_lock.release()
+                raise self.load_error or BackendError("the backend failed to load")
         return self.backend
 
     def _result(self, cycle: Cycle, generated: Generated) -> dict[str, Any]:
