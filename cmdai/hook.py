@@ -28,6 +28,10 @@ def main(argv: list[str]) -> int:
         return _run(argv, status)
     except KeyboardInterrupt:
         return status.fail("cancelled; your line is unchanged", protocol.EXIT_CANCELLED)
+    except Exception as exc:  # a bug: still one line, and the shell keeps the line
+        return status.fail(
+            f"internal error: {type(exc).__name__}: {exc} (please report it)", protocol.EXIT_ERROR
+        )
 
 
 def _run(argv: list[str], status: Status) -> int:

@@ -63,6 +63,7 @@ def run(config: Config) -> int:
             server.serve()
         finally:
             _remove_files(listener)
+            server.wait_for_clients(STOP_WAIT_S)
             engine.close()
             log.info("stopped after %d requests", server.served)
     return 0

@@ -86,6 +86,15 @@ class Server:
         for callback in self.on_stop:
             callback()
 
+    def wait_for_clients(self, timeout: float) -> None:
+        """After stop(): let requests in flight finish their replies before the process ends."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._active == 0:
+                    return
+            time.sleep(0.05)
+
     def _maybe_idle_exit(self) -> None:
         with self._lock:
             idle = self._active == 0 and time.monotonic() - self._last_activity > self.idle_timeout
