@@ -117,10 +117,11 @@ def build_messages(request: str, context: Context) -> list[Message]:
 def alternative_messages(messages: list[Message], offered: Sequence[str]) -> list[Message]:
     """The conversation plus the commands already offered, each turned down: asks for another."""
     # Measured on the 1.5B model: "Give a different command" made it repeat itself at
-    # temperature 0; naming "other tools or options" and "do not repeat" did not.
+    # temperature 0; "do not repeat" made it append junk (`… -exec grep -l "search_string"`).
+    # Allowed to repeat, it offers fewer, better alternatives, and a repeat ends the cycle.
     ask = (
-        "Give another command that does the same thing in a different way (other tools or "
-        "other options). Do not repeat a command you already gave."
+        "Give another command that does exactly the same thing with other tools or options. "
+        "If there is no other good way, reply with the same command again."
     )
     turns: list[Message] = []
     for command in offered:
