@@ -39,6 +39,9 @@ def running_shell(name: str, tmp_path: Path, **env: str) -> Iterator[ShellSessio
     session = ShellSession(name, tmp_path, {**base_env(home), **env})
     try:
         yield session
+    except BaseException:
+        print(f"--- {name}: the screen when the test failed ---\n{session.screen()}")
+        raise
     finally:
         session.close()
 
@@ -47,6 +50,9 @@ def running_shell(name: str, tmp_path: Path, **env: str) -> Iterator[ShellSessio
 def shell(request: pytest.FixtureRequest, tmp_path: Path, scripted: None) -> Iterator[ShellSession]:
     with running_shell(request.param, tmp_path) as session:
         yield session
+        failed = getattr(request.node, "rep_call", None)
+        if failed is not None and failed.failed:
+            print(f"--- {request.param}: the screen when the test failed ---\n{session.screen()}")
 
 
 def test_ctrl_g_replaces_the_line_and_puts_the_cursor_at_the_end(shell: ShellSession) -> None:
