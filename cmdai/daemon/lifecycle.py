@@ -55,9 +55,10 @@ def run(config: Config) -> int:
         engine = Engine(config, lambda c: load_backend(c, allow_download=False))
         server = Server(listener, engine, config.idle_timeout)
         server.on_stop.append(lambda: _remove_files(listener))
-        for signum in (signal.SIGTERM, signal.SIGHUP):
+        # Started by a client it has its own session, so a Ctrl-C meant for the client never
+        # reaches it; run by hand (`cmdai daemon run`), Ctrl-C stops it like SIGTERM.
+        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(signum, lambda *_: server.stop("signal"))
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # own session; Ctrl-C is for the client
         log.info("cmdai %s helper, pid %d, model %s", __version__, os.getpid(), config.model)
         try:
             server.serve()
