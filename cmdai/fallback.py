@@ -1,6 +1,6 @@
 """`cmdai "request"`: generate one command, let the user edit it, run it only on Enter.
 
-Safety (see safety.py) is checked on the suggestion and again on what the user confirms:
+Safety (see cmdai/safety/) is checked on the suggestion and again on what the user confirms:
 blocked commands are refused, high-risk ones need the word `yes`.
 """
 

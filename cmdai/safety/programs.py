@@ -1,114 +1,21 @@
-"""Risk classification of a command, whatever model or backend wrote it.
-
-Levels: safe < moderate (changes files or state) < high (destructive but legitimate) <
-critical (destroys or takes over the system). Classification parses the command (see
-commandline.py) and applies per-program rules to every simple command it runs, so quoting,
-chaining, substitutions and wrappers cannot hide a dangerous program, and a dangerous word
-inside a quoted string is not mistaken for one. Pure functions, no I/O.
-"""
+"""Per-program rules: a simple command in, a verdict (or None: nothing to say) out.
+POSIX_RULES and POWERSHELL_RULES map a program name to its rule."""
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import IntEnum
 
-from cmdai.commandline import Simple, parse, program_name
-
-
-class Risk(IntEnum):
-    SAFE = 0
-    MODERATE = 1
-    HIGH = 2
-    CRITICAL = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-
-@dataclass(frozen=True)
-class Verdict:
-    level: Risk
-    reason: str
-    rule: str
-
-
-SAFE = Verdict(Risk.SAFE, "reads only", "safe")
-
-# --- what counts as a system location -------------------------------------------------------
-
-_SYSTEM_DIRS = (
-    "bin", "boot", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32", "opt", "proc", "root",
-    "run", "sbin", "srv", "sys", "usr", "var", "System", "Library", "Users", "Applications",
-    "private", "Volumes",
-)  # fmt: skip
-_HOME_WORDS = ("~", "$HOME", "${HOME}")
-_WINDOWS_SYSTEM = re.compile(
-    r"^(?:[a-z]:[\\/]?\*?|[\\/]|\$env:(?:systemroot|systemdrive|windir|userprofile|programfiles)"
-    r"[\\/]?\*?|[a-z]:[\\/](?:windows|program files(?: \(x86\))?|users|programdata)[\\/]?\*?)$",
-    re.IGNORECASE,
+from cmdai.commandline import Simple, program_name
+from cmdai.safety.levels import Risk, Verdict
+from cmdai.safety.words import (
+    ACCOUNT_FILES,
+    BLOCK_DEVICE,
+    has_long,
+    operands,
+    short_flags,
+    system_location,
 )
-_BLOCK_DEVICE = re.compile(
-    r"^/dev/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|md\d|dm-)"
-)
-_ACCOUNT_FILES = {"/etc/passwd", "/etc/shadow", "/etc/sudoers", "/etc/group", "/etc/gshadow"}
-
-
-def system_location(path: str) -> str | None:
-    """A short name for `path` when it is the root, a home or a system directory."""
-    clean = path.strip().rstrip("/") or "/"
-    if clean.startswith(("/", "~", "$")):  # `/home/ana/.`, `/usr/./bin/..`, `~/.` say the same
-        clean = posixpath.normpath(clean).replace("//", "/")
-    for home in _HOME_WORDS:
-        if clean in (home, f"{home}/*", f"{home}/.*") or clean == f"{home}/..":
-            return "the home directory"
-    if clean in ("/", "/*", "/.*"):
-        return "the root directory"
-    if re.fullmatch(r"/(?:home|Users)/[^/]+(?:/\*)?", clean):
-        return "a home directory"
-    top = clean.removeprefix("/").split("/")[0]
-    rest = clean.removeprefix("/")[len(top) :].strip("/")
-    if clean.startswith("/") and top in _SYSTEM_DIRS and rest in ("", "*"):
-        return f"the system directory /{top}"
-    if _WINDOWS_SYSTEM.match(path.strip()):
-        return "a system drive or directory"
-    return None
-
-
-# --- flag helpers ----------------------------------------------------------------------------
-
-
-def short_flags(args: list[str]) -> set[str]:
-    """Letters of combined short options: -rf, -fr, -Rf -> {r, f}."""
-    letters: set[str] = set()
-    for arg in args:
-        if arg == "--":
-            break
-        if re.fullmatch(r"-[A-Za-z]+", arg):
-            letters.update(arg[1:])
-    return letters
-
-
-def has_long(args: list[str], *names: str) -> bool:
-    return any(a.split("=", 1)[0] in names for a in args if a.startswith("--"))
-
-
-def operands(args: list[str]) -> list[str]:
-    """Arguments that are not options (everything after `--` counts)."""
-    out: list[str] = []
-    after_dashdash = False
-    for arg in args:
-        if after_dashdash or not arg.startswith("-") or arg == "-":
-            out.append(arg)
-        elif arg == "--":
-            after_dashdash = True
-    return out
-
-
-# --- per-program rules -----------------------------------------------------------------------
 
 Rule = Callable[[Simple], Verdict | None]
 
@@ -129,20 +36,20 @@ def _rm(cmd: Simple) -> Verdict:
 
 
 # Programs that find -exec may run over a whole system directory with catastrophic effect.
-_FIND_DESTRUCTIVE = {"rm", "shred", "unlink", "rmdir", "mv", "chown", "chmod", "chgrp"}
+FIND_DESTRUCTIVE = {"rm", "shred", "unlink", "rmdir", "mv", "chown", "chmod", "chgrp"}
 
 
-def _find_over_system(cmd: Simple) -> bool:
+def find_over_system(cmd: Simple) -> bool:
     first_option = next((i for i, a in enumerate(cmd.args) if a.startswith("-")), len(cmd.args))
     return any(system_location(root) for root in cmd.args[:first_option])
 
 
 def _find(cmd: Simple) -> Verdict | None:
-    over_system = _find_over_system(cmd)
+    over_system = find_over_system(cmd)
     executes = {
         cmd.args[i + 1] for i, a in enumerate(cmd.args[:-1]) if a in ("-exec", "-execdir", "-ok")
     }
-    destroys = bool({program_name(p) for p in executes} & _FIND_DESTRUCTIVE)
+    destroys = bool({program_name(p) for p in executes} & FIND_DESTRUCTIVE)
     if over_system and ("-delete" in cmd.args or destroys):
         reason = "deletes or changes every file under a system or home directory"
         return Verdict(Risk.CRITICAL, reason, "find-delete-system")
@@ -185,7 +92,7 @@ def _kill(cmd: Simple) -> Verdict:
 
 def _dd(cmd: Simple) -> Verdict:
     target = next((a[3:] for a in cmd.args if a.startswith("of=")), "")
-    if _BLOCK_DEVICE.match(target):
+    if BLOCK_DEVICE.match(target):
         return Verdict(Risk.CRITICAL, f"overwrites the disk {target}", "dd-device")
     return Verdict(Risk.MODERATE, "writes raw data to a file", "dd")
 
@@ -200,7 +107,7 @@ def _disk_tool(reason: str, rule_id: str) -> Rule:
 
 
 def _shred(cmd: Simple) -> Verdict:
-    if any(_BLOCK_DEVICE.match(t) for t in operands(cmd.args)):
+    if any(BLOCK_DEVICE.match(t) for t in operands(cmd.args)):
         return Verdict(Risk.CRITICAL, "shreds a whole disk", "shred-device")
     return Verdict(Risk.HIGH, "destroys file contents beyond recovery", "shred")
 
@@ -260,7 +167,7 @@ def _mv(cmd: Simple) -> Verdict:
 def _copy_onto(reason: str, rule_id: str) -> Rule:
     def rule(cmd: Simple) -> Verdict:
         ops = operands(cmd.args)
-        if ops and ops[-1] in _ACCOUNT_FILES:
+        if ops and ops[-1] in ACCOUNT_FILES:
             return Verdict(Risk.CRITICAL, f"overwrites {ops[-1]}", "overwrite-accounts")
         return Verdict(Risk.MODERATE, reason, rule_id)
 
@@ -333,7 +240,7 @@ def _curl(cmd: Simple) -> Verdict | None:
 
 
 def _truncate(cmd: Simple) -> Verdict:
-    if any(op in _ACCOUNT_FILES for op in operands(cmd.args)):
+    if any(op in ACCOUNT_FILES for op in operands(cmd.args)):
         return Verdict(Risk.CRITICAL, "empties a system account file", "overwrite-accounts")
     return Verdict(Risk.HIGH, "truncates files", "truncate")
 
@@ -457,162 +364,3 @@ POWERSHELL_RULES: dict[str, Rule] = {
     "clear-content": _high("empties files", "ps-clear-content"),
     "git": _git,
 }  # fmt: skip
-
-# --- whole-line rules ------------------------------------------------------------------------
-
-_FORK_BOMB = re.compile(r"(\w+|:)\s*\(\)\s*\{[^}]*\1\s*\|\s*\1\s*&")
-_DOWNLOADERS = {"curl", "wget", "fetch", "invoke-webrequest", "iwr", "invoke-restmethod", "irm"}
-_INTERPRETERS = {"sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3", "perl", "ruby",
-                 "node", "pwsh", "powershell", "invoke-expression", "iex"}  # fmt: skip
-
-
-def _ps_lists_all(cmd: Simple) -> bool:
-    flags = short_flags(cmd.args)
-    return bool(flags & {"e", "A"} or {"a", "x"} <= flags or {"aux", "ax"} & set(cmd.args))
-
-
-def _kills_every_listed_process(commands: list[Simple]) -> bool:
-    """kill $(ps -e -o pid=), ps aux | awk '{print $2}' | xargs kill: every process ps lists,
-    since nothing (grep PATTERN, pgrep) narrows the list down."""
-    lists_all = any(c.program == "ps" and _ps_lists_all(c) for c in commands)
-    kills = any(c.program in ("kill", "killall", "pkill") for c in commands)
-    narrowed = any(
-        (c.program == "grep" and "-v" not in c.args and "--invert-match" not in c.args)
-        or c.program == "pgrep"
-        for c in commands
-    )
-    return lists_all and kills and not narrowed
-
-
-def _line_rules(line: str, commands: list[Simple]) -> Verdict | None:
-    if _FORK_BOMB.search(line):
-        return Verdict(Risk.CRITICAL, "fork bomb", "fork-bomb")
-    if _kills_every_listed_process(commands):
-        return Verdict(Risk.CRITICAL, "kills every process ps lists", "kill-all")
-    for command in commands:  # find / … | xargs rm: the same as find / -exec rm
-        source = command.pipe_from
-        if (
-            "xargs" in command.wrappers
-            and command.program in _FIND_DESTRUCTIVE
-            and source is not None
-            and source.program == "find"
-            and _find_over_system(source)
-        ):
-            reason = "deletes or changes every file under a system or home directory"
-            return Verdict(Risk.CRITICAL, reason, "find-delete-system")
-    if not {c.program for c in commands} & _DOWNLOADERS:
-        return None
-    downloaded = False
-    for command in commands:
-        downloaded = downloaded or command.program in _DOWNLOADERS
-        runs_file = command.program in _INTERPRETERS | {"source", "."} and operands(command.args)
-        if command.program not in _INTERPRETERS and not (downloaded and runs_file):
-            continue
-        source = command.pipe_from
-        piped = source is not None and source.program in _DOWNLOADERS  # curl … | sh
-        substituted = not command.args or "-c" in command.args  # bash <(curl …), iex (iwr …)
-        # wget URL && bash setup: the file it runs may well be the one just downloaded
-        if piped or substituted or (downloaded and runs_file):
-            reason = "runs a script downloaded from the network"
-            return Verdict(Risk.CRITICAL, reason, "download-to-shell")
-    return None
-
-
-def _redirect_rule(command: Simple) -> Verdict | None:
-    for operator, target in command.redirects:
-        if operator.startswith("<"):
-            continue
-        if _BLOCK_DEVICE.match(target):
-            return Verdict(Risk.CRITICAL, f"writes over the disk {target}", "redirect-device")
-        if target in _ACCOUNT_FILES:
-            return Verdict(Risk.CRITICAL, f"overwrites {target}", "overwrite-accounts")
-        harmless = target in ("/dev/null", "/dev/stdout", "/dev/stderr") or target.isdigit()
-        if not harmless and not target.startswith("&"):
-            return Verdict(Risk.MODERATE, f"writes to {target}", "redirect-write")
-    return None
-
-
-def _command_verdict(command: Simple, powershell: bool) -> Verdict:
-    rules = POWERSHELL_RULES if powershell else POSIX_RULES
-    program = command.program
-    rule = rules.get(program) or (rules.get("mkfs") if program.startswith("mkfs.") else None)
-    verdicts = [v for v in (rule(command) if rule else None, _redirect_rule(command)) if v]
-    if command.wrappers and {"sudo", "doas"} & set(command.wrappers):
-        verdicts.append(Verdict(Risk.MODERATE, "runs as root", "sudo"))
-    return max(verdicts, key=lambda v: v.level, default=SAFE)
-
-
-def classify_builtin(command_line: str, shell: str = "bash") -> Verdict:
-    """The built-in classification, before user rules and modes."""
-    powershell = shell == "powershell"
-    parsed = parse(command_line, powershell=powershell)
-    candidates = [_command_verdict(c, powershell) for c in parsed.commands]
-    if whole := _line_rules(command_line, parsed.commands):
-        candidates.append(whole)
-    verdict = max(candidates, key=lambda v: v.level, default=SAFE)
-    if parsed.parse_error and verdict.level < Risk.HIGH:
-        return Verdict(
-            Risk.HIGH,
-            f"could not be parsed ({parsed.parse_error.lower()}); review it",
-            "unparseable",
-        )
-    return verdict
-
-
-# --- policy: modes and the user's own rules --------------------------------------------------
-
-MODES = ("strict", "moderate", "permissive")
-
-
-class Action(IntEnum):
-    ALLOW = 0  # insert or show as is
-    WARN = 1  # show the level and reason
-    CONFIRM = 2  # the fallback command asks for "yes"; the widget flags it
-    BLOCK = 3  # never run: refused, or inserted commented out
-
-
-_ACTIONS: dict[str, tuple[Action, Action, Action, Action]] = {
-    # safe, moderate, high, critical
-    "strict": (Action.ALLOW, Action.CONFIRM, Action.BLOCK, Action.BLOCK),
-    "moderate": (Action.ALLOW, Action.WARN, Action.CONFIRM, Action.BLOCK),
-    "permissive": (Action.ALLOW, Action.ALLOW, Action.WARN, Action.BLOCK),
-}
-
-
-@dataclass(frozen=True)
-class DenyRule:
-    pattern: re.Pattern[str]
-    level: Risk
-    reason: str
-
-
-@dataclass(frozen=True)
-class Policy:
-    mode: str = "moderate"
-    deny: tuple[DenyRule, ...] = ()
-    allow: tuple[re.Pattern[str], ...] = ()
-
-
-def classify(command_line: str, shell: str = "bash", policy: Policy = Policy()) -> Verdict:
-    """Built-in rules, then the user's deny rules (can raise the level) and allow rules (can
-    lower it to safe, except from critical: those stay blocked whatever the config says)."""
-    verdict = classify_builtin(command_line, shell)
-    for number, rule in enumerate(policy.deny, start=1):
-        if rule.pattern.search(command_line) and rule.level > verdict.level:
-            verdict = Verdict(rule.level, rule.reason, f"user-deny-{number}")
-    if verdict.level < Risk.CRITICAL:
-        for number, pattern in enumerate(policy.allow, start=1):
-            if pattern.fullmatch(command_line.strip()):
-                return Verdict(
-                    Risk.SAFE, "allowed by your safety_allow list", f"user-allow-{number}"
-                )
-    return verdict
-
-
-def action_for(verdict: Verdict, mode: str = "moderate") -> Action:
-    return _ACTIONS[mode][verdict.level]
-
-
-def blocked_line(verdict: Verdict, command: str) -> str:
-    """The form a blocked command takes in the prompt: a comment, so Enter runs nothing."""
-    return f"# cmdai blocked: {verdict.reason}: {command}"

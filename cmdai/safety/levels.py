@@ -1,0 +1,27 @@
+"""Risk levels and the verdict every rule returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Risk(IntEnum):
+    SAFE = 0
+    MODERATE = 1
+    HIGH = 2
+    CRITICAL = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    level: Risk
+    reason: str
+    rule: str
+
+
+SAFE = Verdict(Risk.SAFE, "reads only", "safe")

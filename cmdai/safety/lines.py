@@ -1,0 +1,82 @@
+"""Rules that need the whole line, not one simple command: fork bombs, downloads run by a
+shell, kills of every listed process, find piped into xargs rm, and redirections."""
+
+from __future__ import annotations
+
+import re
+
+from cmdai.commandline import Simple
+from cmdai.safety.levels import Risk, Verdict
+from cmdai.safety.programs import FIND_DESTRUCTIVE, find_over_system
+from cmdai.safety.words import ACCOUNT_FILES, BLOCK_DEVICE, operands, short_flags
+
+_FORK_BOMB = re.compile(r"(\w+|:)\s*\(\)\s*\{[^}]*\1\s*\|\s*\1\s*&")
+_DOWNLOADERS = {"curl", "wget", "fetch", "invoke-webrequest", "iwr", "invoke-restmethod", "irm"}
+_INTERPRETERS = {"sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3", "perl", "ruby",
+                 "node", "pwsh", "powershell", "invoke-expression", "iex"}  # fmt: skip
+
+
+def _lists_every_process(cmd: Simple) -> bool:
+    flags = short_flags(cmd.args)
+    return bool(flags & {"e", "A"} or {"a", "x"} <= flags or {"aux", "ax"} & set(cmd.args))
+
+
+def _kills_every_listed_process(commands: list[Simple]) -> bool:
+    """kill $(ps -e -o pid=), ps aux | awk '{print $2}' | xargs kill: every process ps lists,
+    since nothing (grep PATTERN, pgrep) narrows the list down."""
+    lists_all = any(c.program == "ps" and _lists_every_process(c) for c in commands)
+    kills = any(c.program in ("kill", "killall", "pkill") for c in commands)
+    narrowed = any(
+        (c.program == "grep" and "-v" not in c.args and "--invert-match" not in c.args)
+        or c.program == "pgrep"
+        for c in commands
+    )
+    return lists_all and kills and not narrowed
+
+
+def line_rules(line: str, commands: list[Simple]) -> Verdict | None:
+    if _FORK_BOMB.search(line):
+        return Verdict(Risk.CRITICAL, "fork bomb", "fork-bomb")
+    if _kills_every_listed_process(commands):
+        return Verdict(Risk.CRITICAL, "kills every process ps lists", "kill-all")
+    for command in commands:  # find / … | xargs rm: the same as find / -exec rm
+        source = command.pipe_from
+        if (
+            "xargs" in command.wrappers
+            and command.program in FIND_DESTRUCTIVE
+            and source is not None
+            and source.program == "find"
+            and find_over_system(source)
+        ):
+            reason = "deletes or changes every file under a system or home directory"
+            return Verdict(Risk.CRITICAL, reason, "find-delete-system")
+    if not {c.program for c in commands} & _DOWNLOADERS:
+        return None
+    downloaded = False
+    for command in commands:
+        downloaded = downloaded or command.program in _DOWNLOADERS
+        runs_file = command.program in _INTERPRETERS | {"source", "."} and operands(command.args)
+        if command.program not in _INTERPRETERS and not (downloaded and runs_file):
+            continue
+        source = command.pipe_from
+        piped = source is not None and source.program in _DOWNLOADERS  # curl … | sh
+        substituted = not command.args or "-c" in command.args  # bash <(curl …), iex (iwr …)
+        # wget URL && bash setup: the file it runs may well be the one just downloaded
+        if piped or substituted or (downloaded and runs_file):
+            reason = "runs a script downloaded from the network"
+            return Verdict(Risk.CRITICAL, reason, "download-to-shell")
+    return None
+
+
+def redirect_rule(command: Simple) -> Verdict | None:
+    for operator, target in command.redirects:
+        if operator.startswith("<"):
+            continue
+        if BLOCK_DEVICE.match(target):
+            return Verdict(Risk.CRITICAL, f"writes over the disk {target}", "redirect-device")
+        if target in ACCOUNT_FILES:
+            return Verdict(Risk.CRITICAL, f"overwrites {target}", "overwrite-accounts")
+        harmless = target in ("/dev/null", "/dev/stdout", "/dev/stderr") or target.isdigit()
+        if not harmless and not target.startswith("&"):
+            return Verdict(Risk.MODERATE, f"writes to {target}", "redirect-write")
+    return None

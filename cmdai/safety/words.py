@@ -1,0 +1,73 @@
+"""What the rules look at in a command's words: system locations and options."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+_SYSTEM_DIRS = (
+    "bin", "boot", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32", "opt", "proc", "root",
+    "run", "sbin", "srv", "sys", "usr", "var", "System", "Library", "Users", "Applications",
+    "private", "Volumes",
+)  # fmt: skip
+_HOME_WORDS = ("~", "$HOME", "${HOME}")
+_WINDOWS_SYSTEM = re.compile(
+    r"^(?:[a-z]:[\\/]?\*?|[\\/]|\$env:(?:systemroot|systemdrive|windir|userprofile|programfiles)"
+    r"[\\/]?\*?|[a-z]:[\\/](?:windows|program files(?: \(x86\))?|users|programdata)[\\/]?\*?)$",
+    re.IGNORECASE,
+)
+BLOCK_DEVICE = re.compile(
+    r"^/dev/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|md\d|dm-)"
+)
+ACCOUNT_FILES = {"/etc/passwd", "/etc/shadow", "/etc/sudoers", "/etc/group", "/etc/gshadow"}
+
+
+def system_location(path: str) -> str | None:
+    """A short name for `path` when it is the root, a home or a system directory."""
+    clean = path.strip().rstrip("/") or "/"
+    if clean.startswith(("/", "~", "$")):  # `/home/ana/.`, `/usr/./bin/..`, `~/.` say the same
+        clean = posixpath.normpath(clean).replace("//", "/")
+    for home in _HOME_WORDS:
+        if clean in (home, f"{home}/*", f"{home}/.*") or clean == f"{home}/..":
+            return "the home directory"
+    if clean in ("/", "/*", "/.*"):
+        return "the root directory"
+    if re.fullmatch(r"/(?:home|Users)/[^/]+(?:/\*)?", clean):
+        return "a home directory"
+    top = clean.removeprefix("/").split("/")[0]
+    rest = clean.removeprefix("/")[len(top) :].strip("/")
+    if clean.startswith("/") and top in _SYSTEM_DIRS and rest in ("", "*"):
+        return f"the system directory /{top}"
+    if _WINDOWS_SYSTEM.match(path.strip()):
+        return "a system drive or directory"
+    return None
+
+
+# --- flag helpers ----------------------------------------------------------------------------
+
+
+def short_flags(args: list[str]) -> set[str]:
+    """Letters of combined short options: -rf, -fr, -Rf -> {r, f}."""
+    letters: set[str] = set()
+    for arg in args:
+        if arg == "--":
+            break
+        if re.fullmatch(r"-[A-Za-z]+", arg):
+            letters.update(arg[1:])
+    return letters
+
+
+def has_long(args: list[str], *names: str) -> bool:
+    return any(a.split("=", 1)[0] in names for a in args if a.startswith("--"))
+
+
+def operands(args: list[str]) -> list[str]:
+    """Arguments that are not options (everything after `--` counts)."""
+    out: list[str] = []
+    after_dashdash = False
+    for arg in args:
+        if after_dashdash or not arg.startswith("-") or arg == "-":
+            out.append(arg)
+        elif arg == "--":
+            after_dashdash = True
+    return out
