@@ -66,6 +66,11 @@ class Engine:
         self._loader.start()
 
     @property
+    def busy(self) -> bool:
+        """The model is generating (or loading): a new request would queue."""
+        return self._model_lock.locked()
+
+    @property
     def state(self) -> str:
         if self.backend is not None:
             return "ready"

@@ -202,7 +202,8 @@ class Server:
         return {
             "protocol": protocol.PROTOCOL_VERSION, "version": __version__, "pid": os.getpid(),
             "backend": self.engine.config.backend, "model": self.engine.config.model,
-            "state": self.engine.state, "uptime_s": round(time.monotonic() - self.started, 1),
+            "state": self.engine.state, "busy": self.engine.busy,
+            "uptime_s": round(time.monotonic() - self.started, 1),
             "served": self.served, "idle_timeout_s": self.idle_timeout,
             "load_error": str(self.engine.load_error or ""),
         }  # fmt: skip

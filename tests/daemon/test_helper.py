@@ -116,7 +116,11 @@ def test_a_client_that_leaves_cancels_its_generation(helper: Helper) -> None:
 
 def test_queued_requests_see_progress(helper: Helper) -> None:
     conn = client.transport.connect(5)
-    conn.sendall(good_request("slow 1 first"))
+    conn.sendall(good_request("slow 3 first"))
+    deadline = time.monotonic() + 10
+    while not helper.hello()["busy"]:  # the first request holds the model
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     messages: list[str] = []
     frame = protocol.generate(__version__, "second", 6, "bash", "/tmp", "", "")
     reply = client.request(frame, timeout=30, on_progress=messages.append)
