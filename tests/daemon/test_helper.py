@@ -17,7 +17,7 @@ import pytest
 
 from cmdai import __version__, client, protocol
 from tests.helpers.cli import run_cli
-from tests.helpers.helper_process import REPO, Helper, bind_dead_socket
+from tests.helpers.helper_process import REPO, Helper, bind_dead_socket, wait_until_dead
 
 
 def good_request(buffer: str = "list files") -> bytes:
@@ -211,10 +211,13 @@ def test_missing_model_is_an_error_reply_and_fixable_without_restart(
 
 
 def test_crash_mid_request_is_reported_and_the_next_request_restarts(helper: Helper) -> None:
+    crashed = helper.hello()["pid"]
     with pytest.raises(client.BadReply) as caught:
         helper.ask("crash now")
     assert "hung up" in str(caught.value)
+    wait_until_dead(crashed)
     assert helper.ask("after crash")["buffer"] == "echo after-crash"
+    assert helper.hello()["pid"] != crashed
 
 
 def test_garbage_from_the_model_is_a_generation_error(helper: Helper) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,3 +74,17 @@ def bind_dead_socket(path: Path) -> None:
     dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     dead.bind(str(path))
     dead.close()
+
+
+def wait_until_dead(pid: int) -> None:
+    """A crashed helper may hold its socket for a moment; a request then meets a second
+    "hung up" (the next one works). Tests wait it out instead."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return
+        if "zombie" in state.lower():
+            return
+        time.sleep(0.02)

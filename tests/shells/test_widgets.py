@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.helper_process import REPO
+from tests.helpers.helper_process import REPO, wait_until_dead
 from tests.helpers.shells import require
 from tests.shells.session import ShellSession, base_env
 
@@ -115,11 +115,12 @@ def test_empty_line_is_explained(shell: ShellSession) -> None:
     assert shell.buffer() == ""
 
 
-def test_helper_killed_mid_request_keeps_the_line(shell: ShellSession) -> None:
+def test_helper_killed_mid_request_keeps_the_line(shell: ShellSession, isolated_home: Path) -> None:
     shell.type(f"crash {TRICKY}")
     shell.keys("C-g")
     shell.wait_for("cmdai: the helper hung up before answering")
     assert shell.buffer() == f"crash {TRICKY}"
+    wait_until_dead(int((isolated_home / "run" / "daemon.pid").read_text()))
     shell.clear_line()
     shell.type("after")
     shell.keys("C-g")
