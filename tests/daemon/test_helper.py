@@ -313,8 +313,10 @@ def test_another_users_connection_is_refused(helper: Helper) -> None:
         path.chmod(0o755)
     (run_dir / "helper.sock").chmod(0o666)
     probe = (
+        # The helper refuses before it reads anything: just listen (sending first could meet
+        # a closed connection under load).
         "import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); "
-        "s.sendall(b'{}\\n'); print(s.makefile().readline())"
+        "print(s.makefile().readline())"
     )
     python = "/usr/bin/python3"  # the venv's interpreter may live where nobody cannot read
     if not os.access(python, os.X_OK):
