@@ -12,15 +12,7 @@ import sys
 from typing import Any
 
 from cmdai.config import Config
-from cmdai.errors import (
-    BackendError,
-    Blocked,
-    Cancelled,
-    CmdaiError,
-    GenerationError,
-    ModelError,
-    UsageError,
-)
+from cmdai.errors import Blocked, Cancelled
 from cmdai.generate import Generated, check_request, ensure_model, generate, load_backend
 from cmdai.interactive import ask_yes, edit_command, run_command
 from cmdai.prompting import Context
@@ -76,24 +68,13 @@ def generate_via_helper(request: str, config: Config) -> Generated | None:
         status.clear()
         if exc.code == protocol.MODEL_MISMATCH:
             return None
-        raise _error_for(exc) from None
+        raise protocol.error_for(exc.code, exc.message, exc.hint) from None
     except client.ClientError as exc:
         status.clear()
         print(f"cmdai: the helper is unavailable ({exc}); working without it", file=sys.stderr)
         return None
     status.clear()
     return generated_from(reply)
-
-
-def _error_for(exc: Any) -> CmdaiError:
-    kinds: dict[str, type[CmdaiError]] = {
-        "model": ModelError,
-        "backend": BackendError,
-        "generation": GenerationError,
-        "bad_request": UsageError,
-        "cancelled": Cancelled,
-    }
-    return kinds.get(exc.code, BackendError)(exc.message, exc.hint or None)
 
 
 def generated_from(reply: dict[str, Any]) -> Generated:

@@ -21,9 +21,10 @@ from cmdai.prompting import (
     relative_to_cwd,
     retry_messages,
 )
+from cmdai.protocol import MAX_BUFFER_CHARS
 from cmdai.validate import Problem, validate
 
-MAX_REQUEST_CHARS = 4000
+MAX_REQUEST_CHARS = MAX_BUFFER_CHARS  # one limit for the fallback command and the hook
 
 
 @dataclass(frozen=True)

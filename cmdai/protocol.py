@@ -11,6 +11,15 @@ from __future__ import annotations
 
 import json
 
+from cmdai.errors import (
+    BackendError,
+    Cancelled,
+    CmdaiError,
+    GenerationError,
+    ModelError,
+    UsageError,
+)
+
 TYPE_CHECKING = False  # typing costs milliseconds on the hot path; only checkers import it
 if TYPE_CHECKING:
     from typing import Any, BinaryIO
@@ -34,6 +43,27 @@ BACKEND = "backend"  # the backend failed while generating
 GENERATION = "generation"  # the model answered, but not with a usable command
 CANCELLED = "cancelled"
 INTERNAL = "internal"
+
+# The errors a helper reports, by code, both ways (errors.py imports nothing: cheap here).
+_ERROR_CLASSES: list[tuple[type[CmdaiError], str]] = [
+    (ModelError, MODEL),
+    (BackendError, BACKEND),
+    (GenerationError, GENERATION),
+    (UsageError, BAD_REQUEST),
+    (Cancelled, CANCELLED),
+]
+
+
+def code_for(exc: CmdaiError) -> str:
+    """The error code the helper sends for `exc`."""
+    return next((code for kind, code in _ERROR_CLASSES if isinstance(exc, kind)), INTERNAL)
+
+
+def error_for(code: str, message: str, hint: str = "") -> CmdaiError:
+    """The CmdaiError a client raises for an error frame (BackendError when unknown)."""
+    kind = next((k for k, c in _ERROR_CLASSES if c == code), BackendError)
+    return kind(message, hint or None)
+
 
 # Exit statuses of `cmdai hook`. Only 0 changes the shell's buffer.
 EXIT_OK = 0  # stdout is the new buffer, verbatim

@@ -95,7 +95,7 @@ def test_malformed_reply_exits_5(isolated_home: Path) -> None:
 
 
 HOT_PATH = {"cmdai", "cmdai.__main__", "cmdai.entry", "cmdai.hook", "cmdai.client",
-            "cmdai.protocol", "cmdai.transport", "cmdai.paths"}  # fmt: skip
+            "cmdai.protocol", "cmdai.transport", "cmdai.paths", "cmdai.errors"}  # fmt: skip
 
 
 # Loaded by Python's own start-up (site and .pth files) before cmdai is, in any program.

@@ -20,28 +20,13 @@ from typing import Any
 
 from cmdai import __version__, protocol, transport
 from cmdai.daemon.engine import Engine
-from cmdai.errors import (
-    BackendError,
-    Cancelled,
-    CmdaiError,
-    GenerationError,
-    ModelError,
-    UsageError,
-)
+from cmdai.errors import CmdaiError
 
 READ_TIMEOUT_S = 5.0  # a client has this long to send its request line
 ACCEPT_POLL_S = 0.5
 DRAIN_TIMEOUT_S = 1.0
 DRAIN_MAX_BYTES = 16 << 20
 log = logging.getLogger("cmdai.daemon")
-
-ERROR_CODES: list[tuple[type[CmdaiError], str]] = [
-    (ModelError, protocol.MODEL),
-    (BackendError, protocol.BACKEND),
-    (GenerationError, protocol.GENERATION),
-    (UsageError, protocol.BAD_REQUEST),
-    (Cancelled, protocol.CANCELLED),
-]
 
 
 class Server:
@@ -184,7 +169,7 @@ class Server:
         try:
             reply = self.engine.handle(request, progress, lambda: client_gone(conn))
         except CmdaiError as exc:
-            code = next((c for kind, c in ERROR_CODES if isinstance(exc, kind)), protocol.INTERNAL)
+            code = protocol.code_for(exc)
             if code == protocol.CANCELLED:
                 return "cancelled (client left)"
             send(protocol.error(code, exc.message, exc.hint or ""))
