@@ -200,13 +200,7 @@ def _timeout() -> HelperTimeout:
 
 
 def _wait_until_gone(deadline: float) -> None:
-    while True:
-        try:
-            transport.connect(_remaining(deadline)).close()
-        except (FileNotFoundError, ConnectionRefusedError):
-            return
-        except OSError:
-            return
+    while transport.accepting(_remaining(deadline)):
         time.sleep(POLL_S)
 
 

@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from cmdai.backends.base import Backend, Message
 from cmdai.config import Config
@@ -77,19 +78,25 @@ def load_backend(config: Config, *, allow_download: bool = True) -> Backend:
         module, _, factory = seam.partition(":")
         return getattr(importlib.import_module(module), factory)(config)  # type: ignore[no-any-return]
     from cmdai.backends.llama_cpp import LlamaCppBackend
+
+    path = model_path(config, allow_download=allow_download)
+    assert path is not None
+    return LlamaCppBackend(path, model=config.model, n_threads=config.n_threads, n_ctx=config.n_ctx)
+
+
+def model_path(config: Config, *, allow_download: bool = True) -> Path | None:
+    """The configured model's file (downloaded now if allowed and missing); None under the
+    test seam, where no model file is behind the backend."""
+    if os.environ.get("CMDAI_TEST_BACKEND"):
+        return None
     from cmdai.models.pull import resolve_model_path
 
-    path = resolve_model_path(config, allow_download=allow_download)
-    return LlamaCppBackend(path, model=config.model, n_threads=config.n_threads, n_ctx=config.n_ctx)
+    return resolve_model_path(config, allow_download=allow_download)
 
 
 def ensure_model(config: Config) -> None:
     """Download the configured model now if it is not cached (the helper never downloads)."""
-    if os.environ.get("CMDAI_TEST_BACKEND"):
-        return
-    from cmdai.models.pull import resolve_model_path
-
-    resolve_model_path(config)
+    model_path(config)
 
 
 def check_request(request: str) -> str:

@@ -112,6 +112,15 @@ def peer_uid(conn: socket.socket) -> int | None:
     return uid
 
 
+def accepting(timeout: float = 1.0) -> bool:
+    """A helper accepts connections on the socket right now."""
+    try:
+        connect(timeout).close()
+    except OSError:
+        return False
+    return True
+
+
 def is_stale() -> bool:
     """True when a socket file exists but nothing accepts on it (connect is refused)."""
     try:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from cmdai import __version__, client, paths, transport
+from cmdai import __version__, client, paths, protocol, transport
 from cmdai.config import Config
 from cmdai.daemon.engine import Engine
 from cmdai.daemon.server import Server
@@ -75,17 +75,9 @@ def _take_lock(lock: IO[str]) -> bool:
     out (stopping, or replaced after a version change): wait for it rather than give up."""
     deadline = time.monotonic() + STOP_WAIT_S
     while not transport.lock(lock, blocking=False):
-        if time.monotonic() > deadline or _answers():
+        if time.monotonic() > deadline or transport.accepting():
             return False
         time.sleep(0.05)
-    return True
-
-
-def _answers() -> bool:
-    try:
-        transport.connect(1.0).close()
-    except OSError:
-        return False
     return True
 
 
@@ -167,8 +159,6 @@ def stop(quiet: bool = False) -> int:
         return 0
     asked = False
     if conn is not None:
-        from cmdai import protocol
-
         with conn, contextlib.suppress(OSError):
             conn.sendall(protocol.encode(protocol.stop(__version__)))
             asked = bool(conn.recv(4096))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -16,12 +15,12 @@ FORMATS = ("md", "json", "html")
 
 
 def run_eval(args: argparse.Namespace, config: Config) -> int:
-    from cmdai.generate import load_backend
+    from cmdai.generate import load_backend, model_path
 
     suites = [fixtures.load(Path(path)) for path in args.fixtures]  # all checked before loading
     backend = load_backend(config)
     try:
-        results = runner.run(suites, config, backend, _model_path(config))
+        results = runner.run(suites, config, backend, model_path(config, allow_download=False))
     finally:
         backend.close()
     text = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
@@ -37,14 +36,6 @@ def run_eval(args: argparse.Namespace, config: Config) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def _model_path(config: Config) -> Path | None:
-    if os.environ.get("CMDAI_TEST_BACKEND"):
-        return None
-    from cmdai.models.pull import resolve_model_path
-
-    return resolve_model_path(config, allow_download=False)
 
 
 def run_report(args: argparse.Namespace, config: Config) -> int:

@@ -160,7 +160,7 @@ def test_an_older_helper_is_restarted_by_a_newer_client(
         start_new_session=True,
     )
     deadline = time.monotonic() + 30
-    while not _accepts():
+    while not client.transport.accepting():
         assert time.monotonic() < deadline and old.poll() is None, "the old helper did not start"
         time.sleep(0.05)
     helper = Helper(isolated_home)
@@ -168,14 +168,6 @@ def test_an_older_helper_is_restarted_by_a_newer_client(
     assert old.wait(15) == 0  # it stopped itself after refusing our version
     assert helper.hello()["version"] == __version__
     assert f"stopping: client version {__version__}" in helper.log()
-
-
-def _accepts() -> bool:
-    try:
-        client.transport.connect(1).close()
-    except OSError:
-        return False
-    return True
 
 
 def test_idle_helper_exits(isolated_home: Path, scripted_env: None, monkeypatch) -> None:
