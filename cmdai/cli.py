@@ -219,13 +219,13 @@ def _run_generate(args: argparse.Namespace, config: Config) -> int:
     return fallback.run(args, config)
 
 
-def _run_daemon(args: argparse.Namespace, config: Config) -> int:
+def _run_daemon(args: argparse.Namespace, config: Config | None) -> int:
     from cmdai.daemon import lifecycle
 
     return lifecycle.command(args, config)
 
 
-def _run_init(args: argparse.Namespace, config: Config) -> int:
+def _run_init(args: argparse.Namespace, config: Config | None) -> int:
     from cmdai import widgets
 
     sys.stdout.write(widgets.render(args.shell))
@@ -292,5 +292,16 @@ def _dispatch(argv: list[str]) -> int:
             argv = argv[1:]
         make_parser, handler = generate_parser, _run_generate
         args = make_parser().parse_args(argv)
+    if _works_without_config(argv[0], args):
+        return handler(args, None)
     flags = {name: getattr(args, name, None) for name in ("shell", "model", "backend", "validate")}
     return handler(args, load_config(flags))
+
+
+def _works_without_config(command: str, args: argparse.Namespace) -> bool:
+    """The commands a broken config.toml must not break: `init` (a shell that starts must get
+    its widget, which then reports the config error when pressed), and the helper's status,
+    logs, stop and start (the helper it starts reads the config itself and says what is wrong)."""
+    if command == "init":
+        return True
+    return command == "daemon" and args.daemon_command != "run"

@@ -145,7 +145,8 @@ def startup_failure() -> str:
         lines = (paths.state_dir() / "daemon-start.log").read_text(errors="replace").splitlines()
     except OSError:
         return "no log"
-    return next((line for line in reversed(lines) if line.strip()), "no log")
+    last = next((line for line in reversed(lines) if line.strip()), "no log")
+    return last.removeprefix("cmdai: ")
 
 
 def _exchange(
@@ -196,7 +197,7 @@ def _remaining(deadline: float) -> float:
 
 
 def _timeout() -> HelperTimeout:
-    return HelperTimeout("no answer in time", "raise hook_timeout, or try a smaller model")
+    return HelperTimeout("no answer in time", "raise hook_timeout in config.toml")
 
 
 def _wait_until_gone(deadline: float) -> None:

@@ -200,6 +200,9 @@ SPEC: dict[str, Setting] = {
     "idle_timeout": Setting(_float_range(1, 7 * 86400), "seconds the helper waits unused"),
     "hook_timeout": Setting(_float_range(0.1, 3600), "seconds Ctrl-G waits for a command"),
     "log_requests": Setting(_bool, "write request text to the helper's log"),
+    "prepare_alternatives": Setting(
+        _bool, "after a suggestion, prepare the next alternative while the model is idle"
+    ),
     "validate": Setting(_bool, "check syntax and installed programs, and re-ask once on a problem"),
 }
 
@@ -225,6 +228,7 @@ class Config:
     idle_timeout: float = 900.0
     hook_timeout: float = 60.0
     log_requests: bool = False
+    prepare_alternatives: bool = True
     validate: bool = True
     origins: dict[str, str] = field(default_factory=dict, compare=False)
 
@@ -273,9 +277,12 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     unknown = sorted(set(data) - set(SPEC))
     if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], SPEC, n=1)
         raise ConfigError(
-            f"{path}: unknown key {unknown[0]!r}",
-            f"known keys: {', '.join(SPEC)}",
+            f"{path}: unknown key {unknown[0]!r} = {toml_value(data[unknown[0]])}",
+            f"did you mean {close[0]!r}?" if close else "`cmdai config` lists the known keys",
         )
     return data
 

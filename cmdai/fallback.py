@@ -1,7 +1,8 @@
 """`cmdai "request"`: generate one command, let the user edit it, run it only on Enter.
 
 Safety (see cmdai/safety/) is checked on the suggestion and again on what the user confirms:
-blocked commands are refused, high-risk ones need the word `yes`.
+a blocked command, like the model's refusal, is never printed or offered (exit 8, with the
+reason on stderr); a high-risk one needs the word `yes` before it runs.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import sys
 from typing import Any
 
 from cmdai.config import Config
+from cmdai.display import REFUSED_MESSAGE, blocked_message
 from cmdai.errors import Blocked, Cancelled
 from cmdai.generate import Generated, check_request, ensure_model, generate, load_backend
 from cmdai.interactive import ask_yes, edit_command, run_command
 from cmdai.prompting import Context
-from cmdai.safety import Action, Verdict, action_for, blocked_line, classify
+from cmdai.safety import Action, Verdict, action_for, classify
 from cmdai.validate import Problem
 
 FALLBACK_TIMEOUT_S = 600.0  # a first start loads the model; a slow machine may need minutes
@@ -28,17 +30,21 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if result is None:
         result = generate_in_process(request, config)
     verdict = classify(result.command, config.shell, config.safety_policy())
-    blocked = action_for(verdict, config.safety_mode) is Action.BLOCK
+    blocked = not result.refused and action_for(verdict, config.safety_mode) is Action.BLOCK
     if args.json:
-        print(json.dumps({**result.as_json(), **verdict_json(verdict), "blocked": blocked}))
-        return Blocked.exit_code if blocked else 0
+        flags = {"blocked": blocked, "refused": result.refused}
+        print(json.dumps({**result.as_json(), **verdict_json(verdict), **flags}))
+        return Blocked.exit_code if blocked or result.refused else 0
+    if result.refused or blocked:  # nothing to print, offer or run: a pipe gets nothing
+        why = REFUSED_MESSAGE if result.refused else blocked_message(verdict, result.command)
+        raise Blocked(why, "nothing was printed or run")
     if args.print or not (sys.stdin.isatty() and sys.stdout.isatty()):
-        print(blocked_line(verdict, result.command) if blocked else result.command)
-        if blocked or verdict.level:
+        print(result.command)
+        if verdict.level:
             print(f"cmdai: {verdict.level.label} risk: {verdict.reason}", file=sys.stderr)
         if result.note:
             print(f"cmdai: {result.note}", file=sys.stderr)
-        return Blocked.exit_code if blocked else 0
+        return 0
     return confirm_and_run(result, config)
 
 

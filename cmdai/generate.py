@@ -40,6 +40,11 @@ class Generated:
     retry_reason: str = ""  # why the first answer was rejected and the model asked again
 
     @property
+    def refused(self) -> bool:
+        """The model declined the request (its refusal is never put on a line or run)."""
+        return self.command == REFUSAL
+
+    @property
     def retried(self) -> bool:
         return bool(self.retry_reason)
 
@@ -129,7 +134,7 @@ def generate(
     request = check_request(request)
     messages = alternative_messages(build_messages(request, context), avoid)
     first = _complete(messages, config, backend, context, cancelled)
-    if not config.validate or first.command == REFUSAL:  # a refusal needs no second opinion
+    if not config.validate or first.refused:  # a refusal needs no second opinion
         return first
     problem = validate(first.command, context.shell, context.cwd, path, request)
     if problem is None:
@@ -143,6 +148,8 @@ def generate(
             cancelled,
         )
     except GenerationError:  # the retry said nothing usable: keep the first answer
+        second = None
+    if second and second.refused:  # a refusal is no fix for a command that was not refused
         second = None
     second_problem = (
         validate(second.command, context.shell, context.cwd, path, request) if second else None

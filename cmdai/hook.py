@@ -1,10 +1,14 @@
 """`cmdai hook --shell NAME`: the hot path behind Ctrl-G. Standard library only.
 
 Reads: CMDAI_BUFFER (the line as typed), CMDAI_CURSOR (the cursor offset, in characters),
-CMDAI_HOOK_TIMEOUT (seconds; else `hook_timeout` from config.toml; default 60).
+CMDAI_HOOK_TIMEOUT (seconds; else `hook_timeout` from config.toml; default 60), CMDAI_STATUS
+(`tty`: the widget asks for the waiting line on the terminal, placed for its shell).
 Exit 0: stdout is the new line, verbatim, and stderr may hold one message for the user.
-Any other exit (see protocol.EXIT_*): the shell keeps the line and shows stderr's one line.
-While waiting, a `⌛` line on stderr says what is happening, when stderr is a terminal.
+Exit 9 (EXIT_CONFIRM): the same, and the line is high risk: the widget asks for a second Enter.
+Any other exit (see protocol.EXIT_*): the shell keeps the line and shows stderr's one line;
+8 (EXIT_BLOCKED) means the command was blocked or the model refused.
+While waiting, a `⌛` line says what is happening: on stderr when it is a terminal, else on the
+terminal itself when the widget asks for it (its stderr is then a file it shows afterwards).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ USAGE = "usage: cmdai hook --shell {bash,zsh,fish,powershell}  (called by the Ct
 
 
 def main(argv: list[str]) -> int:
-    status = Status(sys.stderr)
+    status = Status(sys.stderr, waiting_line(argv))
     try:
         return _run(argv, status)
     except KeyboardInterrupt:
@@ -50,19 +54,32 @@ def _run(argv: list[str], status: Status) -> int:
     frame = protocol.generate(
         __version__, buffer, _cursor(buffer), shell, **client.client_env()
     )  # fmt: skip
-    status.show("thinking… (Ctrl-C cancels)")
+    status.show("thinking")
     try:
         reply = client.request(frame, timeout=hook_timeout(), on_progress=status.show)
+    except client.HelperTimeout as exc:
+        return status.fail(f"{exc.message} ({timeout_hint()})", exc.exit_code)
     except client.ClientError as exc:
         return status.fail(str(exc), exc.exit_code)
     new_buffer, message = reply.get("buffer"), reply.get("message", "")
-    if not isinstance(new_buffer, str) or not isinstance(message, str):
+    action = reply.get("action")
+    if not isinstance(new_buffer, str) or not isinstance(message, str) or action not in EXITS:
         return status.fail("the helper sent a malformed reply", protocol.EXIT_BAD_REPLY)
     status.clear()
-    sys.stdout.write(new_buffer)
+    if EXITS[action] in (protocol.EXIT_OK, protocol.EXIT_CONFIRM):
+        sys.stdout.write(new_buffer)
     if message:
         print(f"cmdai: {message}", file=sys.stderr)
-    return protocol.EXIT_OK
+    return EXITS[action]
+
+
+# What each kind of result does to the line: only these two exits replace it.
+EXITS = {
+    "insert": protocol.EXIT_OK,
+    "confirm": protocol.EXIT_CONFIRM,
+    "blocked": protocol.EXIT_BLOCKED,
+    "refused": protocol.EXIT_BLOCKED,
+}
 
 
 def _shell_from(argv: list[str]) -> str | None:
@@ -97,19 +114,36 @@ def _cursor(buffer: str) -> int:
         return len(buffer)
 
 
-def hook_timeout() -> float:
-    """CMDAI_HOOK_TIMEOUT, else hook_timeout from config.toml, else the default. A bad value is
-    ignored here (`cmdai config` reports it) so that the key keeps working."""
-    raw: Any = os.environ.get("CMDAI_HOOK_TIMEOUT")
+def _setting(name: str) -> Any:
+    """CMDAI_<NAME>, else `name` from config.toml, else None. A broken file counts as absent
+    here: the helper reports it, and the key keeps working."""
+    raw: Any = os.environ.get(f"CMDAI_{name.upper()}")
     config_file = os.environ.get("CMDAI_CONFIG") or paths.config_file()
     if raw is None and os.path.exists(config_file):
         import tomllib  # 5 ms: only when there is a file to read
 
         try:
             with open(config_file, "rb") as handle:
-                raw = tomllib.load(handle).get("hook_timeout")
+                raw = tomllib.load(handle).get(name)
         except (OSError, tomllib.TOMLDecodeError):
             raw = None
+    return raw
+
+
+def timeout_hint() -> str:
+    """What to do after a timeout: a longer wait, and a smaller model when there is one."""
+    from cmdai.models.registry import ARTIFACTS, DEFAULT_MODEL, smaller_than  # the slow path
+
+    hint = "raise hook_timeout in config.toml"
+    model = ARTIFACTS.get(str(_setting("model") or DEFAULT_MODEL))
+    smaller = smaller_than(model.size) if model else None
+    return f"{hint}, or use the smaller model {smaller.id}" if smaller else hint
+
+
+def hook_timeout() -> float:
+    """CMDAI_HOOK_TIMEOUT, else hook_timeout from config.toml, else the default. A bad value is
+    ignored here (`cmdai config` reports it) so that the key keeps working."""
+    raw = _setting("hook_timeout")
     try:
         value = float(raw)
     except (TypeError, ValueError):
@@ -118,26 +152,120 @@ def hook_timeout() -> float:
 
 
 class Status:
-    """The one line the user sees: `⌛ …` while waiting (terminals only), then a message."""
+    """What the user sees: `⌛ cmdai: …` while waiting, then one message on `stream`.
 
-    def __init__(self, stream: TextIO) -> None:
+    The waiting line goes to `stream` when it is a terminal (the fallback command, a hook run
+    by hand), else to the widget's `line`, if any."""
+
+    def __init__(self, stream: TextIO, line: WaitingLine | None = None) -> None:
         self.stream = stream
-        self.live = stream.isatty()
-        self.shown = False
+        self.line = InPlace(stream) if stream.isatty() else line
 
-    def show(self, text: str) -> None:
-        if self.live:
-            self.stream.write(f"\r\x1b[K⌛ cmdai: {text}")
-            self.stream.flush()
-            self.shown = True
+    def show(self, stage: str) -> None:
+        if self.line:
+            self.line.show(f"⌛ cmdai: {stage}… (Ctrl-C cancels)")
 
     def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.shown = False
+        if self.line:
+            self.line.clear()
 
     def fail(self, message: str, code: int) -> int:
         self.clear()
         print(f"cmdai: {message}", file=self.stream)
         return code
+
+
+class WaitingLine:
+    """One line of the terminal that shows the current stage. Each shell leaves the terminal
+    differently while a widget runs, so each gets the placement that keeps its line intact."""
+
+    def __init__(self, tty: TextIO, suffix: str = "") -> None:
+        self.tty = tty
+        self.suffix = suffix  # the typed text, where the shell has hidden it
+        self.shown = False
+
+    def _fit(self, text: str) -> str:
+        """One screen line at most: a wrapped line could not be erased or returned from."""
+        try:
+            width = max(20, os.get_terminal_size(self.tty.fileno()).columns - 1)
+        except (OSError, ValueError):
+            width = 79
+        text = f"{text}  {self.suffix}" if self.suffix else text
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    def _write(self, data: str) -> None:
+        try:
+            self.tty.write(data)
+            self.tty.flush()
+        except OSError:  # the terminal went away: nothing to draw on
+            pass
+
+    def show(self, text: str) -> None:
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        raise NotImplementedError
+
+
+class InPlace(WaitingLine):
+    """On the cursor's line, erased afterwards: bash has already cleared that line for the
+    widget (and redraws it afterwards), a stream that is a terminal has it to itself."""
+
+    def show(self, text: str) -> None:
+        self._write(f"\r\x1b[K{self._fit(text)}")
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self._write("\r\x1b[K")
+            self.shown = False
+
+
+class BelowSaved(WaitingLine):
+    """On the line below the cursor, which zsh has drawn (`zle -R`) under the edit line: the
+    cursor is saved and restored around each write, so zle finds it where it left it."""
+
+    def show(self, text: str) -> None:
+        self._write(f"\x1b7\x1b[1B\r\x1b[K{self._fit(text)}\x1b8")
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self._write("\x1b7\x1b[1B\r\x1b[K\x1b8")
+            self.shown = False
+
+
+class BelowNew(WaitingLine):
+    """On a new line below the cursor (fish keeps its line on screen and repaints it after the
+    widget): made with a newline, which scrolls at the bottom of the screen, so the way back is
+    a relative move, not a saved position. Everything below is cleared with it: the widget's
+    last message, however many rows it took."""
+
+    def show(self, text: str) -> None:
+        down = "\x1b[1B\r" if self.shown else "\n"
+        self._write(f"{down}\x1b[J{self._fit(text)}\x1b[1A\r")
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self._write("\x1b[1B\r\x1b[J\x1b[1A\r")
+            self.shown = False
+
+
+def waiting_line(argv: list[str]) -> WaitingLine | None:
+    """The waiting line the widget asked for (CMDAI_STATUS=tty), placed for its shell."""
+    if os.environ.get("CMDAI_STATUS") != "tty":
+        return None
+    shell = _shell_from(argv)
+    try:
+        tty = open("/dev/tty", "w", encoding="utf-8", errors="replace")  # noqa: SIM115
+    except OSError:  # no controlling terminal
+        return None
+    if shell == "zsh":
+        return BelowSaved(tty)
+    if shell == "fish":
+        return BelowNew(tty)
+    # bash has cleared the line the user typed: show it in the waiting line instead.
+    typed = " ".join(os.environ.get("CMDAI_BUFFER", "").split())
+    typed = "".join(ch if ch.isprintable() else "?" for ch in typed)
+    return InPlace(tty, f"│ {typed}" if typed else "")

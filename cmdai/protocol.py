@@ -65,8 +65,10 @@ def error_for(code: str, message: str, hint: str = "") -> CmdaiError:
     return kind(message, hint or None)
 
 
-# Exit statuses of `cmdai hook`. Only 0 changes the shell's buffer.
+# Exit statuses of `cmdai hook`. Only 0 and EXIT_CONFIRM change the shell's buffer.
 EXIT_OK = 0  # stdout is the new buffer, verbatim
+EXIT_BLOCKED = 8  # nothing runnable to offer (blocked, or the model refused): keep the line
+EXIT_CONFIRM = 9  # stdout is the new buffer, and it is high risk: Enter must be pressed twice
 EXIT_ERROR = 1  # the helper answered with an error; stderr says why
 EXIT_USAGE = 2  # the hook was called wrongly (missing CMDAI_BUFFER, bad --shell)
 EXIT_UNAVAILABLE = 3  # the helper could not be started or reached

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -210,3 +214,54 @@ def test_an_unreachable_helper_is_worked_around(scripted_env: None, isolated_hom
 def test_helper_errors_keep_their_exit_status(scripted_env: None) -> None:
     result = run_cli("--print", "garbage please")
     assert result.returncode == 7 and "the model returned no command" in result.stderr
+
+
+@pytest.mark.parametrize("request_text", ["home please", "refuse this"])
+def test_print_piped_into_a_shell_runs_nothing_when_blocked_or_refused(
+    scripted_env: None, tmp_path: Path, request_text: str
+) -> None:
+    """The scripted model answers `ls -l ~; rm -rf ~` (critical) or the refusal; HOME is a
+    throwaway directory with a file in it, which must survive the pipe."""
+    home = tmp_path / "throwaway-home"
+    home.mkdir()
+    (home / "keep.txt").write_text("still here")
+    pipe = subprocess.run(
+        ["bash", "-c", f"{shlex.quote(sys.executable)} -m cmdai --print {request_text!r} | sh; "
+                       "echo \"status ${PIPESTATUS[0]}\""],
+        env={**os.environ, "HOME": str(home)}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert (home / "keep.txt").read_text() == "still here"
+    assert pipe.stdout == "status 8\n", pipe.stderr
+    lines = pipe.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cmdai: ")
+    assert ("will not write `ls -l ~; rm -rf ~`" in lines[0]) or ("declined" in lines[0])
+
+
+@pytest.mark.parametrize(
+    ("request_text", "blocked", "refused"),
+    [("home please", True, False), ("refuse this", False, True), ("list it", False, False)],
+)
+def test_json_says_blocked_or_refused(
+    scripted_env: None, request_text: str, blocked: bool, refused: bool
+) -> None:
+    result = run_cli("--json", request_text)
+    data = json.loads(result.stdout)
+    assert (data["blocked"], data["refused"]) == (blocked, refused)
+    assert result.returncode == (8 if blocked or refused else 0)
+
+
+def test_broken_config_does_not_break_init_or_the_helper_commands(isolated_home: Path) -> None:
+    config = isolated_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('n_thread = 4\nmodel = "qwen2.5-coder-0.5b"\n')
+    for shell in ("zsh", "bash", "fish", "powershell"):
+        init = run_cli("init", shell)
+        assert init.returncode == 0 and "hook --shell" in init.stdout, init.stderr
+    assert run_cli("daemon", "status").returncode == 3  # not running, and it says so
+    logs = run_cli("daemon", "logs")
+    assert logs.returncode == 3
+    assert logs.stdout.splitlines()[-1] == (
+        f"config: {config}: unknown key 'n_thread' = 4 (did you mean 'n_threads'?)"
+    )
+    generate = run_cli("--print", "list files")
+    assert generate.returncode == 3 and "unknown key 'n_thread'" in generate.stderr

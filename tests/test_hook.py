@@ -37,9 +37,33 @@ def test_success_prints_the_new_line_verbatim(helper: Helper) -> None:
 
 
 def test_a_message_goes_to_stderr(helper: Helper) -> None:
+    result = hook("--shell", "bash", buffer="mkdir one")
+    assert result.returncode == 0 and result.stdout == b"mkdir build"
+    assert result.stderr.decode() == "cmdai: moderate risk: creates directories\n"
+
+
+def test_high_risk_exits_9_to_ask_for_a_second_enter(helper: Helper) -> None:
     result = hook("--shell", "bash", buffer="risky one")
-    assert result.returncode == 0 and result.stdout == b"rm -rf ./build"
-    assert result.stderr.decode() == "cmdai: high risk: recursive delete\n"
+    assert result.returncode == protocol.EXIT_CONFIRM and result.stdout == b"rm -rf ./build"
+    assert result.stderr.decode() == (
+        "cmdai: high risk: recursive delete; press Enter twice to run it\n"
+    )
+
+
+def test_blocked_exits_8_with_nothing_on_stdout(helper: Helper) -> None:
+    result = hook("--shell", "zsh", buffer="home please")
+    assert result.returncode == protocol.EXIT_BLOCKED and result.stdout == b""
+    assert result.stderr.decode() == (
+        "cmdai: will not write `ls -l ~; rm -rf ~` (critical risk: recursive delete of the home "
+        "directory); your line is unchanged; press the key again for an alternative\n"
+    )
+
+
+def test_a_refusal_exits_8_with_nothing_on_stdout(helper: Helper) -> None:
+    result = hook("--shell", "fish", buffer="refuse this")
+    assert result.returncode == protocol.EXIT_BLOCKED and result.stdout == b""
+    assert "the model declined this request" in result.stderr.decode()
+    assert "your line is unchanged" in result.stderr.decode()
 
 
 @pytest.mark.parametrize(
@@ -76,7 +100,17 @@ def test_timeout_exits_4(helper: Helper) -> None:
     result = hook("--shell", "zsh", buffer="slow 20 zzz", CMDAI_HOOK_TIMEOUT="1")
     assert result.returncode == protocol.EXIT_TIMEOUT
     assert result.stderr.decode() == (
-        "cmdai: no answer in time (raise hook_timeout, or try a smaller model)\n"
+        "cmdai: no answer in time (raise hook_timeout in config.toml, or use the smaller model "
+        "qwen2.5-coder-0.5b)\n"
+    )
+
+
+def test_no_smaller_model_advice_on_the_smallest(helper: Helper) -> None:
+    result = hook("--shell", "zsh", buffer="slow 20 zzz", CMDAI_HOOK_TIMEOUT="1",
+                  CMDAI_MODEL="qwen2.5-coder-0.5b")  # fmt: skip
+    assert result.returncode == protocol.EXIT_TIMEOUT
+    assert (
+        result.stderr.decode() == "cmdai: no answer in time (raise hook_timeout in config.toml)\n"
     )
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from cmdai import __version__, protocol
-from cmdai.safety import blocked_line, classify
+from cmdai.display import blocked_message
+from cmdai.safety import classify
 from tests.helpers.helper_process import Helper
 
 # Errors the request itself causes; the others (model, backend, …) depend on the helper's state.
@@ -70,13 +71,24 @@ def test_error_codes_in_the_table_are_the_codes_in_the_code() -> None:
 
 
 def test_the_blocked_example_is_what_safety_says() -> None:
-    blocked = next(f for d, f in examples() if f.get("blocked"))
+    request, replies = next(p for p in exchanges() if p[1] and p[1][-1].get("blocked"))
+    blocked = replies[-1]
     verdict = classify(blocked["command"])
     assert (blocked["risk"], blocked["reason"], blocked["rule"]) == (
         verdict.level.label, verdict.reason, verdict.rule
     )  # fmt: skip
-    assert blocked["buffer"] == blocked_line(verdict, blocked["command"])
-    assert blocked["cursor"] == len(blocked["buffer"])
+    assert blocked["action"] == "blocked"
+    assert blocked["buffer"] == request["buffer"] and blocked["cursor"] == len(request["buffer"])
+    assert blocked["message"].startswith(blocked_message(verdict, blocked["command"]))
+
+
+def test_the_exit_table_lists_every_exit_status() -> None:
+    text = DOC.read_text().split("| exit | meaning |")[1].split("\n\n")[0]
+    table = {
+        int(line.split("|")[1]) for line in text.splitlines() if line[:3].strip("| ").isdigit()
+    }
+    codes = {v for k, v in vars(protocol).items() if k.startswith("EXIT_")}
+    assert table == codes
 
 
 def test_a_running_helper_answers_in_the_documented_shapes(helper: Helper) -> None:

@@ -21,7 +21,6 @@ root ::= [^`\n\r\t ] [^`\n\r]*
 """
 
 GGUF_MAGIC = b"GGUF"
-SMALLER_MODEL_HINT = "use a smaller model, e.g. --model qwen2.5-coder-0.5b"
 
 
 def check_model_file(path: Path) -> None:
@@ -41,10 +40,14 @@ def check_model_file(path: Path) -> None:
     needed = int(path.stat().st_size * 1.2) + (256 << 20)  # weights + KV cache and buffers
     available = _available_memory()
     if available is not None and available < needed:
+        from cmdai.models.registry import smaller_than
+
+        smaller = smaller_than(path.stat().st_size)
         raise BackendError(
             f"not enough memory to load {path.name}: about {needed >> 20} MB needed, "
             f"{available >> 20} MB available",
-            f"close other programs or {SMALLER_MODEL_HINT}",
+            "close other programs"
+            + (f" or use a smaller model: --model {smaller.id}" if smaller else ""),
         )
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from cmdai import __version__, client, paths, protocol, transport
-from cmdai.config import Config
+from cmdai.config import Config, load_config
 from cmdai.daemon.engine import Engine
 from cmdai.daemon.server import Server
 from cmdai.errors import CmdaiError
@@ -103,9 +103,11 @@ def _setup_logging(config: Config) -> None:
 # --- the commands -----------------------------------------------------------------------------
 
 
-def command(args: argparse.Namespace, config: Config) -> int:
+def command(args: argparse.Namespace, config: Config | None) -> int:
+    """`cmdai daemon …`; only `run` needs the configuration (the others must work when it is
+    broken, to diagnose it)."""
     return {
-        "run": lambda: run(config),
+        "run": lambda: run(config) if config else 1,
         "start": start,
         "status": status,
         "stop": stop,
@@ -195,10 +197,20 @@ def _wait_for_exit(pid: int | None) -> None:
 
 
 def logs(lines: int) -> int:
+    """The end of the helper's log, what its last start printed if it failed, and whether the
+    configuration it would read now is valid: the three places a broken helper explains itself."""
     path = log_file()
-    if not path.exists():
+    if path.exists():
+        for line in path.read_text(errors="replace").splitlines()[-lines:]:
+            print(line)
+    else:
         print(f"no log yet ({path})")
-        return 0
-    for line in path.read_text(errors="replace").splitlines()[-lines:]:
-        print(line)
+    failure = client.startup_failure()
+    if failure != "no log" and _running_pid() is None:
+        print(f"last start: {failure}")
+    try:
+        load_config()
+    except CmdaiError as exc:
+        print(f"config: {exc}")
+        return 3
     return 0

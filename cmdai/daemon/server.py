@@ -181,13 +181,14 @@ class Server:
             ))  # fmt: skip
             return "internal error"
         send(reply)
-        return f"generated ({reply.get('risk')}, {reply.get('latency_ms', 0)} ms)"
+        return f"generated: {reply['action']} ({reply['risk']}, {reply['latency_ms']} ms)"
 
     def status(self) -> dict[str, Any]:
         return {
             "protocol": protocol.PROTOCOL_VERSION, "version": __version__, "pid": os.getpid(),
             "backend": self.engine.config.backend, "model": self.engine.config.model,
             "state": self.engine.state, "busy": self.engine.busy,
+            "preparing": self.engine.preparing,
             "uptime_s": round(time.monotonic() - self.started, 1),
             "served": self.served, "idle_timeout_s": self.idle_timeout,
             "load_error": str(self.engine.load_error or ""),

@@ -68,6 +68,13 @@ def get_artifact(model_id: str) -> Artifact:
         ) from None
 
 
+def smaller_than(size: int) -> Artifact | None:
+    """The largest registered model smaller than `size` bytes: what to suggest when a model is
+    too slow or too big here (None when there is none: then say nothing about models)."""
+    smaller = [a for a in ARTIFACTS.values() if a.size < size]
+    return max(smaller, key=lambda a: a.size, default=None)
+
+
 def find_by_size(size: int) -> Artifact | None:
     return next((a for a in ARTIFACTS.values() if a.size == size), None)
 

@@ -31,7 +31,6 @@ __all__ = [
     "Risk",
     "Verdict",
     "action_for",
-    "blocked_line",
     "classify",
     "classify_builtin",
     "operands",
@@ -75,7 +74,7 @@ class Action(IntEnum):
     ALLOW = 0  # insert or show as is
     WARN = 1  # show the level and reason
     CONFIRM = 2  # the fallback command asks for "yes"; the widget flags it
-    BLOCK = 3  # never run: refused, or inserted commented out
+    BLOCK = 3  # never run, never put on a line: the user is told why instead
 
 
 _ACTIONS: dict[str, tuple[Action, Action, Action, Action]] = {
@@ -118,8 +117,3 @@ def classify(command_line: str, shell: str = "bash", policy: Policy = Policy()) 
 
 def action_for(verdict: Verdict, mode: str = "moderate") -> Action:
     return _ACTIONS[mode][verdict.level]
-
-
-def blocked_line(verdict: Verdict, command: str) -> str:
-    """The form a blocked command takes in the prompt: a comment, so Enter runs nothing."""
-    return f"# cmdai blocked: {verdict.reason}: {command}"

@@ -1,24 +1,89 @@
 # cmdai for bash >= 4: press Ctrl-G (or $CMDAI_KEY, readline syntax) to turn the English on
 # your line into a command. Printed by `cmdai init bash`; load it with: eval "$(cmdai init bash)"
-# Every decision is made by `cmdai hook`; this adapter passes the line in and applies the new
-# line only when the hook exits 0. The hook's one-line message appears above the prompt.
+# Every decision is made by `cmdai hook`; this adapter passes the line in, applies the new line
+# only when the hook exits 0 (or 9: high risk, then Enter must be pressed twice), and shows the
+# hook's one-line message above the prompt, where the next message replaces it.
+
+_cmdai_confirm='' _cmdai_confirm_msg='' _cmdai_said=''
 
 _cmdai_generate() {
-  local out rc=0 int_trap
+  local out rc=0 int_trap errfile msg
+  _cmdai_disarm
+  errfile=$(command mktemp "${TMPDIR:-/tmp}/cmdai.XXXXXX") || return 0
+  _cmdai_unsay
   int_trap=$(trap -p INT)
   trap : INT  # Ctrl-C stops the hook (it exits 130) but must not discard the line
-  out=$(CMDAI_BUFFER=$READLINE_LINE CMDAI_CURSOR=$READLINE_POINT __CMDAI_EXE__ hook --shell bash </dev/null) || rc=$?
+  out=$(CMDAI_BUFFER=$READLINE_LINE CMDAI_CURSOR=$READLINE_POINT CMDAI_STATUS=tty __CMDAI_EXE__ hook --shell bash </dev/null 2>"$errfile") || rc=$?
   eval "${int_trap:-trap - INT}"
-  if [[ $rc -eq 0 ]]; then
+  msg=$(<"$errfile")
+  command rm -f -- "$errfile"
+  if [[ $rc -eq 0 || $rc -eq 9 ]]; then
     READLINE_LINE=$out
     READLINE_POINT=2147483647  # bash puts it at the end of the line (an offset in bytes)
+    [[ $rc -eq 9 ]] && _cmdai_arm "$msg"
   fi
+  _cmdai_say "$msg"
   return 0
+}
+
+# Messages: bash has cleared the prompt's line when a widget runs and redraws it below what
+# the widget prints. The next message replaces this one while it is still right above the
+# line: same command number, same line.
+_cmdai_say() {
+  [[ -n $1 ]] || return 0
+  printf '%s\n' "$1" >&2
+  _cmdai_here
+  _cmdai_said="$(( (${#1} - 1) / ${COLUMNS:-80} + 1 )) $REPLY"
+}
+
+_cmdai_unsay() {
+  _cmdai_here
+  [[ -n $_cmdai_said && ${_cmdai_said#* } == "$REPLY" ]] &&
+    printf '\e[%dA\r\e[J' "${_cmdai_said%% *}" >&2
+  _cmdai_said=''
+}
+
+_cmdai_here() {
+  local number='\#'
+  REPLY="${number@P}:$READLINE_LINE"
+}
+
+# A high-risk suggestion runs only on a second Enter: while it is on the line, Enter runs
+# _cmdai_enter first, which lets accept-line through unless the line is still that suggestion.
+_cmdai_arm() {
+  local map
+  _cmdai_confirm=$READLINE_LINE _cmdai_confirm_msg=$1
+  for map in emacs vi-insert vi-command; do
+    bind -m "$map" -x '"\C-x\C-_1": _cmdai_enter'
+    bind -m "$map" '"\C-x\C-_2": accept-line'
+    bind -m "$map" '"\C-m": "\C-x\C-_1\C-x\C-_2"'
+    bind -m "$map" '"\C-j": "\C-x\C-_1\C-x\C-_2"'
+  done
+}
+
+_cmdai_enter() {
+  local map msg=$_cmdai_confirm_msg
+  if [[ -n $_cmdai_confirm && $READLINE_LINE == "$_cmdai_confirm" ]]; then
+    for map in emacs vi-insert vi-command; do bind -m "$map" '"\C-x\C-_2": ""'; done
+    _cmdai_unsay
+    _cmdai_say "$msg"
+  fi
+  _cmdai_disarm
+}
+
+_cmdai_disarm() {
+  local map
+  [[ -n $_cmdai_confirm ]] || return 0
+  _cmdai_confirm='' _cmdai_confirm_msg=''
+  for map in emacs vi-insert vi-command; do
+    bind -m "$map" '"\C-m": accept-line'
+    bind -m "$map" '"\C-j": accept-line'
+  done
 }
 
 _cmdai_bind() {
   local key=${CMDAI_KEY:-'\C-g'} map line taken
-  for map in emacs vi-insert; do
+  for map in emacs vi-insert vi-command; do
     taken=
     # Keep the key if the user bound it to a command or function of their own.
     while IFS= read -r line; do

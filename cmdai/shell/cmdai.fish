@@ -1,21 +1,75 @@
 # cmdai for fish: press Ctrl-G (or $CMDAI_KEY, fish bind syntax) to turn the English on your
 # line into a command. Printed by `cmdai init fish`; load it with: cmdai init fish | source
-# Every decision is made by `cmdai hook`; this adapter passes the line in and applies the new
-# line only when the hook exits 0. The hook's one-line message appears above the prompt.
+# Every decision is made by `cmdai hook`; this adapter passes the line in, applies the new line
+# only when the hook exits 0 (or 9: high risk, then Enter must be pressed twice), and shows the
+# hook's one-line message under the line, where fish clears it when the line runs.
 
 function _cmdai_generate --description 'cmdai: turn the English on the line into a command'
     set -l line (commandline | string collect)
+    _cmdai_disarm
+    set -l errfile (command mktemp); or return 0
     # Ctrl-C stops the hook (it exits 130); this handler keeps fish from cancelling the repaint.
     function _cmdai_on_int --on-signal INT
     end
-    set -l out (CMDAI_BUFFER=$line CMDAI_CURSOR=(commandline -C) __CMDAI_EXE__ hook --shell fish </dev/null | string collect)
+    set -l out (CMDAI_BUFFER=$line CMDAI_CURSOR=(commandline -C) CMDAI_STATUS=tty __CMDAI_EXE__ hook --shell fish </dev/null 2>$errfile | string collect)
     set -l rc $pipestatus[1]
     functions -e _cmdai_on_int
-    if test $rc -eq 0
+    set -l msg (string collect <$errfile)
+    command rm -f -- $errfile
+    if test $rc -eq 0; or test $rc -eq 9
         commandline -r -- $out
         commandline -C (string length -- $out)
+        test $rc -eq 9; and _cmdai_arm $msg
     end
+    _cmdai_say $msg
     commandline -f force-repaint
+end
+
+function _cmdai_say --description 'cmdai: show a message under the line'
+    test -n "$argv[1]"; or return 0
+    set -l rows (math --scale 0 "($(string length -- $argv[1]) - 1) / $COLUMNS + 1")
+    printf '\n\e[J%s\e[%dA\r' $argv[1] $rows >/dev/tty
+    set -g _cmdai_said
+end
+
+# fish does not know about the message, so a command's output would be written over it:
+# when the line runs, clear from the row under it (where the output starts) to the end.
+function _cmdai_unsay --on-event fish_preexec
+    set -q _cmdai_said; or return 0
+    set -e _cmdai_said
+    printf '\e[J' >/dev/tty
+end
+
+# A high-risk suggestion runs only on a second Enter: while it is on the line, Enter runs
+# _cmdai_enter, which executes the line unless it is still that suggestion, unchanged.
+function _cmdai_arm
+    set -g _cmdai_confirm (commandline | string collect)
+    set -g _cmdai_confirm_msg $argv[1]
+    for mode in default insert
+        bind -M $mode \r _cmdai_enter
+        bind -M $mode \n _cmdai_enter
+    end
+end
+
+function _cmdai_enter
+    set -l first (test "$(commandline | string collect)" = "$_cmdai_confirm"; and echo yes)
+    set -l msg $_cmdai_confirm_msg
+    _cmdai_disarm
+    if test -n "$first"
+        _cmdai_say $msg
+        commandline -f force-repaint
+    else
+        commandline -f execute
+    end
+end
+
+function _cmdai_disarm
+    set -q _cmdai_confirm; or return 0
+    set -e _cmdai_confirm _cmdai_confirm_msg
+    for mode in default insert
+        bind -M $mode -e \r
+        bind -M $mode -e \n
+    end
 end
 
 function _cmdai_bind

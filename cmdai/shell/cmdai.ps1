@@ -2,7 +2,8 @@
 # to turn the English on your line into a command. Printed by `cmdai init powershell`; load it
 # from $PROFILE with: Invoke-Expression (& cmdai init powershell | Out-String)
 # Every decision is made by `cmdai hook`; this adapter passes the line in, applies the new line
-# only when the hook exits 0, and writes the hook's one-line message above the prompt.
+# only when the hook exits 0 (or 9: high risk, then Enter must be pressed twice), and writes the
+# hook's one-line message above the prompt.
 
 function global:_cmdai_generate {
     $line = $null
@@ -31,15 +32,49 @@ function global:_cmdai_generate {
     $isError = { $_ -is [System.Management.Automation.ErrorRecord] }
     $newLine = ($output | Where-Object { -not (& $isError) }) -join "`n"
     $message = ($output | Where-Object $isError | ForEach-Object { "$_" }) -join ' '
-    if ($code -eq 0) {
+    _cmdai_disarm
+    if ($code -eq 0 -or $code -eq 9) {
         [Microsoft.PowerShell.PSConsoleReadLine]::Replace(0, $line.Length, $newLine)
         [Microsoft.PowerShell.PSConsoleReadLine]::SetCursorPosition($newLine.Length)
+    }
+    if ($code -eq 9) {
+        _cmdai_arm $newLine $message
     }
     [Console]::Write("`r" + (' ' * [Math]::Max(0, [Console]::WindowWidth - 1)) + "`r")
     if ($message) {
         [Console]::WriteLine($message)
     }
     [Microsoft.PowerShell.PSConsoleReadLine]::InvokePrompt()
+}
+
+# A high-risk suggestion runs only on a second Enter: while it is on the line, Enter checks
+# whether the line is still that suggestion, unchanged, before it accepts the line.
+function global:_cmdai_arm([string]$suggestion, [string]$message) {
+    $global:_cmdai_confirm = $suggestion
+    $global:_cmdai_confirm_msg = $message
+    Set-PSReadLineKeyHandler -Chord Enter -BriefDescription 'cmdai-confirm' -ScriptBlock {
+        $current = $null
+        $at = $null
+        [Microsoft.PowerShell.PSConsoleReadLine]::GetBufferState([ref]$current, [ref]$at)
+        $first = $current -ceq $global:_cmdai_confirm
+        $text = $global:_cmdai_confirm_msg
+        _cmdai_disarm
+        if ($first) {
+            [Console]::WriteLine()
+            [Console]::WriteLine($text)
+            [Microsoft.PowerShell.PSConsoleReadLine]::InvokePrompt()
+        } else {
+            [Microsoft.PowerShell.PSConsoleReadLine]::AcceptLine()
+        }
+    }
+}
+
+function global:_cmdai_disarm {
+    if ($null -ne $global:_cmdai_confirm) {
+        $global:_cmdai_confirm = $null
+        $global:_cmdai_confirm_msg = $null
+        Set-PSReadLineKeyHandler -Chord Enter -Function AcceptLine
+    }
 }
 
 $_cmdai_key = if ($env:CMDAI_KEY) { $env:CMDAI_KEY } else { 'Ctrl+g' }

@@ -1,24 +1,58 @@
 # cmdai for zsh: press Ctrl-G (or $CMDAI_KEY) to turn the English on your line into a command.
 # Printed by `cmdai init zsh`; load it with: eval "$(cmdai init zsh)"
 # Every decision is made by `cmdai hook`; this adapter passes the line in, applies the new
-# line only when the hook exits 0, and shows the hook's one-line message under the prompt.
+# line only when the hook exits 0 (or 9: high risk, then Enter must be pressed twice), and
+# shows the hook's one-line message under the prompt.
+
+typeset -g _cmdai_confirm='' _cmdai_confirm_msg=''
 
 _cmdai_generate() {
   emulate -L zsh  # also makes the trap below local to this function
   trap : INT      # Ctrl-C stops the hook (it exits 130) but must not discard the line
-  local out rc msg errfile
+  local out rc msg errfile line=$BUFFER cursor=$CURSOR
+  _cmdai_disarm
   errfile=$(command mktemp "${TMPDIR:-/tmp}/cmdai.XXXXXX") || return 0
+  CURSOR=$#BUFFER  # the hook draws its waiting line under the line's last row
   zle -R "⌛ cmdai: thinking… (Ctrl-C cancels)"
-  out=$(CMDAI_BUFFER=$BUFFER CMDAI_CURSOR=$CURSOR __CMDAI_EXE__ hook --shell zsh </dev/null 2>$errfile)
+  out=$(CMDAI_BUFFER=$line CMDAI_CURSOR=$cursor CMDAI_STATUS=tty __CMDAI_EXE__ hook --shell zsh </dev/null 2>$errfile)
   rc=$?
   msg=$(<$errfile)
   command rm -f -- $errfile
-  if (( rc == 0 )); then
+  if (( rc == 0 || rc == 9 )); then
     BUFFER=$out
-    CURSOR=${#BUFFER}
+    CURSOR=$#BUFFER
+    (( rc == 9 )) && _cmdai_arm "$msg"
+  else
+    CURSOR=$cursor
   fi
   zle -M -- "${msg:-}"
   return 0
+}
+
+# A high-risk suggestion runs only on a second Enter: until then accept-line first checks
+# whether the line is still that suggestion, unchanged. An edited line runs on one Enter.
+_cmdai_arm() {
+  _cmdai_confirm=$BUFFER _cmdai_confirm_msg=$1
+  zle -A accept-line _cmdai_user_accept_line
+  zle -N accept-line _cmdai_accept_line
+}
+
+_cmdai_disarm() {
+  [[ -n $_cmdai_confirm ]] || return 0
+  _cmdai_confirm='' _cmdai_confirm_msg=''
+  zle -A _cmdai_user_accept_line accept-line
+  zle -D _cmdai_user_accept_line
+}
+
+_cmdai_accept_line() {
+  local msg=$_cmdai_confirm_msg first=0
+  [[ $BUFFER == "$_cmdai_confirm" ]] && first=1
+  _cmdai_disarm
+  if (( first )); then
+    zle -M -- "$msg"
+  else
+    zle accept-line
+  fi
 }
 
 _cmdai_bind() {

@@ -218,16 +218,44 @@ def test_garbage_from_the_model_is_a_generation_error(helper: Helper) -> None:
     assert caught.value.code == protocol.GENERATION
 
 
-def test_critical_command_comes_back_commented_out(helper: Helper) -> None:
+def test_a_critical_command_never_comes_back_as_the_line(helper: Helper) -> None:
     reply = helper.ask("danger zone")
-    assert reply["blocked"] is True and reply["risk"] == "critical"
-    assert reply["buffer"].startswith("# cmdai blocked: ") and reply["buffer"].endswith("rm -rf /")
-    assert reply["message"].startswith("blocked (critical risk: ")
+    assert (reply["action"], reply["blocked"], reply["risk"]) == ("blocked", True, "critical")
+    assert reply["buffer"] == "danger zone" and reply["command"] == "rm -rf /"
+    assert reply["message"].startswith("will not write `rm -rf /` (critical risk: ")
+    assert "your line is unchanged" in reply["message"]
 
 
-def test_high_risk_is_flagged(helper: Helper) -> None:
+def test_a_refusal_never_comes_back_as_the_line(helper: Helper) -> None:
+    reply = helper.ask("refuse this please", session="r1")
+    assert (reply["action"], reply["refused"], reply["blocked"]) == ("refused", True, False)
+    assert reply["buffer"] == "refuse this please"
+    assert reply["message"].startswith("the model declined this request as destructive")
+
+
+@pytest.mark.parametrize(("request_text", "alternative"),
+                         [("home dir", "ls -l ~"), ("refuse it", "echo not-refused")])  # fmt: skip
+def test_after_a_block_or_refusal_pressing_again_gives_an_alternative(
+    helper: Helper, request_text: str, alternative: str
+) -> None:
+    first = helper.ask(request_text, session="b1")
+    assert first["action"] in ("blocked", "refused") and first["buffer"] == request_text
+    second = helper.ask(request_text, session="b1")
+    assert (second["action"], second["buffer"]) == ("insert", alternative)
+
+
+def test_high_risk_comes_back_to_be_confirmed(helper: Helper) -> None:
     reply = helper.ask("risky business")
-    assert reply["buffer"] == "rm -rf ./build" and reply["message"].startswith("high risk: ")
+    assert (reply["action"], reply["buffer"]) == ("confirm", "rm -rf ./build")
+    assert reply["message"] == "high risk: recursive delete; press Enter twice to run it"
+
+
+def test_permissive_mode_inserts_high_risk_on_one_enter(
+    isolated_home: Path, scripted_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CMDAI_SAFETY_MODE", "permissive")
+    reply = Helper(isolated_home).ask("risky business")
+    assert (reply["action"], reply["message"]) == ("insert", "high risk: recursive delete")
 
 
 def test_validation_retry_happens_in_the_helper(helper: Helper) -> None:
@@ -262,6 +290,37 @@ def test_alternatives_are_per_terminal(helper: Helper) -> None:
 def test_no_new_alternative_gives_the_original_back(helper: Helper) -> None:
     first = helper.ask("same again", session="tty3")
     assert helper.ask(first["buffer"], session="tty3")["buffer"] == "same again"
+
+
+def wait_until_prepared(helper: Helper, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while helper.hello()["preparing"]:
+        assert time.monotonic() < deadline, "the next alternative was never prepared"
+        time.sleep(0.05)
+
+
+def test_the_original_text_comes_back_without_waiting_for_the_model(helper: Helper) -> None:
+    """HelperScript takes 5 s for each alternative (and has none): the helper works that out
+    while the user reads the suggestion, so the press that gives the text back needs no model."""
+    first = helper.ask("slowalt 5 find it", session="tty4")
+    assert first["buffer"] == "echo first"
+    wait_until_prepared(helper)
+    started = time.monotonic()
+    back = helper.ask("echo first", session="tty4")
+    elapsed = time.monotonic() - started
+    assert (back["buffer"], back["alternative"]) == ("slowalt 5 find it", 0)
+    assert back["message"] == "no other suggestion; your original text"
+    assert elapsed < 4, f"{elapsed:.2f} s: the model was asked again"
+
+
+def test_preparing_an_alternative_gives_way_to_a_new_request(helper: Helper) -> None:
+    """The alternative being prepared would take 300 s; another terminal's request is served
+    at once, and the helper says it is not busy while it only prepares."""
+    helper.ask("slowalt 300 find it", session="tty5")
+    assert helper.hello()["busy"] is False
+    started = time.monotonic()
+    assert helper.ask("list files", session="tty6")["buffer"] == "echo list-files"
+    assert time.monotonic() - started < 60
 
 
 def test_request_text_is_not_logged_unless_asked(helper: Helper) -> None:

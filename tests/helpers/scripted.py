@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from cmdai.backends.base import Completion, Message
 from cmdai.errors import Cancelled
+from cmdai.prompting import REFUSAL
 
 
 class ScriptedBackend:
@@ -44,7 +45,12 @@ class HelperScript:
       crash …    kills the helper mid-request (os._exit)
       garbage …  answers nothing usable
       danger …   answers `rm -rf /` (critical)
+      home …     answers `ls -l ~; rm -rf ~` (critical), then `ls -l ~` as the alternative
+      refuse …   answers the refusal, then `echo not-refused` as the alternative
       risky …    answers `rm -rf ./build` (high)
+      mkdir …    answers `mkdir build` (moderate)
+      slowalt N  answers `echo first` at once; an alternative takes N seconds (stops at once
+                 when cancelled) and repeats `echo first`: there is none
       missing …  answers a program that is not installed, then `ls` when asked again
       same …     answers `ls -la` every time (no alternatives to offer)
       anything   answers `echo WORDS` first, then `echo WORDS 2`, `echo WORDS 3` for alternatives
@@ -83,10 +89,17 @@ class HelperScript:
             return "echo slept"
         if word == "crash":
             os._exit(70)
+        if word == "slowalt":
+            if offered:
+                self._reply(f"slow {rest.split()[0]}", 0, False, cancelled)
+            return "echo first"
         replies = {
             "garbage": "   ",
             "danger": "rm -rf /",
+            "home": "ls -l ~" if offered else "ls -l ~; rm -rf ~",
+            "refuse": "echo not-refused" if offered else REFUSAL,
             "risky": "rm -rf ./build",
+            "mkdir": "mkdir build",
             "missing": "ls" if retried else "fdx-nonexistent -e py",
             "same": "ls -la",
         }

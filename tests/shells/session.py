@@ -11,7 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from cmdai.widgets import render
+from cmdai.widgets import executable, render
 
 RC = {
     "zsh": """
@@ -30,7 +30,9 @@ _cmdai_n=0
 PROMPT_COMMAND='_cmdai_n=$((_cmdai_n+1))'
 PS1='cmdai-test-${_cmdai_n}> '
 IGNOREEOF=100
-bind -x '"\\C-x\\C-b": printf %s "$READLINE_LINE" > "$CMDAI_TEST_DUMP.tmp" && mv "$CMDAI_TEST_DUMP.tmp" "$CMDAI_TEST_DUMP"'
+for _m in emacs vi-insert vi-command; do
+  bind -m $_m -x '"\\C-x\\C-b": printf %s "$READLINE_LINE" > "$CMDAI_TEST_DUMP.tmp" && mv "$CMDAI_TEST_DUMP.tmp" "$CMDAI_TEST_DUMP"'
+done
 """,
     "fish": """
 set -g _cmdai_n 0
@@ -52,8 +54,13 @@ bind \\cx\\cb _test_dump
 
 
 class ShellSession:
-    def __init__(self, shell: str, workdir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, shell: str, workdir: Path, env: dict[str, str], rc_extra: str = "",
+        via_init: bool = False,
+    ) -> None:  # fmt: skip
         self.shell = shell
+        self.rc_extra = rc_extra
+        self.via_init = via_init  # load the widget as users do: from `cmdai init SHELL`
         self.workdir = workdir
         self.socket = workdir / "tmux.sock"
         self.dump_file = workdir / "buffer.dump"
@@ -66,11 +73,16 @@ class ShellSession:
             "bash": f"env {exports} bash --noprofile --rcfile {rc} -i",
             "fish": f"env {exports} XDG_CONFIG_HOME={workdir / 'config'} fish -i",
         }[shell]
-        self._tmux("new-session", "-d", "-x", "120", "-y", "30", command)
+        # In the test's own directory: a command that runs there can only touch the test's files.
+        self._tmux("new-session", "-d", "-x", "120", "-y", "30", "-c", str(workdir), command)
         self.wait_prompt()
 
     def _write_rc(self) -> Path:
         widget = render(self.shell)
+        if self.via_init:
+            exe = shlex.quote(executable())
+            widget = (f"{exe} init fish | source" if self.shell == "fish"
+                      else f'eval "$({exe} init {self.shell})"')  # fmt: skip
         if self.shell == "zsh":
             path = self.workdir / ".zshrc"
         elif self.shell == "bash":
@@ -78,7 +90,7 @@ class ShellSession:
         else:
             path = self.workdir / "config" / "fish" / "config.fish"
             path.parent.mkdir(parents=True)
-        path.write_text(RC[self.shell] + "\n" + widget)
+        path.write_text(RC[self.shell] + self.rc_extra + "\n" + widget)
         return path
 
     def _tmux(self, *args: str) -> str:
@@ -101,6 +113,13 @@ class ShellSession:
         while text not in self.screen():
             if time.monotonic() > deadline:
                 raise AssertionError(f"{text!r} never appeared; screen:\n{self.screen()}")
+            time.sleep(0.05)
+
+    def wait_gone(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text in self.screen():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never went away; screen:\n{self.screen()}")
             time.sleep(0.05)
 
     def wait_prompt(self, timeout: float = 30) -> None:

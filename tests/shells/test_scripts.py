@@ -14,7 +14,7 @@ from tests.helpers.cli import run_cli
 from tests.helpers.shells import require
 
 POSIX_SHELLS = ["zsh", "bash", "fish"]
-CONTRACT_VARIABLES = {"CMDAI_BUFFER", "CMDAI_CURSOR", "CMDAI_KEY"}
+CONTRACT_VARIABLES = {"CMDAI_BUFFER", "CMDAI_CURSOR", "CMDAI_STATUS", "CMDAI_KEY"}
 
 
 def rendered(shell: str, tmp_path: Path) -> Path:
@@ -48,7 +48,7 @@ def noise(stderr: str) -> str:
 
 BINDING_QUERY = {
     "zsh": "bindkey -M emacs '^G'; bindkey -M viins '^G'; bindkey -M vicmd '^G'",
-    "bash": "bind -m emacs -X; bind -m vi-insert -X",
+    "bash": "bind -m emacs -X; bind -m vi-insert -X; bind -m vi-command -X",
     "fish": "bind \\cg; bind -M insert \\cg",
 }
 
@@ -75,7 +75,7 @@ def test_key_is_bound_in_every_keymap_and_loading_twice_changes_nothing(
     twice = run_in(shell, f"source '{script}'; source '{script}'; {BINDING_QUERY[shell]}")
     assert once.returncode == 0 and noise(once.stderr) == ""
     assert once.stdout == twice.stdout and noise(twice.stderr) == ""
-    expected = {"zsh": 3, "bash": 2, "fish": 2}[shell]
+    expected = {"zsh": 3, "bash": 3, "fish": 2}[shell]
     assert once.stdout.count("cmdai-generate" if shell == "zsh" else "_cmdai_generate") == expected
 
 
@@ -139,22 +139,26 @@ def test_powershell_script_parses_cleanly() -> None:
 @pytest.mark.parametrize("shell", [*POSIX_SHELLS, "powershell"])
 def test_scripts_use_only_the_contract(shell: str) -> None:
     """docs/protocol.md: the widget sets CMDAI_BUFFER and CMDAI_CURSOR, runs `hook --shell
-    NAME`, applies stdout only on exit 0. Nothing else of cmdai's is used."""
+    NAME`, applies stdout only on exit 0 or 9 (and arms Enter on 9). Nothing else of cmdai's
+    is used."""
     text = widgets.source(shell)
     variables = set(re.findall(r"\bCMDAI_[A-Z_]+", text))
     assert {"CMDAI_BUFFER", "CMDAI_CURSOR"} <= variables <= CONTRACT_VARIABLES
     calls = re.findall(rf"{widgets.PLACEHOLDER}\s+(.*?)(?:\s*[<|2)]|$)", text, re.M)
     assert calls == [f"hook --shell {shell}"]
-    exit_zero = {"zsh": "rc == 0", "bash": "$rc -eq 0", "fish": "$rc -eq 0",
-                 "powershell": "$code -eq 0"}[shell]  # fmt: skip
-    assert exit_zero in text
+    applies = {"zsh": "rc == 0 || rc == 9", "bash": "$rc -eq 0 || $rc -eq 9",
+               "fish": "test $rc -eq 0; or test $rc -eq 9",
+               "powershell": "$code -eq 0 -or $code -eq 9"}[shell]  # fmt: skip
+    arms = {"zsh": "rc == 9", "bash": "$rc -eq 9", "fish": "test $rc -eq 9",
+            "powershell": "$code -eq 9"}[shell]  # fmt: skip
+    assert applies in text and arms in text
 
 
 def test_init_prints_the_script_with_this_executable(tmp_path: Path) -> None:
     result = run_cli("init", "zsh")
     assert result.returncode == 0
     assert widgets.PLACEHOLDER not in result.stdout
-    exe = re.search(r"CMDAI_CURSOR=\$CURSOR (\S+) hook", result.stdout)
+    exe = re.search(r"CMDAI_STATUS=tty (\S+) hook", result.stdout)
     assert exe and Path(exe.group(1)).is_file()
 
 

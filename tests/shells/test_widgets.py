@@ -10,6 +10,7 @@ import contextlib
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,13 +31,22 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", str(REPO))
 
 
+# zsh leaves interactive_comments off unless the user sets it: a line starting with # is then
+# a command, so nothing cmdai puts on a line may rely on comments. Tests of what must never run
+# use both.
+ZSH_VARIANTS = {"zsh": "", "zsh+comments": "setopt interactive_comments\n"}
+
+
 @contextlib.contextmanager
-def running_shell(name: str, tmp_path: Path, **env: str) -> Iterator[ShellSession]:
-    require(name)
+def running_shell(
+    name: str, tmp_path: Path, via_init: bool = False, **env: str
+) -> Iterator[ShellSession]:
+    shell, rc_extra = (name.partition("+")[0], ZSH_VARIANTS.get(name, ""))
+    require(shell)
     require("tmux")
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    session = ShellSession(name, tmp_path, {**base_env(home), **env})
+    session = ShellSession(shell, tmp_path, {**base_env(home), **env}, rc_extra, via_init)
     try:
         yield session
     except BaseException:
@@ -71,20 +81,60 @@ def test_the_suggestion_runs_only_on_enter(shell: ShellSession) -> None:
     assert "say-hello" in shell.screen().split("cmdai-test-2>")[0]
 
 
-def test_high_risk_is_shown_as_a_message(shell: ShellSession) -> None:
+def test_high_risk_runs_only_on_a_second_enter(shell: ShellSession) -> None:
+    build = shell.workdir / "build"
+    build.mkdir()
     shell.type("risky cleanup")
     shell.keys("C-g")
     assert shell.buffer() == "rm -rf ./build"
-    shell.wait_for("cmdai: high risk: recursive delete")
-
-
-def test_critical_is_inserted_commented_out(shell: ShellSession) -> None:
-    shell.type("danger now")
-    shell.keys("C-g")
-    assert shell.buffer().startswith("# cmdai blocked: ")
-    shell.wait_for("cmdai: blocked (critical risk:")
-    shell.keys("Enter")  # a comment: runs nothing, and the next prompt comes
+    shell.wait_for("cmdai: high risk: recursive delete; press Enter twice to run it")
+    shell.keys("Enter")  # the first Enter on the unchanged suggestion runs nothing
+    assert shell.buffer() == "rm -rf ./build"
+    assert build.is_dir() and "cmdai-test-2> " not in shell.screen()
+    shell.keys("Enter")
     shell.wait_prompt()
+    assert not build.exists()
+
+
+def test_an_edited_high_risk_line_runs_on_one_enter(shell: ShellSession) -> None:
+    (shell.workdir / "buildx").mkdir()
+    shell.type("risky cleanup")
+    shell.keys("C-g")
+    assert shell.buffer() == "rm -rf ./build"
+    shell.type("x")
+    shell.keys("Enter")
+    shell.wait_prompt()
+    assert not (shell.workdir / "buildx").exists()
+    shell.type("echo after")  # Enter is plain Enter again
+    shell.keys("Enter")
+    shell.wait_prompt()
+
+
+@pytest.mark.parametrize("name", ["zsh", "zsh+comments", "bash", "fish"])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [("home dir", "cmdai: will not write `ls -l ~; rm -rf ~` (critical risk: recursive delete"),
+     ("refuse this", "cmdai: the model declined this request as destructive")],
+)  # fmt: skip
+def test_blocked_and_refused_leave_the_line_and_enter_runs_nothing_of_theirs(
+    name: str, typed: str, message: str, tmp_path: Path, scripted: None
+) -> None:
+    """HelperScript answers `ls -l ~; rm -rf ~` (critical) or the refusal. HOME is a throwaway
+    directory with a file in it, which must survive."""
+    with running_shell(name, tmp_path) as session:
+        keep = tmp_path / "home" / "keep.txt"
+        keep.write_text("still here")
+        session.type(typed)
+        session.keys("C-g")
+        session.wait_for(message)
+        assert session.buffer() == typed
+        session.wait_for("your line is unchanged")
+        session.keys("Enter")  # runs what the user typed: `home` / `refuse`, not found
+        session.wait_prompt()
+        assert keep.read_text() == "still here"
+        assert "not-refused" not in session.screen() and "rm -rf" not in session.screen().split(
+            "cmdai: "
+        )[0]  # fmt: skip
 
 
 def test_pressing_again_cycles_alternatives_then_back_to_the_original(shell: ShellSession) -> None:
@@ -97,6 +147,47 @@ def test_pressing_again_cycles_alternatives_then_back_to_the_original(shell: She
         "echo find-big-files", "echo find-big-files 2", "echo find-big-files 3", "find big files"
     ]  # fmt: skip
     shell.wait_for("cmdai: your original text")
+
+
+def test_the_waiting_line_keeps_the_typed_text_in_view(shell: ShellSession) -> None:
+    shell.type("slow 4 find the big files")
+    shell.keys("C-g")
+    shell.wait_for("⌛ cmdai: ")
+    screen = shell.screen()
+    assert "slow 4 find the big files" in screen, screen
+    assert any(stage in screen for stage in ("starting the helper", "thinking", "loading"))
+    shell.wait_gone("⌛ cmdai: ")
+    assert shell.buffer() == "echo slept"
+
+
+def test_messages_replace_each_other(shell: ShellSession) -> None:
+    """Each press leaves one message; the next press replaces it instead of adding a line."""
+    shell.type("mkdir it")
+    for expected in ("moderate risk", "no other suggestion", "moderate risk", "no other"):
+        shell.keys("C-g")
+        shell.wait_for(f"cmdai: {expected}")
+        shell.buffer()  # every key handled: the screen is settled
+        assert shell.screen().count("cmdai: ") == 1, shell.screen()
+
+
+def test_the_original_text_comes_back_without_waiting_for_the_model(
+    shell: ShellSession, isolated_home: Path
+) -> None:
+    """HelperScript takes 5 s per alternative (and has none); the helper works that out while
+    the user reads the suggestion, so the press that gives the text back needs no model."""
+    from tests.daemon.test_helper import wait_until_prepared
+    from tests.helpers.helper_process import Helper
+
+    shell.type("slowalt 5 find it")
+    shell.keys("C-g")
+    assert shell.buffer() == "echo first"
+    wait_until_prepared(Helper(isolated_home))
+    started = time.monotonic()
+    shell.keys("C-g")
+    assert shell.buffer() == "slowalt 5 find it"
+    elapsed = time.monotonic() - started
+    assert elapsed < 4, f"{elapsed:.2f} s: the model was asked again"
+    shell.wait_for("cmdai: no other suggestion; your original text")
 
 
 def test_ctrl_c_while_waiting_restores_the_line(shell: ShellSession) -> None:
@@ -146,6 +237,33 @@ def test_helper_that_cannot_start_keeps_the_line(
         session.wait_for("cmdai: the helper exited at start-up")
         session.wait_for("CMDAI_N_THREADS")
         assert session.buffer() == TRICKY
+
+
+def test_a_broken_config_still_binds_the_key_and_says_what_is_wrong(
+    name_and_tmp: tuple[str, Path], scripted: None, isolated_home: Path
+) -> None:
+    """The shell loads the widget with `cmdai init` while config.toml has a typo."""
+    name, tmp_path = name_and_tmp
+    config = isolated_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("n_thread = 4\n")
+    with running_shell(name, tmp_path, via_init=True) as session:
+        session.type(TRICKY)
+        session.keys("C-g")
+        session.wait_for("cmdai: the helper exited at start-up: ")
+        session.wait_for("unknown key 'n_thread' = 4 (did you mean 'n_threads'?)")
+        assert session.buffer() == TRICKY
+
+
+def test_bash_vi_command_mode_has_the_key(tmp_path: Path, scripted: None) -> None:
+    with running_shell("bash", tmp_path) as session:
+        session.type("set -o vi")
+        session.keys("Enter")
+        session.wait_prompt()
+        session.type("list my files")
+        session.keys("Escape")
+        session.keys("C-g")
+        assert session.buffer() == "echo list-my-files"
 
 
 def test_malformed_reply_keeps_the_line(

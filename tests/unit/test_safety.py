@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cmdai.safety import Action, DenyRule, Policy, Risk, action_for, blocked_line, classify
+from cmdai.safety import Action, DenyRule, Policy, Risk, action_for, classify
 from tests.fixtures.safety_cases import DANGEROUS, EVERYDAY
 
 
@@ -68,11 +68,3 @@ def test_user_allow_rule_lowers_high_but_never_critical() -> None:
     policy = Policy(allow=(re.compile(r"rm -rf (build|dist)"), re.compile(r"rm -rf /")))
     assert classify("rm -rf build", policy=policy).rule == "user-allow-1"
     assert classify("rm -rf /", policy=policy).level is Risk.CRITICAL
-
-
-def test_blocked_line_is_a_comment() -> None:
-    verdict = classify("rm -rf /")
-    assert (
-        blocked_line(verdict, "rm -rf /")
-        == "# cmdai blocked: recursive delete of the root directory: rm -rf /"
-    )
