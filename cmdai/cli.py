@@ -36,7 +36,8 @@ commands (see `cmdai COMMAND --help`):
 
 Options go after the command word: `cmdai model list --debug`.
 exit status: 0 ok (or the status of the command you ran), 2 usage, 3 config, 4 model,
-             5 download, 6 backend, 7 generation, 8 blocked by the safety check, 130 cancelled
+             5 download, 6 backend, 7 generation, 8 blocked by the safety check or refused
+             by the model (nothing printed or run), 130 cancelled
 """
 
 

@@ -102,9 +102,14 @@ def verdict_json(verdict: Verdict) -> dict[str, str]:
 
 
 def confirm_and_run(result: Generated, config: Config, **prompt_io: Any) -> int:
-    """Show the command for editing; run what the user confirms, if safety allows it."""
+    """Show the command for editing; run what the user confirms, if safety allows it. A blocked
+    suggestion or a refusal is never shown as something Enter would run."""
     policy = config.safety_policy()
     suggested = classify(result.command, config.shell, policy)
+    if result.refused:
+        raise Blocked(REFUSED_MESSAGE, "nothing was run")
+    if action_for(suggested, config.safety_mode) is Action.BLOCK:
+        raise Blocked(blocked_message(suggested, result.command), "nothing was run")
     toolbar = f"{result.model} · {result.latency_ms} ms"
     if result.note:
         toolbar = f"{result.note}   {toolbar}"

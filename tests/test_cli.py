@@ -53,6 +53,7 @@ def test_json_output(use_small_model: Path) -> None:
         "reason",
         "rule",
         "blocked",
+        "refused",
         "warning",
         "retried",
         "retry_reason",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import socket
 import threading
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from cmdai.widgets import executable
 from tests.helpers.helper_process import REPO, wait_until_dead
 from tests.helpers.shells import require
 from tests.shells.session import ShellSession, base_env
@@ -335,3 +337,20 @@ def test_missing_model_keeps_the_line(name_and_tmp: tuple[str, Path], tmp_path: 
         session.keys("C-g")
         session.wait_for("cmdai: model qwen2.5-coder-0.5b is not downloaded")
         assert session.buffer() == TRICKY
+
+
+@pytest.mark.parametrize("typed", ["home dir", "refuse this"])
+def test_the_fallback_command_never_offers_a_blocked_command_or_a_refusal(
+    typed: str, tmp_path: Path, scripted: None
+) -> None:
+    """`cmdai "…"` on a real terminal (so it would show its editable prompt)."""
+    with running_shell("bash", tmp_path) as session:
+        keep = tmp_path / "home" / "keep.txt"
+        keep.write_text("still here")
+        session.type(f"{shlex.quote(executable())} '{typed}'; echo status=$?")
+        session.keys("Enter")
+        session.wait_for("status=8", timeout=120)
+        screen = session.screen()
+        assert "Enter: run" not in screen and "❯" not in screen
+        assert "will not write `ls -l ~; rm -rf ~`" in screen or "declined" in screen
+        assert keep.read_text() == "still here"

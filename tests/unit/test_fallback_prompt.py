@@ -15,6 +15,7 @@ from cmdai.config import Config
 from cmdai.errors import Blocked, Cancelled
 from cmdai.fallback import confirm_and_run
 from cmdai.generate import Generated
+from cmdai.prompting import REFUSAL
 
 
 @pytest.fixture
@@ -65,14 +66,21 @@ def test_exit_status_of_the_command_is_returned(keys: PipeInput) -> None:
     assert confirm_and_run(suggestion("exit 3"), Config(shell="bash")) == 3
 
 
-def test_critical_command_is_refused_even_with_enter(keys: PipeInput, tmp_path: Path) -> None:
+def test_a_critical_suggestion_is_never_offered(keys: PipeInput, tmp_path: Path) -> None:
+    """Refused before the prompt (after it, the message would say "refused to run")."""
     victim = tmp_path / "victim"
     victim.mkdir()
     keys.send_text("\r")
     with pytest.raises(Blocked) as caught:
         confirm_and_run(suggestion(f"rm -rf ~ {victim}"), Config(shell="bash"))
-    assert "recursive delete of the home directory" in caught.value.message
+    assert caught.value.message.startswith(f"will not write `rm -rf ~ {victim}` (critical risk: ")
     assert caught.value.exit_code == 8 and victim.exists()
+
+
+def test_a_refusal_is_never_offered(keys: PipeInput) -> None:
+    keys.send_text("\r")
+    with pytest.raises(Blocked, match="the model declined this request"):
+        confirm_and_run(suggestion(REFUSAL), Config(shell="bash"))
 
 
 def test_an_edit_that_makes_the_command_critical_is_refused(
