@@ -11,7 +11,7 @@ import pytest
 
 from cmdai.config import Config
 from cmdai.generate import generate
-from cmdai.prompting import Context
+from cmdai.prompting import REFUSAL, Context
 from cmdai.validate import (
     check_named_places,
     check_operands,
@@ -178,6 +178,14 @@ def test_an_empty_retry_keeps_the_first_answer(tmp_path: Path) -> None:
     require("bash")
     result = run(ScriptedBackend("fdx-nonexistent -e py", "   "), tmp_path)
     assert result.command == "fdx-nonexistent -e py" and result.retried
+
+
+def test_a_refusal_on_the_retry_keeps_the_first_answer_and_its_warning(tmp_path: Path) -> None:
+    """The note must fit the line: never "this uses something else" above a refusal."""
+    require("bash")
+    result = run(ScriptedBackend("Get-ChildItem -Recurse", REFUSAL), tmp_path)
+    assert result.command == "Get-ChildItem -Recurse" and not result.refused
+    assert result.note == "warning: `Get-ChildItem` is not installed"
 
 
 def test_a_valid_first_answer_is_not_retried(tmp_path: Path) -> None:
