@@ -69,8 +69,14 @@ def _run(argv: list[str], status: Status) -> int:
     if EXITS[action] in (protocol.EXIT_OK, protocol.EXIT_CONFIRM):
         sys.stdout.write(new_buffer)
     if message:
-        print(f"cmdai: {message}", file=sys.stderr)
+        print(f"cmdai: {_printable(message)}", file=sys.stderr)
     return EXITS[action]
+
+
+def _printable(text: str) -> str:
+    """A message on one line that cannot move the cursor or hide text: it may quote what a
+    model wrote (a program name), so control and format characters are written as escapes."""
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
 
 
 # What each kind of result does to the line: only these two exits replace it.

@@ -149,3 +149,12 @@ def test_the_hook_imports_only_the_standard_library(helper: Helper) -> None:
     }  # fmt: skip
     assert outside == set()
     assert {m for m in modules if m.startswith("cmdai")} <= HOT_PATH
+
+
+def test_a_message_cannot_carry_terminal_escapes() -> None:
+    """A message may quote what a model wrote (a program's name in a note)."""
+    from cmdai.hook import _printable
+
+    assert _printable("`fdx\x1b[2Jx` is not installed\u200b") == (
+        "`fdx\\u001b[2Jx` is not installed\\u200b"
+    )
