@@ -92,7 +92,12 @@ def check_operands(command: str) -> Problem | None:
 
 
 # A path in the request: "/", "/etc", "~/notes", "/dev/sda" (not the tail of a URL, not and/or).
-_NAMED_PATH = re.compile(r"(?<![\w:/.~-])(~(?:/[\w.@%+-]*)*|/(?:[\w.@%+-]+/?)*)(?=$|[\s,;:!?)'\"])")
+# Possessive quantifiers (`*+`, `++`): a path that fails the lookahead (`/var/log/x_2024*`)
+# fails at once instead of trying every way to split its segments, which took exponential time
+# and froze the helper. A match must end where the path does, so nothing is lost.
+_NAMED_PATH = re.compile(
+    r"(?<![\w:/.~-])(~(?:/[\w.@%+-]*+)*+|/(?:[\w.@%+-]++/?)*+)(?=$|[\s,;:!?)'\"])"
+)
 _HOME_WORDS = re.compile(r"\b(?:my|the|your|user'?s?) home (?:directory|dir|folder)\b", re.I)
 # A destructive request about the whole machine: answered with a command on `.` or `*`, it
 # would still destroy something (the current directory) and hide its intent from the safety

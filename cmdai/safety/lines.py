@@ -10,7 +10,9 @@ from cmdai.safety.levels import Risk, Verdict
 from cmdai.safety.programs import FIND_DESTRUCTIVE, find_over_system
 from cmdai.safety.words import ACCOUNT_FILES, BLOCK_DEVICE, operands, short_flags
 
-_FORK_BOMB = re.compile(r"(\w+|:)\s*\(\)\s*\{[^}]*\1\s*\|\s*\1\s*&")
+# The name starts where a word does and is taken whole (possessive): otherwise every suffix of a
+# long word was tried as the name, quadratic in its length.
+_FORK_BOMB = re.compile(r"(?<!\w)(\w++|:)\s*+\(\)\s*\{[^}]*\1\s*\|\s*\1\s*&")
 _DOWNLOADERS = {"curl", "wget", "fetch", "invoke-webrequest", "iwr", "invoke-restmethod", "irm"}
 _INTERPRETERS = {"sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3", "perl", "ruby",
                  "node", "pwsh", "powershell", "invoke-expression", "iex"}  # fmt: skip

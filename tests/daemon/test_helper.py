@@ -382,3 +382,16 @@ def test_another_users_connection_is_refused(helper: Helper) -> None:
             path.chmod(stat.S_IMODE(mode))
     assert "this helper serves its own user only" in result.stdout, result.stderr
     assert helper.ask("still mine")["buffer"] == "echo still-mine"
+
+
+def test_a_long_path_segment_does_not_stall_the_helper(helper: Helper) -> None:
+    """Once the named-place check took exponential time on one long path segment (24
+    characters: 1.75 s, doubling with each 2 more), holding the whole helper. The deadline is
+    generous; with that regex this request would have taken hours."""
+    request = "list the files in /var/log/nginx_access_archive_2024_backups_of_last_year*"
+    long: dict = {}
+    thread = threading.Thread(target=lambda: long.update(helper.ask(request, session="long")))
+    thread.start()
+    assert helper.ask("list files", session="other")["buffer"] == "echo list-files"
+    thread.join(30)
+    assert long["action"] == "insert"

@@ -1,0 +1,56 @@
+"""No text a user types or a model writes can stall the helper: every check that reads it
+finishes quickly on 10,000-character adversarial inputs. Run in a subprocess with a deadline,
+so a regression fails (exponential backtracking took minutes at 30 characters) instead of
+hanging the suite. The deadline is generous: the inputs take milliseconds."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+N = 10_000
+ADVERSARIAL = [
+    "/" + "a" * N + "*",
+    "list the files in /var/log/" + "nginx_access_archive_" * (N // 21) + "*",
+    "~/" + "a/" * (N // 2) + "*",
+    "/" + "a." * (N // 2) + "!x",
+    "(" * N,
+    "$(" * (N // 2),
+    '"' * N,
+    "`" * (N - 1),
+    "\\" * N,
+    "'" * N,
+    " -" * (N // 2),
+    "rm " + "-rf " * (N // 4),
+    "a;" * (N // 2),
+    "x|" * (N // 2),
+    "#" * N,
+    "```" + "\n" * N,
+]
+
+PROGRAM = """
+import sys
+from cmdai.commandline import parse
+from cmdai.prompting import clean_reply
+from cmdai.safety import classify
+from cmdai.validate import check_named_places
+from tests.unit.test_linear_time import ADVERSARIAL
+for text in ADVERSARIAL:
+    check_named_places(text, text)
+    classify(text, "bash")
+    classify(text, "powershell")
+    parse(text)
+    try:
+        clean_reply(text)
+    except Exception:  # GenerationError: no command in it; only the time matters
+        pass
+print("done")
+"""
+
+
+def test_checks_on_user_and_model_text_take_linear_time() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", PROGRAM], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout == "done\n"
