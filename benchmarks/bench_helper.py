@@ -48,7 +48,7 @@ def hook_once(env: dict[str, str], buffer: str) -> tuple[float, subprocess.Compl
 
 
 def helper_memory(home: Path) -> dict[str, int]:
-    pid = (home / "run" / "daemon.pid").read_text().strip()
+    pid = (home / "run" / "daemon.pid").read_text().split()[0]
     status = Path(f"/proc/{pid}/status").read_text()
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
     return {key: int(fields[key].split()[0]) // 1024 for key in ("VmRSS", "VmHWM")}

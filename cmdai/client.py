@@ -76,19 +76,24 @@ def request(
 
 def connect_or_start(deadline: float, on_progress: ProgressFn | None = None) -> socket.socket:
     try:
-        return transport.connect(_remaining(deadline))
-    except (FileNotFoundError, ConnectionRefusedError):
-        pass
+        try:
+            return transport.connect(_remaining(deadline))
+        except (FileNotFoundError, ConnectionRefusedError):
+            pass
+        return start(deadline, on_progress)
+    except transport.UnsafeRunDir as exc:
+        raise HelperUnavailable(str(exc)) from None
     except OSError as exc:
         raise HelperUnavailable(f"cannot reach the helper: {exc.strerror or exc}") from None
-    return start(deadline, on_progress)
 
 
 def start(deadline: float, on_progress: ProgressFn | None = None) -> socket.socket:
     """Start the helper (unless another client just did) and connect to it."""
     try:
         directory = transport.run_dir()
-    except (OSError, transport.UnsafeRunDir) as exc:
+    except transport.UnsafeRunDir:
+        raise
+    except OSError as exc:
         raise HelperUnavailable(f"cannot use the runtime dir: {exc}") from None
     with open(directory / "start.lock", "w") as lock:
         while not transport.lock(lock, blocking=False):  # another client is starting it
@@ -210,6 +215,8 @@ def hello(timeout: float) -> dict[str, Any] | None:
     deadline = time.monotonic() + timeout
     try:
         conn = transport.connect(timeout)
+    except transport.UnsafeRunDir as exc:
+        raise HelperUnavailable(str(exc)) from None
     except OSError:
         return None
     return _exchange(conn, protocol.hello(__version__), deadline, None)

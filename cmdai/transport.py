@@ -26,22 +26,49 @@ if TYPE_CHECKING:
 WINDOWS = sys.platform == "win32"
 
 
-class UnsafeRunDir(Exception):
-    """The runtime dir is not private to this user: refuse to talk through it."""
+class UnsafeRunDir(OSError):
+    """The runtime dir, or whoever listens in it, is not this user's alone: nothing is sent
+    through it, and nothing is repaired (a directory someone else can write to may already
+    hold their socket)."""
 
 
 def run_dir() -> Path:
-    """The runtime dir, created 0700 if missing, checked to be ours and private."""
+    """The runtime dir, created 0700 if missing (never through a symlink), checked to be ours
+    and private."""
     directory = paths.runtime_dir()
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     if WINDOWS:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         return directory
-    info = directory.stat()
-    if info.st_uid != os.getuid():
-        raise UnsafeRunDir(f"{directory} belongs to another user")
-    if stat.S_IMODE(info.st_mode) & 0o077:
-        os.chmod(directory, 0o700)  # we own it: tighten it rather than fail
+    directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:  # noqa: SIM105 (contextlib is an import the hot path does without)
+        os.mkdir(directory, 0o700)  # fails on an existing name, a symlink included
+    except FileExistsError:
+        pass
+    check_private(directory)
     return directory
+
+
+def check_private(directory: Path) -> None:
+    """Raise UnsafeRunDir unless `directory` is a real directory of this user's that nobody
+    else can write to, in a parent that nobody else can swap it out of."""
+    uid = os.getuid()
+    info = os.lstat(directory)  # FileNotFoundError when there is none: no helper either
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise UnsafeRunDir(f"{directory} is not a directory (a symlink?); remove it")
+    if info.st_uid != uid:
+        raise UnsafeRunDir(f"{directory} belongs to uid {info.st_uid}, not to you (uid {uid})")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        raise UnsafeRunDir(
+            f"{directory} is open to other users (mode {stat.S_IMODE(info.st_mode):o}); "
+            f"remove it or run `chmod 700 {directory}`"
+        )
+    parent = os.stat(directory.parent)
+    shared = stat.S_IMODE(parent.st_mode) & 0o022 and not parent.st_mode & stat.S_ISVTX
+    if parent.st_uid not in (uid, 0) or shared:
+        raise UnsafeRunDir(
+            f"{directory.parent} can be changed by another user, so {directory.name} in it "
+            "cannot be trusted; set XDG_RUNTIME_DIR to a directory of your own"
+        )
 
 
 def lock(handle: IO[str], blocking: bool = True) -> bool:
@@ -70,14 +97,24 @@ def socket_path() -> Path:
 
 
 def connect(timeout: float) -> socket.socket:
-    """A connected socket to the helper. Raises FileNotFoundError or ConnectionRefusedError
-    when no helper is listening (the caller may then start one), OSError otherwise."""
+    """A connected socket to this user's own helper. Raises FileNotFoundError or
+    ConnectionRefusedError when no helper is listening (the caller may then start one),
+    UnsafeRunDir when the directory or the process listening in it is not the user's (nothing
+    has been sent), OSError otherwise."""
     if WINDOWS:
         return _connect_loopback(timeout)
+    path = socket_path()
+    check_private(path.parent)
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     client.settimeout(timeout)
     try:
-        client.connect(str(socket_path()))
+        client.connect(str(path))
+        uid = peer_uid(client)
+        if uid is not None and uid != os.getuid():
+            raise UnsafeRunDir(
+                f"{path} is served by uid {uid}, not by you (uid {os.getuid()}); "
+                "refusing to send anything to it"
+            )
     except BaseException:
         client.close()
         raise
@@ -101,15 +138,21 @@ def listen() -> socket.socket:
 
 
 def peer_uid(conn: socket.socket) -> int | None:
-    """The uid of the process at the other end, where the OS tells (Linux: SO_PEERCRED)."""
-    option = getattr(socket, "SO_PEERCRED", None)
-    if option is None:
-        return None  # macOS/BSD: the 0700 directory is the guard
+    """The uid of the process at the other end, where the OS tells: Linux SO_PEERCRED, macOS
+    LOCAL_PEERCRED (that branch is written to the documented struct xucred, not run here)."""
     import struct
 
-    credentials = conn.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", credentials)
-    return uid
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is not None:
+        credentials = conn.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+        _pid, uid, _gid = struct.unpack("3i", credentials)
+        return int(uid)
+    if sys.platform == "darwin":
+        sol_local, local_peercred = 0, 1
+        xucred = conn.getsockopt(sol_local, local_peercred, struct.calcsize("IIh16I"))
+        _version, uid = struct.unpack_from("II", xucred)
+        return int(uid)
+    return None  # elsewhere the private directory is the only guard
 
 
 def accepting(timeout: float = 1.0) -> bool:

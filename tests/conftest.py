@@ -40,7 +40,7 @@ def stop_helper(home: Path) -> None:
     """Stop a helper a test started in its CMDAI_HOME, so none outlives its test."""
     pid_file = home / "run" / "daemon.pid"
     try:
-        pid = int(pid_file.read_text())
+        pid = int(pid_file.read_text().split()[0])
     except (OSError, ValueError):
         return
     with contextlib.suppress(OSError):

@@ -14,6 +14,7 @@ import logging
 import logging.handlers
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -51,7 +52,7 @@ def run(config: Config) -> int:
         if transport.is_stale():
             transport.socket_path().unlink(missing_ok=True)
         listener = transport.listen()
-        pid_file().write_text(f"{os.getpid()}\n")
+        pid_file().write_text(_pid_line(os.getpid()))
         engine = Engine(config, lambda c: load_backend(c, allow_download=False))
         server = Server(listener, engine, config.idle_timeout)
         server.on_stop.append(lambda: _remove_files(listener))
@@ -153,6 +154,8 @@ def stop(quiet: bool = False) -> int:
     pid = _running_pid()
     try:
         conn = transport.connect(2.0)
+    except transport.UnsafeRunDir as exc:
+        raise CmdaiError(str(exc)) from None
     except OSError:
         conn = None
     if conn is None and pid is None:
@@ -174,12 +177,59 @@ def stop(quiet: bool = False) -> int:
 
 
 def _running_pid() -> int | None:
+    """The helper's pid, only while that process is still this user's helper: after a kill -9
+    the pid file stays behind, and its pid may belong to another process by now (then the file
+    is removed)."""
     try:
-        pid = int(pid_file().read_text().strip())
-        os.kill(pid, 0)
+        pid_text, _, started = pid_file().read_text().strip().partition(" ")
+        pid = int(pid_text)
     except (OSError, ValueError):
         return None
-    return pid
+    if _is_our_helper(pid, started):
+        return pid
+    pid_file().unlink(missing_ok=True)
+    return None
+
+
+def _pid_line(pid: int) -> str:
+    """What the pid file holds: the pid and, where the OS tells, when that process started."""
+    return f"{pid} {_started(pid)}".strip() + "\n"
+
+
+def _started(pid: int) -> str:
+    """When process `pid` started (clock ticks since boot, field 22 of /proc/PID/stat): with the
+    pid it names one process, even once the pid is reused. Empty without /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return ""
+    return fields[19] if len(fields) > 19 else ""
+
+
+def _is_our_helper(pid: int, started: str) -> bool:
+    """Process `pid` is alive, started when the pid file says, is ours and runs the helper."""
+    if started and _started(pid) != started:
+        return False
+    identity = _owner_and_command(pid)
+    if identity is None:
+        return False
+    uid, command = identity
+    return uid == os.getuid() and "cmdai" in command and "daemon run" in command
+
+
+def _owner_and_command(pid: int) -> tuple[int, str] | None:
+    """The uid and command line of a live process, or None."""
+    try:
+        if os.path.isdir("/proc"):
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            return os.stat(f"/proc/{pid}").st_uid, b" ".join(argv).decode(errors="replace")
+        # macOS, BSD: no /proc, ask ps
+        out = subprocess.run(["ps", "-o", "uid=,command=", "-p", str(pid)],
+                             capture_output=True, text=True, timeout=5).stdout.strip()  # fmt: skip
+        uid, _, command = out.partition(" ")
+        return int(uid), command
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
 
 
 def _wait_for_exit(pid: int | None) -> None:
@@ -189,7 +239,7 @@ def _wait_for_exit(pid: int | None) -> None:
     with open(transport.run_dir() / "daemon.lock", "w") as lock:
         while not transport.lock(lock, blocking=False):
             if time.monotonic() > deadline:
-                if pid is not None:
+                if pid is not None and _running_pid() == pid:  # still the helper: stuck
                     os.kill(pid, signal.SIGKILL)
                 transport.lock(lock)
                 return
