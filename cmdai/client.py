@@ -119,8 +119,11 @@ def spawn() -> subprocess.Popen[bytes]:
     import subprocess  # only here: starting the helper is the slow path anyway
 
     log = paths.state_dir()
-    log.mkdir(parents=True, exist_ok=True)
-    with open(log / "daemon-start.log", "wb") as startup_log:  # this start's output only
+    log.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = log / "daemon-start.log"  # this start's output only; private, as every log is
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(descriptor, 0o600)  # an older file may have been made 0644
+    with open(descriptor, "wb") as startup_log:
         return subprocess.Popen(
             [sys.executable, "-m", "cmdai", "daemon", "run"],
             stdin=subprocess.DEVNULL,

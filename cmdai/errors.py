@@ -53,6 +53,10 @@ class SourceUnavailable(DownloadError):
     """A source could not be reached or does not have the artifact."""
 
 
+class DiskFull(ModelError):
+    """Not enough disk space to write a model (checked before, or met while writing)."""
+
+
 class BackendError(CmdaiError):
     """The inference backend failed to load or to generate."""
 

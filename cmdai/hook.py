@@ -54,9 +54,13 @@ def _run(argv: list[str], status: Status) -> int:
     frame = protocol.generate(
         __version__, buffer, _cursor(buffer), shell, **client.client_env()
     )  # fmt: skip
+    try:
+        timeout = hook_timeout()
+    except ValueError as exc:
+        return status.fail(f"{exc}; your line is unchanged", protocol.EXIT_USAGE)
     status.show("thinking")
     try:
-        reply = client.request(frame, timeout=hook_timeout(), on_progress=status.show)
+        reply = client.request(frame, timeout=timeout, on_progress=status.show)
     except client.HelperTimeout as exc:
         return status.fail(f"{exc.message} ({timeout_hint()})", exc.exit_code)
     except client.ClientError as exc:
@@ -124,7 +128,7 @@ def _setting(name: str) -> Any:
     """CMDAI_<NAME>, else `name` from config.toml, else None. A broken file counts as absent
     here: the helper reports it, and the key keeps working."""
     raw: Any = os.environ.get(f"CMDAI_{name.upper()}")
-    config_file = os.environ.get("CMDAI_CONFIG") or paths.config_file()
+    config_file = _config_file()
     if raw is None and os.path.exists(config_file):
         import tomllib  # 5 ms: only when there is a file to read
 
@@ -134,6 +138,10 @@ def _setting(name: str) -> Any:
         except (OSError, tomllib.TOMLDecodeError):
             raw = None
     return raw
+
+
+def _config_file() -> str:
+    return os.environ.get("CMDAI_CONFIG") or str(paths.config_file())
 
 
 def timeout_hint() -> str:
@@ -147,14 +155,21 @@ def timeout_hint() -> str:
 
 
 def hook_timeout() -> float:
-    """CMDAI_HOOK_TIMEOUT, else hook_timeout from config.toml, else the default. A bad value is
-    ignored here (`cmdai config` reports it) so that the key keeps working."""
+    """CMDAI_HOOK_TIMEOUT, else hook_timeout from config.toml, else the default. A bad value
+    raises ValueError with the sentence to show: silently waiting 60 s instead of the 5 the
+    user wrote (or 0.05 they mistyped) would be worse than saying so."""
+    from_env = "CMDAI_HOOK_TIMEOUT" in os.environ
     raw = _setting("hook_timeout")
+    if raw is None:
+        return DEFAULT_TIMEOUT_S
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        return DEFAULT_TIMEOUT_S
-    return value if 0.1 <= value <= 3600 else DEFAULT_TIMEOUT_S
+        value = -1.0
+    if not 0.1 <= value <= 3600 or isinstance(raw, bool):
+        where = "CMDAI_HOOK_TIMEOUT" if from_env else f"hook_timeout in {_config_file()}"
+        raise ValueError(f"{where} is {raw!r}: expected seconds from 0.1 to 3600")
+    return value
 
 
 class Status:

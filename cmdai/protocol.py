@@ -42,6 +42,7 @@ MODEL = "model"  # the model is missing or cannot be loaded
 BACKEND = "backend"  # the backend failed while generating
 GENERATION = "generation"  # the model answered, but not with a usable command
 CANCELLED = "cancelled"
+BUSY = "busy"  # the helper serves as many connections as it will at once
 INTERNAL = "internal"
 
 # The errors a helper reports, by code, both ways (errors.py imports nothing: cheap here).
@@ -114,9 +115,22 @@ def decode(line: bytes) -> dict[str, Any]:
         value = json.loads(text)
     except ValueError as exc:
         raise ProtocolError(BAD_FRAME, f"frame is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ProtocolError(BAD_FRAME, "frame nests too deeply") from None
     if not isinstance(value, dict):
         raise ProtocolError(BAD_FRAME, "frame is not a JSON object")
+    if "\\ud" in text.lower():  # every surrogate is \\ud800-\\udfff
+        _check_surrogates(value)
     return value
+
+
+def _check_surrogates(value: Any) -> None:
+    """JSON can spell a lone UTF-16 surrogate (\\ud800), which is no character: a string
+    holding one could not even be written back, so the frame is refused here."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProtocolError(BAD_FRAME, "frame holds a lone surrogate (not a character)") from None
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -170,7 +184,7 @@ def generate(
 
 def parse_request(frame: dict[str, Any]) -> Request:
     version = frame.get("v")
-    if version != PROTOCOL_VERSION:
+    if type(version) is not int or version != PROTOCOL_VERSION:  # true == 1 in Python
         raise ProtocolError(
             UNSUPPORTED_VERSION,
             f"protocol version {version!r} is not supported; this helper speaks {PROTOCOL_VERSION}",

@@ -133,7 +133,7 @@ def listen() -> socket.socket:
     finally:
         os.umask(old_umask)
     os.chmod(path, 0o600)
-    server.listen(64)
+    server.listen(128)  # a burst of key presses from many terminals waits, not refused
     return server
 
 

@@ -158,3 +158,22 @@ def test_a_message_cannot_carry_terminal_escapes() -> None:
     assert _printable("`fdx\x1b[2Jx` is not installed\u200b") == (
         "`fdx\\u001b[2Jx` is not installed\\u200b"
     )
+
+
+@pytest.mark.parametrize("value", ["abc", "0.05", "-1", "99999"])
+def test_an_invalid_hook_timeout_is_reported_not_replaced(value: str) -> None:
+    result = hook("--shell", "zsh", buffer="list files", CMDAI_HOOK_TIMEOUT=value)
+    assert result.returncode == protocol.EXIT_USAGE and result.stdout == b""
+    assert result.stderr.decode() == (
+        f"cmdai: CMDAI_HOOK_TIMEOUT is {value!r}: expected seconds from 0.1 to 3600; "
+        "your line is unchanged\n"
+    )
+
+
+def test_an_invalid_hook_timeout_in_the_config_file_names_the_file(isolated_home: Path) -> None:
+    config = isolated_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('hook_timeout = "soon"\n')
+    result = hook("--shell", "zsh", buffer="list files")
+    assert result.returncode == protocol.EXIT_USAGE
+    assert f"hook_timeout in {config} is 'soon'" in result.stderr.decode()

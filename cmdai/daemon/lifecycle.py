@@ -43,6 +43,7 @@ def pid_file() -> Path:
 
 def run(config: Config) -> int:
     """Serve until stopped or idle. Returns at once if another helper holds the lock."""
+    os.umask(0o077)  # the log may hold request text (log_requests): nothing here is for others
     directory = transport.run_dir()
     with open(directory / "daemon.lock", "w") as lock:
         if not _take_lock(lock):
@@ -91,7 +92,10 @@ def _remove_files(listener: object) -> None:
 
 
 def _setup_logging(config: Config) -> None:
-    log_file().parent.mkdir(parents=True, exist_ok=True)
+    log_file().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for old in log_file().parent.glob(f"{log_file().name}*"):  # made 0644 by older versions
+        with contextlib.suppress(OSError):
+            old.chmod(0o600)
     handler = logging.handlers.RotatingFileHandler(
         log_file(), maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
     )

@@ -22,7 +22,8 @@ from cmdai import __version__, protocol, transport
 from cmdai.daemon.engine import Engine
 from cmdai.errors import CmdaiError
 
-READ_TIMEOUT_S = 5.0  # a client has this long to send its request line
+READ_TIMEOUT_S = 5.0  # a client has this long to send its whole request line
+MAX_CONNECTIONS = 64  # served at once; more are told `busy` (each holds a thread)
 ACCEPT_POLL_S = 0.5
 DRAIN_TIMEOUT_S = 1.0
 DRAIN_MAX_BYTES = 16 << 20
@@ -57,8 +58,13 @@ class Server:
                     break
                 raise
             with self._lock:
-                self._active += 1
+                full = self._active >= MAX_CONNECTIONS
+                if not full:
+                    self._active += 1
                 self._last_activity = time.monotonic()
+            if full:
+                _turn_away(conn)
+                continue
             threading.Thread(target=self._serve_one, args=(conn,), daemon=True).start()
 
     def stop(self, reason: str) -> None:
@@ -115,6 +121,10 @@ class Server:
             send(protocol.error(protocol.BAD_REQUEST, "this helper serves its own user only"))
             return f"refused uid {uid}"
         conn.settimeout(READ_TIMEOUT_S)
+        # READ_TIMEOUT_S bounds the whole request line, not each read: a client that sends a
+        # byte now and then is cut off at the deadline all the same.
+        deadline = threading.Timer(READ_TIMEOUT_S, _stop_reading, args=(conn,))
+        deadline.start()
         with conn.makefile("rb") as reader:
             try:
                 if transport.WINDOWS and not _token_ok(reader, self.listener):
@@ -123,13 +133,16 @@ class Server:
                 if frame is None:
                     return "probe"  # connected and left: a liveness check
                 request = protocol.parse_request(frame)
-            except protocol.ProtocolError as exc:
+            except (TimeoutError, protocol.ProtocolError) as exc:
+                if isinstance(exc, TimeoutError) or not deadline.is_alive():
+                    message = f"no complete request line within {READ_TIMEOUT_S:g} s"
+                    send(protocol.error(protocol.BAD_FRAME, message))
+                    return "rejected: timeout"
                 send(protocol.error(exc.code, exc.message))
                 _drain(conn, reader)
                 return f"rejected: {exc.code}"
-            except TimeoutError:
-                send(protocol.error(protocol.BAD_FRAME, "no complete request line in time"))
-                return "rejected: timeout"
+            finally:
+                deadline.cancel()
         conn.settimeout(None)
         return self._dispatch(request, conn, send)
 
@@ -193,6 +206,22 @@ class Server:
             "served": self.served, "idle_timeout_s": self.idle_timeout,
             "load_error": str(self.engine.load_error or ""),
         }  # fmt: skip
+
+
+def _stop_reading(conn: socket.socket) -> None:
+    """The request line's deadline has passed: whatever the client still sends is not read."""
+    with contextlib.suppress(OSError):
+        conn.shutdown(socket.SHUT_RD)
+
+
+def _turn_away(conn: socket.socket) -> None:
+    """Too many connections at once: say so without reading, and without a thread."""
+    with conn, contextlib.suppress(OSError):
+        conn.setblocking(False)
+        conn.send(protocol.encode(protocol.error(
+            protocol.BUSY, f"the helper is serving {MAX_CONNECTIONS} connections already",
+            "try again in a moment",
+        )))  # fmt: skip
 
 
 def _drain(conn: socket.socket, reader: Any) -> None:

@@ -12,7 +12,7 @@ from cmdai.errors import IntegrityError, ModelError, UsageError
 from cmdai.models.pull import pull, resolve_model_path
 from cmdai.models.registry import ARTIFACTS, find_by_size, get_artifact, human_size
 from cmdai.models.sources import sources_from_config
-from cmdai.models.store import ModelStore, sha256_file
+from cmdai.models.store import ModelStore, ensure_space, removed_on_full_disk, sha256_file
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -100,7 +100,9 @@ def _import(store: ModelStore, path: Path, model_id: str | None) -> int:
             "give it a name of your own with --id NAME",
         )
     staging = store.staging_file(f"import-{artifact.id}")
-    shutil.copyfile(path, staging)
-    target = store.install(artifact, staging, f"file {path}")
+    ensure_space(store.partial_dir, artifact.size, artifact.id)
+    with removed_on_full_disk(store.partial_dir, artifact.id, staging):
+        shutil.copyfile(path, staging)
+        target = store.install(artifact, staging, f"file {path}")
     print(f"imported {artifact.id} (sha256 verified) to {target}")
     return 0

