@@ -184,7 +184,7 @@ class Status:
 
     def show(self, stage: str) -> None:
         if self.line:
-            self.line.show(f"⌛ cmdai: {stage}… (Ctrl-C cancels)")
+            self.line.show(f"⌛ cmdai: {_printable(stage)}… (Ctrl-C cancels)")
 
     def clear(self) -> None:
         if self.line:
@@ -192,7 +192,7 @@ class Status:
 
     def fail(self, message: str, code: int) -> int:
         self.clear()
-        print(f"cmdai: {message}", file=self.stream)
+        print(f"cmdai: {_printable(message)}", file=self.stream)  # may quote a helper's words
         return code
 
 

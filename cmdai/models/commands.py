@@ -82,6 +82,7 @@ def _verify(store: ModelStore, model_id: str) -> int:
             f"{path} does not match its pinned sha256 (got {actual[:16]}…)",
             f"run `cmdai model rm {model_id}` then `cmdai model pull {model_id}`",
         )
+    store.mark_verified(model_id)
     print(f"{model_id}: OK ({human_size(path.stat().st_size)}, sha256 {actual})")
     return 0
 

@@ -51,11 +51,11 @@ def resolve_model_path(config: Config, *, allow_download: bool = True) -> Path:
             raise ModelError(f"model file {path} does not exist", "check the `model` setting")
         return path
     store = ModelStore(config.model_dir)
-    if (entry := store.entries().get(name)) is not None and name not in ARTIFACTS:
-        return store.root / entry.filename  # imported under a custom id
+    if name in store.entries() and name not in ARTIFACTS:
+        return store.checked_path(name)  # imported under a custom id
     artifact = get_artifact(name)
     if store.is_installed(artifact):
-        return store.path(artifact)
+        return store.checked_path(name)
     if not allow_download:
         raise ModelError(f"model {name} is not downloaded", f"run `cmdai model pull {name}`")
     print(welcome(artifact, store), file=sys.stderr)

@@ -42,6 +42,14 @@ class Entry:
     size: int
     source: str
     installed_at: str
+    # The file's inode, mtime (ns) and size when its sha256 was last checked: while they are
+    # unchanged the bytes are taken as verified, so a start needs no 1 GB re-hash.
+    verified: str = ""
+
+
+def file_stamp(path: Path) -> str:
+    info = path.stat()
+    return f"{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"
 
 
 class ModelStore:
@@ -93,8 +101,9 @@ class ModelStore:
         target = self.path(artifact)
         os.replace(candidate, target)
         self._record(
-            Entry(artifact.id, target.name, artifact.sha256, artifact.size, source, _now())
-        )
+            Entry(artifact.id, target.name, artifact.sha256, artifact.size, source, _now(),
+                  file_stamp(target))
+        )  # fmt: skip
         return target
 
     def import_custom(self, model_id: str, source_path: Path) -> Path:
@@ -107,9 +116,32 @@ class ModelStore:
             shutil.copyfile(source_path, staging)
         check_bytes(staging, source_path.stat().st_size, digest, f"file {source_path}", model_id)
         os.replace(staging, target)
-        entry = Entry(model_id, target.name, digest, target.stat().st_size, "file", _now())
+        entry = Entry(model_id, target.name, digest, target.stat().st_size, "file", _now(),
+                      file_stamp(target))  # fmt: skip
         self._record(entry)
         return target
+
+    def checked_path(self, model_id: str) -> Path:
+        """The cached file of `model_id`, known to hold the bytes its sha256 names: re-hashed
+        only when the file changed since it was last checked (then the check is recorded).
+        A file corrupted in place at the same size is refused here, before any model loads."""
+        entry = self.entries()[model_id]
+        path = self.root / entry.filename
+        if entry.verified and entry.verified == file_stamp(path):
+            return path
+        if path.stat().st_size != entry.size or sha256_file(path) != entry.sha256:
+            raise IntegrityError(
+                f"{path} does not match its sha256: it changed since it was downloaded",
+                f"run `cmdai model verify {model_id}`, then `cmdai model pull {model_id}` "
+                "to fetch it again",
+            )
+        self.mark_verified(model_id)
+        return path
+
+    def mark_verified(self, model_id: str) -> None:
+        entry = self.entries()[model_id]
+        stamp = file_stamp(self.root / entry.filename)
+        self._record(Entry(**{**vars(entry), "verified": stamp}))
 
     def staging_file(self, name: str) -> Path:
         self.partial_dir.mkdir(parents=True, exist_ok=True)
@@ -154,7 +186,8 @@ class ModelStore:
             key: {k: v for k, v in vars(e).items() if k != "id"}
             for key, e in sorted(entries.items())
         }
-        tmp = self.manifest_path.with_suffix(".json.tmp")
+        # A name of its own: the helper and a `cmdai model …` may write at the same moment.
+        tmp = self.manifest_path.with_name(f".manifest.{os.getpid()}.{id(data)}.tmp")
         tmp.write_text(json.dumps(data, indent=2) + "\n")
         os.replace(tmp, self.manifest_path)
 
