@@ -183,8 +183,16 @@ def _complete(
         cancelled=cancelled,
     )
     latency_ms = round((time.perf_counter() - started) * 1000)
+    command = relative_to_cwd(clean_reply(completion.text), context.cwd)
+    if any(not ch.isprintable() for ch in command):  # what you see must be what runs
+        from cmdai.display import visible
+
+        raise GenerationError(
+            f"the model's command holds hidden or control characters: {visible(command, 80)}",
+            "rephrase the request and try again",
+        )
     return Generated(
-        command=relative_to_cwd(clean_reply(completion.text), context.cwd),
+        command=command,
         backend=backend.name,
         model=backend.model,
         latency_ms=latency_ms,

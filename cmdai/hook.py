@@ -69,6 +69,14 @@ def _run(argv: list[str], status: Status) -> int:
     action = reply.get("action")
     if not isinstance(new_buffer, str) or not isinstance(message, str) or action not in EXITS:
         return status.fail("the helper sent a malformed reply", protocol.EXIT_BAD_REPLY)
+    if any(not ch.isprintable() and ch not in "\n\t" for ch in new_buffer):
+        # What you see is what runs: an escape or an invisible character could hide or redraw
+        # part of the line. Whoever wrote it (a model, a server), it does not reach the line.
+        return status.fail(
+            f"the suggestion holds hidden or control characters "
+            f"({_printable(new_buffer)[:80]}); your line is unchanged",
+            protocol.EXIT_BAD_REPLY,
+        )
     status.clear()
     if EXITS[action] in (protocol.EXIT_OK, protocol.EXIT_CONFIRM):
         sys.stdout.write(new_buffer)

@@ -225,6 +225,11 @@ def _check_generate(fields: dict[str, Any]) -> None:
         )
     if "\x00" in fields["buffer"]:
         raise ProtocolError(BAD_REQUEST, "the line contains a NUL byte")
+    cwd = fields["cwd"]
+    if not (cwd.startswith("/") or cwd[1:3] in (":\\", ":/")) or "\x00" in cwd or len(cwd) > 4096:
+        raise ProtocolError(BAD_REQUEST, "field 'cwd' must be an absolute path without NUL")
+    if "\x00" in fields["path"] or len(fields["session"]) > 256:
+        raise ProtocolError(BAD_REQUEST, "field 'path' has a NUL byte, or 'session' is too long")
 
 
 # --- replies ----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 
 from cmdai import protocol
 from tests.helpers.helper_process import Helper
-from tests.shells.test_widgets import serving_garbage
+from tests.shells.test_widgets import serving_garbage, serving_reply
 
 
 def hook(*args: str, buffer: str | bytes | None = None, **env: str) -> subprocess.CompletedProcess:
@@ -177,3 +177,22 @@ def test_an_invalid_hook_timeout_in_the_config_file_names_the_file(isolated_home
     result = hook("--shell", "zsh", buffer="list files")
     assert result.returncode == protocol.EXIT_USAGE
     assert f"hook_timeout in {config} is 'soon'" in result.stderr.decode()
+
+
+def test_a_model_command_with_hidden_characters_never_reaches_the_line(helper: Helper) -> None:
+    result = hook("--shell", "zsh", buffer="hidden one")
+    assert result.returncode == protocol.EXIT_ERROR and result.stdout == b""
+    message = result.stderr.decode()
+    assert message.startswith("cmdai: the model's command holds hidden or control characters")
+    assert "\x1b" not in message and "\u200b" not in message
+
+
+def test_a_server_that_sends_hidden_characters_gets_nothing_onto_the_line(
+    isolated_home: Path,
+) -> None:
+    """The helper is faked here (a real one never sends this): the hook is the last guard."""
+    reply = protocol.result(action="insert", buffer="ls\x1b[8m; rm -rf ~", message="")
+    with serving_reply(isolated_home / "run" / "helper.sock", protocol.encode(reply)):
+        result = hook("--shell", "bash", buffer="list files")
+    assert result.returncode == protocol.EXIT_BAD_REPLY and result.stdout == b""
+    assert "hidden or control characters (ls\\u001b[8m; rm -rf ~)" in result.stderr.decode()

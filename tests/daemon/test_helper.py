@@ -87,6 +87,19 @@ BAD_INPUT = [
         protocol.BAD_REQUEST,
         "cursor",
     ),
+    *[
+        (
+            b'{"v": 1, "op": "generate", "client": "x", "buffer": "ls", "cursor": 0, "shell": '
+            b'"bash", ' + tail + b"}\n",
+            protocol.BAD_REQUEST,
+            text,
+        )
+        for tail, text in [
+            (b'"cwd": "relative/dir"', "'cwd' must be an absolute path"),
+            (b'"cwd": "/tmp\\u0000x"', "'cwd' must be an absolute path"),
+            (b'"cwd": "/", "path": "/bin\\u0000"', "NUL"),
+        ]
+    ],
 ]
 
 

@@ -49,6 +49,7 @@ class HelperScript:
       refuse …   answers the refusal, then `echo not-refused` as the alternative
       risky …    answers `rm -rf ./build` (high)
       mkdir …    answers `mkdir build` (moderate)
+      hidden …   answers a command with an escape sequence and a zero-width space in it
       slowalt N  answers `echo first` at once; an alternative takes N seconds (stops at once
                  when cancelled) and repeats `echo first`: there is none
       missing …  answers a program that is not installed, then `ls` when asked again
@@ -100,6 +101,7 @@ class HelperScript:
             "refuse": "echo not-refused" if offered else REFUSAL,
             "risky": "rm -rf ./build",
             "mkdir": "mkdir build",
+            "hidden": "ls\x1b[2J; echo \u200bhi",
             "missing": "ls" if retried else "fdx-nonexistent -e py",
             "same": "ls -la",
         }

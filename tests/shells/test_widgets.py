@@ -285,9 +285,14 @@ def name_and_tmp(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, P
     return request.param, tmp_path
 
 
-@contextlib.contextmanager
-def serving_garbage(path: Path) -> Iterator[None]:
+def serving_garbage(path: Path) -> contextlib.AbstractContextManager[None]:
     """A fake helper on `path` that answers every request with a line that is not JSON."""
+    return serving_reply(path, b"this is not json\n")
+
+
+@contextlib.contextmanager
+def serving_reply(path: Path, reply: bytes) -> Iterator[None]:
+    """A fake helper on `path` that answers every request with `reply`."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(str(path))
@@ -303,7 +308,7 @@ def serving_garbage(path: Path) -> Iterator[None]:
                 continue
             with conn:
                 conn.recv(65536)
-                conn.sendall(b"this is not json\n")
+                conn.sendall(reply)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cmdai.config import Config
+from cmdai.errors import GenerationError
 from cmdai.generate import generate
 from cmdai.prompting import REFUSAL, Context
 from cmdai.validate import (
@@ -270,3 +271,10 @@ def test_a_mismatch_is_retried_with_the_problem_stated(tmp_path: Path) -> None:
     result = generate("use find to delete every file under /", Config(), backend, context)
     assert result.command == "find / -type f -delete"
     assert "the request names /" in backend.asked[1][-1]["content"]
+
+
+@pytest.mark.parametrize("reply", ["ls\x1b[2J", "rm\u200b -rf x", "echo a\rb", "ls\u202e"])
+def test_a_command_with_hidden_characters_is_refused(tmp_path: Path, reply: str) -> None:
+    """What you see is what runs: nothing invisible or terminal-controlling goes further."""
+    with pytest.raises(GenerationError, match="hidden or control characters"):
+        run(ScriptedBackend(reply), tmp_path)
