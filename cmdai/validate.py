@@ -15,12 +15,14 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 
 from cmdai.commandline import Simple, parse
 from cmdai.safety import operands
 
 PARSER_TIMEOUT_S = 2.0
+PROGRAMS_BUDGET_S = 1.0  # PATH lookups for one command (measured: milliseconds normally)
 SYNTAX_ARGV: dict[str, list[str]] = {
     "bash": ["bash", "--norc", "--noprofile", "-n"],
     "zsh": ["zsh", "-f", "-n"],
@@ -56,8 +58,9 @@ def validate(
     if syntax:
         return syntax
     programs = check_programs(
-        command, shell, cwd, os.environ.get("PATH", "") if path is None else path
-    )
+        command, shell, cwd, os.environ.get("PATH", "") if path is None else path,
+        deadline=time.monotonic() + PROGRAMS_BUDGET_S,
+    )  # fmt: skip
     if programs:
         return programs
     usage = check_operands(command) if shell != "powershell" else None
@@ -188,11 +191,17 @@ def _powershell_parser():  # -> tree_sitter.Parser | None (an optional dependenc
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
 
 
-def check_programs(command: str, shell: str, cwd: str, path: str) -> Problem | None:
+def check_programs(
+    command: str, shell: str, cwd: str, path: str, deadline: float | None = None
+) -> Problem | None:
+    """The first program the command runs that is not installed. Stops looking at `deadline`
+    (time.monotonic()): a long command on a long PATH must not hold the helper."""
     if shell == "powershell":
         return None  # cmdlets, aliases and modules cannot be listed without PowerShell
     known = shell_names(shell)
     for program in programs_run(command):
+        if deadline is not None and time.monotonic() > deadline:
+            return None  # out of time: what was not checked is not held against it
         if not _exists(program, known, cwd, path):
             return Problem("missing", _missing_message(program))
     return None

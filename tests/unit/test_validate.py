@@ -278,3 +278,13 @@ def test_a_command_with_hidden_characters_is_refused(tmp_path: Path, reply: str)
     """What you see is what runs: nothing invisible or terminal-controlling goes further."""
     with pytest.raises(GenerationError, match="hidden or control characters"):
         run(ScriptedBackend(reply), tmp_path)
+
+
+def test_the_program_check_stops_at_its_deadline(tmp_path: Path) -> None:
+    """A long command on a long PATH could hold the helper: out of time, the check gives up
+    (and holds nothing against the command) instead of going on."""
+    from cmdai.validate import check_programs
+
+    command = "fdx-nonexistent -e py"
+    assert check_programs(command, "bash", str(tmp_path), "/usr/bin") is not None
+    assert check_programs(command, "bash", str(tmp_path), "/usr/bin", deadline=0.0) is None
