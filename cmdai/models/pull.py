@@ -21,7 +21,7 @@ def pull(artifact: Artifact, store: ModelStore, sources: Sequence[Source]) -> Pa
         failures: list[str] = []
         for index, source in enumerate(sources):
             part = store.partial_dir / f"{artifact.sha256}.{source.name}.part"
-            part.parent.mkdir(parents=True, exist_ok=True)
+            part.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             have = part.stat().st_size if part.exists() else 0  # resumed, not fetched again
             needed = artifact.size * source.copies - have
             ensure_space(store.partial_dir, needed, artifact.id)

@@ -144,7 +144,7 @@ class ModelStore:
         self._record(Entry(**{**vars(entry), "verified": stamp}))
 
     def staging_file(self, name: str) -> Path:
-        self.partial_dir.mkdir(parents=True, exist_ok=True)
+        self.partial_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.partial_dir / f"{name}.tmp"
         path.unlink(missing_ok=True)
         return path
@@ -162,7 +162,7 @@ class ModelStore:
     @contextlib.contextmanager
     def pull_lock(self, artifact: Artifact) -> Iterator[None]:
         """Serialise pulls of one artifact across processes (two shells pressing the key)."""
-        self.partial_dir.mkdir(parents=True, exist_ok=True)
+        self.partial_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         with (self.partial_dir / f"{artifact.sha256}.lock").open("w") as handle:
             try:
                 import fcntl
@@ -181,7 +181,7 @@ class ModelStore:
         self._write(entries)
 
     def _write(self, entries: dict[str, Entry]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         data = {
             key: {k: v for k, v in vars(e).items() if k != "id"}
             for key, e in sorted(entries.items())
@@ -198,7 +198,7 @@ SPACE_MARGIN = 16 << 20  # room left for the manifest, logs and everything else 
 def ensure_space(directory: Path, needed: int, what: str) -> None:
     """Raise DiskFull, before anything is written, when `directory` cannot take `needed`
     bytes more (and a margin)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     free = shutil.disk_usage(directory).free
     if free < needed + SPACE_MARGIN:
         raise DiskFull(

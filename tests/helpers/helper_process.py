@@ -77,14 +77,16 @@ def bind_dead_socket(path: Path) -> None:
 
 
 def wait_until_dead(pid: int) -> None:
-    """A crashed helper may hold its socket for a moment; a request then meets a second
-    "hung up" (the next one works). Tests wait it out instead."""
-    deadline = time.monotonic() + 10
+    """A crashed helper may hold its socket for a moment (its process, or a child it was
+    forking, has not let go of it yet); a request then meets a second "hung up" (the next one
+    works). Tests wait it out: until the process is gone or a zombie and nothing accepts on
+    its socket."""
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             state = Path(f"/proc/{pid}/status").read_text()
         except OSError:
-            return
-        if "zombie" in state.lower():
+            state = "gone"
+        if ("zombie" in state.lower() or state == "gone") and not transport.accepting(0.5):
             return
         time.sleep(0.02)
