@@ -285,15 +285,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(argv: list[str]) -> int:
     if argv[:1] == ["hook"]:  # normally dispatched by cmdai.entry before this module loads
         return _run_hook(argv[1:])
-    if argv and argv[0] in COMMANDS:
-        make_parser, handler = COMMANDS[argv[0]]
+    command = argv[0] if argv and argv[0] in COMMANDS else ""
+    if command:
+        make_parser, handler = COMMANDS[command]
         args = make_parser().parse_args(argv[1:])
     else:
         if argv[:1] == ["--"]:  # `cmdai -- config`: a request that is a command word
             argv = argv[1:]
         make_parser, handler = generate_parser, _run_generate
         args = make_parser().parse_args(argv)
-    if _works_without_config(argv[0], args):
+    if _works_without_config(command, args):
         return handler(args, None)
     flags = {name: getattr(args, name, None) for name in ("shell", "model", "backend", "validate")}
     return handler(args, load_config(flags))

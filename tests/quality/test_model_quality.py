@@ -16,6 +16,9 @@ from cmdai.quality.report import summarize
 from tests.conftest import DEFAULT_MODEL, SHARED_MODEL_DIR
 
 PROMPTS = Path(__file__).resolve().parents[1] / "fixtures" / "prompts"
+# 61 real generations with the 1.5B model: minutes on a slow or busy 2-core machine (the
+# suite's 600 s default once cut it off while a benchmark shared the CPU).
+pytestmark = pytest.mark.timeout(1800)
 
 
 @pytest.fixture(scope="module")
