@@ -44,8 +44,14 @@ _cmdai_unsay() {
 }
 
 _cmdai_here() {
+  # shellcheck disable=SC2034 # read by the eval below
   local number='\#'
-  REPLY="${number@P}:$READLINE_LINE"
+  REPLY=":$READLINE_LINE"
+  # The command number (prompt escape \#, expanded by ${x@P}) needs bash 4.4; eval keeps older
+  # bash from meeting the syntax at all. Without it, only the line tells.
+  if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
+    eval 'REPLY="${number@P}:$READLINE_LINE"'
+  fi
 }
 
 # A high-risk suggestion runs only on a second Enter: while it is on the line, Enter runs
