@@ -62,9 +62,12 @@ def check_private(directory: Path) -> None:
             f"{directory} is open to other users (mode {stat.S_IMODE(info.st_mode):o}); "
             f"remove it or run `chmod 700 {directory}`"
         )
+    # The parent may be group-writable (umask 002 with a group of one's own is common); a
+    # group member could then only swap the directory for one of their own, which the owner
+    # check and the server's uid check refuse. World-writable needs the sticky bit (/tmp).
     parent = os.stat(directory.parent)
-    shared = stat.S_IMODE(parent.st_mode) & 0o022 and not parent.st_mode & stat.S_ISVTX
-    if parent.st_uid not in (uid, 0) or shared:
+    open_to_all = stat.S_IMODE(parent.st_mode) & 0o002 and not parent.st_mode & stat.S_ISVTX
+    if parent.st_uid not in (uid, 0) or open_to_all:
         raise UnsafeRunDir(
             f"{directory.parent} can be changed by another user, so {directory.name} in it "
             "cannot be trusted; set XDG_RUNTIME_DIR to a directory of your own"

@@ -142,3 +142,16 @@ def test_a_stale_pid_file_never_gets_a_stranger_killed(isolated_home: Path, pid_
         assert not (run / "daemon.pid").exists()  # the stale file is cleaned up
     finally:
         stranger.kill()
+
+
+def test_a_group_writable_parent_is_fine(isolated_home: Path) -> None:
+    """umask 002 (a group of one's own) makes ~/.cache/cmdai 0775: that must not lock the user
+    out. A world-writable parent without the sticky bit is refused."""
+    isolated_home.mkdir(parents=True)
+    isolated_home.chmod(0o775)
+    helper_run = hook("--shell", "zsh", buffer="list files", CMDAI_N_THREADS="x")
+    assert "the helper exited at start-up" in helper_run.stderr.decode()  # it got that far
+    isolated_home.chmod(0o777)
+    refused = hook("--shell", "zsh", buffer="list files")
+    assert refused.returncode == protocol.EXIT_UNAVAILABLE
+    assert "can be changed by another user" in refused.stderr.decode()
