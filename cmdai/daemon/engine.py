@@ -169,7 +169,7 @@ class Engine:
         with self._model(progress, cancelled) as backend:
             generated = self._generate(backend, cycle, cancelled)
         cycle.tried.append(generated.command)
-        if generated.refused or self._verdict(cycle, generated)[1] is Action.BLOCK:
+        if self._kept_off_the_line(cycle, generated):
             return self._kept_reply(cycle, generated, request.buffer)
         cycle.offered += 1
         return self._reply(cycle, generated)
@@ -200,7 +200,7 @@ class Engine:
             if generated.command in cycle.tried:
                 return None
             cycle.tried.append(generated.command)
-            if generated.refused or self._verdict(cycle, generated)[1] is Action.BLOCK:
+            if self._kept_off_the_line(cycle, generated):
                 continue
             cycle.offered += 1
             return generated
@@ -281,6 +281,10 @@ class Engine:
         return self.backend
 
     # --- replies ----------------------------------------------------------------------------
+
+    def _kept_off_the_line(self, cycle: Cycle, generated: Generated) -> bool:
+        """A refusal, or a command the safety mode blocks: never put on the line."""
+        return generated.refused or self._verdict(cycle, generated)[1] is Action.BLOCK
 
     def _verdict(self, cycle: Cycle, generated: Generated) -> tuple[Verdict, Action]:
         verdict = classify(generated.command, cycle.shell, self.config.safety_policy())

@@ -111,8 +111,10 @@ def _setup_logging(config: Config) -> None:
 def command(args: argparse.Namespace, config: Config | None) -> int:
     """`cmdai daemon …`; only `run` needs the configuration (the others must work when it is
     broken, to diagnose it)."""
+    if args.daemon_command == "run":
+        assert config is not None  # cli loads it for `run`, the one command that needs it
+        return run(config)
     return {
-        "run": lambda: run(config) if config else 1,
         "start": start,
         "status": status,
         "stop": stop,

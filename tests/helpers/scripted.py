@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from cmdai.backends.base import Completion, Message
 from cmdai.errors import Cancelled
@@ -52,6 +53,9 @@ class HelperScript:
       hidden …   answers a command with an escape sequence and a zero-width space in it
       slowalt N  answers `echo first` at once; an alternative takes N seconds (stops at once
                  when cancelled) and repeats `echo first`: there is none
+
+    Every call is also written, one line each, to $CMDAI_HOME/model-calls (see `model_calls`),
+    so a test can tell whether a key press asked the model at all.
       missing …  answers a program that is not installed, then `ls` when asked again
       same …     answers `ls -la` every time (no alternatives to offer)
       anything   answers `echo WORDS` first, then `echo WORDS 2`, `echo WORDS 3` for alternatives
@@ -74,6 +78,9 @@ class HelperScript:
             m["content"] for m in reversed(messages) if m["content"].startswith("Shell:")
         ).rpartition("Request: ")[2]
         offered = sum(1 for m in messages if m["content"].startswith("Give another command"))
+        if home := os.environ.get("CMDAI_HOME"):
+            with open(os.path.join(home, "model-calls"), "a") as calls:
+                calls.write(f"{request}\n")
         retried = any(m["content"].startswith("That command ") for m in messages)
         return Completion(self._reply(request, offered, retried, cancelled), 10, 5)
 
@@ -116,3 +123,9 @@ class HelperScript:
 
 def helper_script(config: object) -> HelperScript:
     return HelperScript(config)
+
+
+def model_calls(home: Path) -> int:
+    """How many times the HelperScript of the helper in `home` has been asked so far."""
+    path = home / "model-calls"
+    return len(path.read_text().splitlines()) if path.exists() else 0
