@@ -123,7 +123,8 @@ class Server:
         conn.settimeout(READ_TIMEOUT_S)
         # READ_TIMEOUT_S bounds the whole request line, not each read: a client that sends a
         # byte now and then is cut off at the deadline all the same.
-        deadline = threading.Timer(READ_TIMEOUT_S, _stop_reading, args=(conn,))
+        expired = threading.Event()
+        deadline = threading.Timer(READ_TIMEOUT_S, _stop_reading, args=(conn, expired))
         deadline.start()
         with conn.makefile("rb") as reader:
             try:
@@ -134,7 +135,7 @@ class Server:
                     return "probe"  # connected and left: a liveness check
                 request = protocol.parse_request(frame)
             except (TimeoutError, protocol.ProtocolError) as exc:
-                if isinstance(exc, TimeoutError) or not deadline.is_alive():
+                if isinstance(exc, TimeoutError) or expired.is_set():
                     message = f"no complete request line within {READ_TIMEOUT_S:g} s"
                     send(protocol.error(protocol.BAD_FRAME, message))
                     return "rejected: timeout"
@@ -208,8 +209,9 @@ class Server:
         }  # fmt: skip
 
 
-def _stop_reading(conn: socket.socket) -> None:
+def _stop_reading(conn: socket.socket, expired: threading.Event) -> None:
     """The request line's deadline has passed: whatever the client still sends is not read."""
+    expired.set()  # before the read side closes, so the reader knows why it ended
     with contextlib.suppress(OSError):
         conn.shutdown(socket.SHUT_RD)
 

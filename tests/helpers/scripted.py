@@ -79,6 +79,7 @@ class HelperScript:
         ).rpartition("Request: ")[2]
         offered = sum(1 for m in messages if m["content"].startswith("Give another command"))
         if home := os.environ.get("CMDAI_HOME"):
+            os.makedirs(home, exist_ok=True)  # in-process runs (eval, --no-daemon) made none
             with open(os.path.join(home, "model-calls"), "a") as calls:
                 calls.write(f"{request}\n")
         retried = any(m["content"].startswith("That command ") for m in messages)
