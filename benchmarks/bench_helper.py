@@ -61,7 +61,7 @@ def stop(env: dict[str, str]) -> None:
 def zero_cost(rounds: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "CMDAI_HOME": home, "PYTHONPATH": str(ROOT),
-               "CMDAI_TEST_BACKEND": "tests.helpers.scripted:helper_script"}  # fmt: skip
+               "CMDAI_PLUGINS": "tests.helpers.scripted", "CMDAI_BACKEND": "scripted"}  # fmt: skip
         hook_once(env, "start the helper")
         times = [hook_once(env, f"list files {n}")[0] for n in range(rounds)]
         memory = helper_memory(Path(home))
@@ -96,7 +96,8 @@ def first_after_ready(env: dict[str, str]) -> float:
 def warm_model(model: str, rounds: int, one_shots: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "CMDAI_HOME": home, "CMDAI_MODEL": model, "CMDAI_MODEL_DIR": MODEL_DIR}
-        env.pop("CMDAI_TEST_BACKEND", None)
+        env.pop("CMDAI_PLUGINS", None)
+        env.pop("CMDAI_BACKEND", None)
         first_ms, first = hook_once(env, REQUESTS[0])
         if first.returncode != 0:
             raise SystemExit(f"{model}: {first.stderr.strip()}")

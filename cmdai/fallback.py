@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
+from cmdai.chain import Chain
 from cmdai.config import Config
 from cmdai.display import REFUSED_MESSAGE, blocked_message
 from cmdai.errors import Blocked, Cancelled
-from cmdai.generate import Generated, check_request, ensure_model, generate, load_backend
+from cmdai.generate import Generated, check_request, ensure_model, generate
 from cmdai.interactive import ask_yes, edit_command, run_command
 from cmdai.prompting import Context
 from cmdai.safety import Action, Verdict, action_for, classify
@@ -49,11 +51,22 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 
 def generate_in_process(request: str, config: Config) -> Generated:
-    backend = load_backend(config)
+    """Without the helper: the chain's backends are opened here, in turn, as needed."""
+    from cmdai.hook import Status
+
+    ensure_model(config)  # a first run downloads here, with a progress bar
+    chain = Chain(config)
+    status = Status(sys.stderr)
     try:
-        return generate(request, config, backend, Context.current(config.shell))
+        generated, _, skipped = chain.run(
+            lambda session: generate(request, config, session, Context.current(config.shell)),
+            progress=status.show,
+            cancelled=lambda: False,  # Ctrl-C raises KeyboardInterrupt here
+        )
     finally:
-        backend.close()
+        status.clear()
+        chain.close()
+    return replace(generated, skipped=skipped)
 
 
 def generate_via_helper(request: str, config: Config) -> Generated | None:
@@ -62,18 +75,19 @@ def generate_via_helper(request: str, config: Config) -> Generated | None:
     from cmdai import __version__, client, protocol
     from cmdai.hook import Status
 
+    if any(config.origins.get(key, "").startswith("flag") for key in ("model", "backend")):
+        return None  # a one-off choice on the command line: not worth restarting the helper
     ensure_model(config)  # a first run downloads here, with a progress bar
     frame = protocol.generate(
         __version__, request, len(request), config.shell,
-        **{**client.client_env(), "session": ""}, model=config.model,
+        **{**client.client_env(), "session": ""}, timeout=FALLBACK_TIMEOUT_S,
+        settings=client.settings_env(),
     )  # fmt: skip
     status = Status(sys.stderr)
     try:
         reply = client.request(frame, FALLBACK_TIMEOUT_S, on_progress=status.show)
     except client.HelperError as exc:
         status.clear()
-        if exc.code == protocol.MODEL_MISMATCH:
-            return None
         raise protocol.error_for(exc.code, exc.message, exc.hint) from None
     except client.ClientError as exc:
         status.clear()
@@ -94,6 +108,7 @@ def generated_from(reply: dict[str, Any]) -> Generated:
         completion_tokens=0,
         problem=Problem(problem["kind"], problem["message"]) if problem else None,
         retry_reason=str(reply.get("retry_reason", "")),
+        skipped=tuple(str(reason) for reason in reply.get("skipped", [])),
     )
 
 

@@ -3,14 +3,12 @@ validate (and on a problem, ask once more with the problem stated)."""
 
 from __future__ import annotations
 
-import importlib
-import os
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from cmdai.backends.base import Backend, Message
+from cmdai.backends.base import Message, Session, Target
 from cmdai.config import Config
 from cmdai.errors import GenerationError, UsageError
 from cmdai.prompting import (
@@ -38,6 +36,7 @@ class Generated:
     completion_tokens: int
     problem: Problem | None = None  # what validation still found wrong, if anything
     retry_reason: str = ""  # why the first answer was rejected and the model asked again
+    skipped: tuple[str, ...] = ()  # why backends before this one in the chain did not answer
 
     @property
     def refused(self) -> bool:
@@ -59,7 +58,12 @@ class Generated:
             return f"warning: {self.problem.message}"
         if self.retry_reason:
             return f"note: {self.retry_reason}, so this uses something else"
-        return ""
+        return self.via
+
+    @property
+    def via(self) -> str:
+        """Who answered, when it was not the first backend of the chain, and why."""
+        return f"via {self.backend}: {'; '.join(self.skipped)}" if self.skipped else ""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -70,38 +74,29 @@ class Generated:
             "warning": self.warning,
             "retried": self.retried,
             "retry_reason": self.retry_reason,
+            "skipped": list(self.skipped),
         }
 
 
-def load_backend(config: Config, *, allow_download: bool = True) -> Backend:
-    """Build the configured backend (downloading its model on first use, if allowed).
-
-    Test seam: CMDAI_TEST_BACKEND=module:factory replaces the backend with factory(config), so
-    that tests can make the helper misbehave on cue. The test suite is its only user.
-    """
-    if seam := os.environ.get("CMDAI_TEST_BACKEND"):
-        module, _, factory = seam.partition(":")
-        return getattr(importlib.import_module(module), factory)(config)  # type: ignore[no-any-return]
-    from cmdai.backends.llama_cpp import LlamaCppBackend
-
-    path = model_path(config, allow_download=allow_download)
-    assert path is not None
-    return LlamaCppBackend(path, model=config.model, n_threads=config.n_threads, n_ctx=config.n_ctx)
+def open_backend(config: Config, name: str | None = None) -> Session:
+    """Open one configured backend (the first of the chain by default) in this process."""
+    spec = config.spec(name or config.backend[0])
+    return spec.open(config, config.options(spec.name))
 
 
-def model_path(config: Config, *, allow_download: bool = True) -> Path | None:
-    """The configured model's file (downloaded now if allowed and missing); None under the
-    test seam, where no model file is behind the backend."""
-    if os.environ.get("CMDAI_TEST_BACKEND"):
-        return None
-    from cmdai.models.pull import resolve_model_path
-
-    return resolve_model_path(config, allow_download=allow_download)
+def backend_target(config: Config, name: str | None = None) -> Target:
+    """What a backend will use (its model file or server), found without loading anything."""
+    spec = config.spec(name or config.backend[0])
+    return spec.resolve(config, config.options(spec.name))
 
 
 def ensure_model(config: Config) -> None:
-    """Download the configured model now if it is not cached (the helper never downloads)."""
-    model_path(config)
+    """Download the model now, with a progress bar, if the first backend runs a model file that
+    is not cached yet (the helper never downloads; a model server has its own models)."""
+    if config.spec(config.backend[0]).capabilities.needs_download:
+        from cmdai.models.pull import resolve_model_path
+
+        resolve_model_path(config)
 
 
 def check_request(request: str) -> str:
@@ -121,32 +116,29 @@ def check_request(request: str) -> str:
 def generate(
     request: str,
     config: Config,
-    backend: Backend,
+    backend: Session,
     context: Context,
     path: str | None = None,
     *,
     avoid: Sequence[str] = (),
     cancelled: Callable[[], bool] | None = None,
+    deadline: float | None = None,
 ) -> Generated:
     """One command for `request`. `path` is the user's PATH for the installed-program check;
     `avoid` lists commands already offered, when the user asks for an alternative; `cancelled`
-    is polled while generating (see Backend.complete)."""
+    and `deadline` are passed on to the backend (see Session.complete)."""
+    ask = functools.partial(_complete, config=config, backend=backend, context=context,
+                            cancelled=cancelled, deadline=deadline)  # fmt: skip
     request = check_request(request)
     messages = alternative_messages(build_messages(request, context), avoid)
-    first = _complete(messages, config, backend, context, cancelled)
+    first = ask(messages)
     if not config.validate or first.refused:  # a refusal needs no second opinion
         return first
     problem = validate(first.command, context.shell, context.cwd, path, request)
     if problem is None:
         return first
     try:
-        second = _complete(
-            retry_messages(messages, first.command, problem.message, problem.kind),
-            config,
-            backend,
-            context,
-            cancelled,
-        )
+        second = ask(retry_messages(messages, first.command, problem.message, problem.kind))
     except GenerationError:  # the retry said nothing usable: keep the first answer
         second = None
     if second and second.refused:  # a refusal is no fix for a command that was not refused
@@ -170,10 +162,12 @@ def _rank(problem: Problem | None) -> int:
 
 def _complete(
     messages: list[Message],
+    *,
     config: Config,
-    backend: Backend,
+    backend: Session,
     context: Context,
     cancelled: Callable[[], bool] | None,
+    deadline: float | None,
 ) -> Generated:
     started = time.perf_counter()
     completion = backend.complete(
@@ -181,6 +175,7 @@ def _complete(
         max_tokens=config.max_tokens,
         temperature=config.temperature,
         cancelled=cancelled,
+        deadline=deadline,
     )
     latency_ms = round((time.perf_counter() - started) * 1000)
     command = relative_to_cwd(clean_reply(completion.text), context.cwd)

@@ -51,13 +51,14 @@ def _run(argv: list[str], status: Status) -> int:
     problem = _check_buffer(buffer)
     if problem:
         return status.fail(problem, protocol.EXIT_ERROR)
-    frame = protocol.generate(
-        __version__, buffer, _cursor(buffer), shell, **client.client_env()
-    )  # fmt: skip
     try:
         timeout = hook_timeout()
     except ValueError as exc:
         return status.fail(f"{exc}; your line is unchanged", protocol.EXIT_USAGE)
+    frame = protocol.generate(
+        __version__, buffer, _cursor(buffer), shell, **client.client_env(),
+        timeout=timeout, settings=client.settings_env(),
+    )  # fmt: skip
     status.show("thinking")
     try:
         reply = client.request(frame, timeout=timeout, on_progress=status.show)

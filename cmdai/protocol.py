@@ -15,6 +15,7 @@ from cmdai.errors import (
     BackendError,
     Cancelled,
     CmdaiError,
+    ConfigError,
     GenerationError,
     ModelError,
     UsageError,
@@ -38,6 +39,8 @@ UNKNOWN_OP = "unknown_op"
 BAD_REQUEST = "bad_request"  # a field is missing, has the wrong type or an invalid value
 VERSION_MISMATCH = "version_mismatch"  # the client is another cmdai version: restart me
 MODEL_MISMATCH = "model_mismatch"  # the client asked for another model than the helper's
+SETTINGS_CHANGED = "settings_changed"  # the client's backend/model settings differ: restart me
+CONFIG = "config"  # the client's settings are invalid (config.toml or CMDAI_* variables)
 MODEL = "model"  # the model is missing or cannot be loaded
 BACKEND = "backend"  # the backend failed while generating
 GENERATION = "generation"  # the model answered, but not with a usable command
@@ -51,6 +54,7 @@ _ERROR_CLASSES: list[tuple[type[CmdaiError], str]] = [
     (BackendError, BACKEND),
     (GenerationError, GENERATION),
     (UsageError, BAD_REQUEST),
+    (ConfigError, CONFIG),
     (Cancelled, CANCELLED),
 ]
 
@@ -139,7 +143,10 @@ def _check_surrogates(value: Any) -> None:
 class Request:
     """A parsed, checked request (a plain class: dataclasses cost the hook 8 ms to import)."""
 
-    __slots__ = ("buffer", "client", "cursor", "cwd", "model", "op", "path", "session", "shell")
+    __slots__ = (
+        "buffer", "client", "cursor", "cwd", "model", "op", "path", "session", "settings",
+        "shell", "timeout",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -152,9 +159,12 @@ class Request:
         path: str = "",  # the client's PATH, for the installed-program check
         session: str = "",  # identifies one terminal, for cycling through alternatives
         model: str = "",  # the model the client expects; empty: whatever the helper runs
+        timeout: float = 0.0,  # seconds the client waits; 0: not said
+        settings: dict[str, str] | None = None,  # the client's CMDAI_* variables, if sent
     ) -> None:
         self.op, self.client, self.buffer, self.cursor = op, client, buffer, cursor
         self.shell, self.cwd, self.path, self.session, self.model = shell, cwd, path, session, model
+        self.timeout, self.settings = timeout, settings
 
 
 def hello(client: str) -> dict[str, Any]:
@@ -174,12 +184,20 @@ def generate(
     path: str,
     session: str,
     model: str = "",
+    timeout: float = 0.0,
+    settings: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     frame = {
         "v": PROTOCOL_VERSION, "op": "generate", "client": client, "buffer": buffer,
         "cursor": cursor, "shell": shell, "cwd": cwd, "path": path, "session": session,
     }  # fmt: skip
-    return frame | {"model": model} if model else frame
+    if model:
+        frame["model"] = model
+    if timeout:
+        frame["timeout"] = timeout
+    if settings is not None:
+        frame["settings"] = settings
+    return frame
 
 
 def parse_request(frame: dict[str, Any]) -> Request:
@@ -202,6 +220,8 @@ def parse_request(frame: dict[str, Any]) -> Request:
             "path": _field(frame, "path", str, ""),
             "session": _field(frame, "session", str, ""),
             "model": _field(frame, "model", str, ""),
+            "timeout": _timeout(frame),
+            "settings": _settings(frame),
         }
         _check_generate(fields)
     return Request(op=op, **fields)
@@ -211,6 +231,27 @@ def _field(frame: dict[str, Any], name: str, kind: type, default: Any = None) ->
     value = frame.get(name, default)
     if not isinstance(value, kind) or isinstance(value, bool):
         raise ProtocolError(BAD_REQUEST, f"field {name!r} must be a {kind.__name__}")
+    return value
+
+
+def _timeout(frame: dict[str, Any]) -> float:
+    value = frame.get("timeout", 0)
+    if type(value) not in (int, float) or not 0 <= value <= 86400:
+        raise ProtocolError(BAD_REQUEST, "field 'timeout' must be seconds from 0 to 86400")
+    return float(value)
+
+
+def _settings(frame: dict[str, Any]) -> dict[str, str] | None:
+    value = frame.get("settings")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or len(value) > 256 or not all(
+        isinstance(k, str) and k.startswith("CMDAI_") and isinstance(v, str) and "\x00" not in v
+        for k, v in value.items()
+    ):
+        raise ProtocolError(
+            BAD_REQUEST, "field 'settings' must map CMDAI_* variable names to strings"
+        )
     return value
 
 

@@ -57,6 +57,7 @@ def test_json_output(use_small_model: Path) -> None:
         "warning",
         "retried",
         "retry_reason",
+        "skipped",
     }
     assert data["risk"] in ("safe", "moderate", "high", "critical")
     assert (data["backend"], data["model"]) == ("llama_cpp", SMALL_MODEL)

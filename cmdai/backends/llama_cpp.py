@@ -7,12 +7,27 @@ reuses the KV cache of that prefix and only evaluates the per-request tail.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cmdai.backends.base import Completion, Message
-from cmdai.errors import BackendError, Cancelled
+from cmdai import settings
+from cmdai.backends.base import (
+    BackendSpec,
+    Capabilities,
+    Completion,
+    Message,
+    Option,
+    Options,
+    Probe,
+    Target,
+)
+from cmdai.errors import BackendError, Cancelled, CmdaiError
+
+if TYPE_CHECKING:
+    from cmdai.config import Config
 
 # One line, no backticks, no leading blank: the reply can only be a bare command. This cured
 # the fences and stray prose both Qwen models sometimes produce, at almost no cost in speed.
@@ -61,6 +76,24 @@ def _available_memory() -> int | None:
     return None  # not Linux: let llama.cpp try
 
 
+def physical_cores() -> int:
+    """Physical cores, not hyper-threads: llama.cpp gets slower when it uses SMT siblings."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return os.cpu_count() or 1
+    cores: set[tuple[str, str]] = set()
+    physical = ""
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "physical id":
+            physical = value
+        elif key == "core id":
+            cores.add((physical, value))
+    return len(cores) or os.cpu_count() or 1
+
+
 class LlamaCppBackend:
     name = "llama_cpp"
 
@@ -93,6 +126,7 @@ class LlamaCppBackend:
         max_tokens: int,
         temperature: float,
         cancelled: Callable[[], bool] | None = None,
+        deadline: float | None = None,  # local: the caller's cancellation bounds it
     ) -> Completion:
         if cancelled is not None:
             return self._complete_streaming(messages, max_tokens, temperature, cancelled)
@@ -139,5 +173,66 @@ class LlamaCppBackend:
         # Streaming reports no usage; every chunk is one token.
         return Completion("".join(pieces), prompt_tokens=0, completion_tokens=len(pieces))
 
+    def warm_up(self, messages: Sequence[Message]) -> None:
+        """Evaluate the constant prompt prefix now: llama.cpp keeps it cached, so the first real
+        request pays only for its own short tail (1.5B model: most of a cold start)."""
+        self.complete(messages, max_tokens=1, temperature=0.0)
+
     def close(self) -> None:
         self._llama.close()
+
+
+# --- the spec -------------------------------------------------------------------------------
+
+
+def _model_path(config: Config) -> Path:
+    from cmdai.models.pull import resolve_model_path
+
+    return resolve_model_path(config, allow_download=False)
+
+
+def _resolve(config: Config, options: Options) -> Target:
+    try:
+        location = str(_model_path(config))
+    except CmdaiError:
+        location = ""  # not downloaded yet: `open` says so, the fallback command pulls it
+    return Target("llama_cpp", config.model, location)
+
+
+def _open(config: Config, options: Options) -> LlamaCppBackend:
+    """Load the model (not downloaded, or unusable: ModelError/BackendError, and a chain asks
+    its next backend)."""
+    return LlamaCppBackend(
+        _model_path(config), model=config.model, n_threads=options["n_threads"],
+        n_ctx=options["n_ctx"],
+    )  # fmt: skip
+
+
+def _probe(config: Config, options: Options) -> Probe:
+    if importlib.util.find_spec("llama_cpp") is None:
+        return Probe(False, "llama-cpp-python is not installed: pip install llama-cpp-python")
+    try:
+        path = _model_path(config)
+    except CmdaiError as exc:
+        return Probe(False, str(exc))
+    return Probe(True, f"model {config.model} at {path} ({path.stat().st_size >> 20} MB)")
+
+
+SPEC = BackendSpec(
+    name="llama_cpp",
+    summary="embedded llama.cpp on a local GGUF file (the default; nothing leaves the machine)",
+    capabilities=Capabilities(prefix_cache=True, grammar=True, concurrency=1, needs_download=True),
+    resolve=_resolve,
+    open=_open,
+    probe=_probe,
+    options={
+        "n_threads": Option(
+            settings.int_range(1, 512), "CPU threads for inference", default=physical_cores
+        ),
+        "n_ctx": Option(
+            settings.int_range(512, 32768),
+            "context window in tokens (the prompt prefix alone is about 1,200)",
+            default=4096,  # a 1,200-token prefix plus a request of up to 4,000 characters
+        ),
+    },
+)

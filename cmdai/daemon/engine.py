@@ -9,20 +9,20 @@ go on the line marked `confirm`, for the widget to ask for a second Enter.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from cmdai import protocol
-from cmdai.backends.base import Backend
+from cmdai.backends.base import Session
+from cmdai.chain import Chain, Slot
 from cmdai.config import Config
 from cmdai.display import REFUSED_MESSAGE, blocked_message
-from cmdai.errors import BackendError, Cancelled, CmdaiError
+from cmdai.errors import Cancelled, CmdaiError
 from cmdai.generate import Generated, generate
 from cmdai.prompting import Context, build_messages, os_label
 from cmdai.safety import Action, Risk, Verdict, action_for, classify
@@ -35,6 +35,7 @@ log = logging.getLogger("cmdai.daemon")
 
 Progress = Callable[[str], None]
 IsCancelled = Callable[[], bool]
+Step = TypeVar("Step")
 
 
 @dataclass
@@ -50,9 +51,16 @@ class Cycle:
     offered: int = 0  # how many of them were put on the line
     shown: str = ""  # the exact line the shell has after the last reply
     ahead: Ahead | None = None  # the next step, prepared in the background
+    slot: Slot | None = None  # the backend that answered last: it prepares the next step
+    deadline: float | None = None  # when the client stops waiting (time.monotonic())
 
     def exhausted(self) -> bool:
         return self.offered >= MAX_ALTERNATIVES or len(self.tried) >= MAX_TRIES
+
+
+def _deadline(request: protocol.Request) -> float | None:
+    """When the client stops waiting: remote backends bound their retries by it."""
+    return time.monotonic() + request.timeout if request.timeout else None
 
 
 class Ahead:
@@ -65,74 +73,51 @@ class Ahead:
         self.ok = False  # False: cancelled or failed, so the next press asks the model itself
 
 
-def _warm_up(backend: Backend) -> None:
-    """Evaluate the constant prompt prefix (system prompt and examples) now: llama.cpp keeps
-    it cached, so the first real request pays only for its own short tail (1.5B model: ~8 s
-    of prefix on 2 cores, moved from the first Ctrl-G to the helper's start)."""
+def _warm_up(session: Session) -> None:
+    """Get the session ready for the constant prompt prefix (system prompt and examples): a
+    local model evaluates and caches it, so the first real request pays only for its own short
+    tail (1.5B model: most of a cold start); a server may load the model."""
     context = Context(shell="bash", os_name=os_label(), cwd="/")
     try:
-        backend.complete(build_messages("list files", context), max_tokens=1, temperature=0.0)
+        session.warm_up(build_messages("list files", context))
     except CmdaiError as exc:  # the first real request will meet and report it
-        log.warning("warm-up failed: %s", exc)
+        log.warning("warm-up of %s failed: %s", session.name, exc)
 
 
 class Engine:
-    def __init__(self, config: Config, load: Callable[[Config], Backend]) -> None:
+    def __init__(self, config: Config) -> None:
         self.config = config
-        self._load = load
-        self.backend: Backend | None = None
-        self.load_error: CmdaiError | None = None
-        self._model_lock = threading.Lock()  # one generation at a time on one local model
+        self.chain = Chain(config)
         self._cycles: OrderedDict[str, Cycle] = OrderedDict()
         self._cycles_lock = threading.Lock()
-        self._counter_lock = threading.Lock()
-        self._waiting = 0  # requests waiting for the model lock
         self._closing = False
-        self.preparing = False  # the model is preparing an alternative ahead (gives way)
-        self._model_lock.acquire()
-        self._loader = threading.Thread(target=self._first_load, name="load", daemon=True)
+        self.preparing = False  # a backend is preparing an alternative ahead (gives way)
+        self.answered: tuple[str, str] | None = None  # (backend, model) of the last answer
+        first = self.chain.slots[0]
+        self._loader = threading.Thread(
+            target=first.open_now, args=(_warm_up,), name="load", daemon=True
+        )
         self._loader.start()
 
     @property
     def busy(self) -> bool:
-        """The model is generating (or loading) for a request: a new one would queue."""
-        return self._model_lock.locked() and not self.preparing
+        """A backend serves as many requests as it can at once: a new one would queue."""
+        return any(slot.busy for slot in self.chain.slots)
 
     @property
     def state(self) -> str:
-        if self.backend is not None:
+        states = [slot.state for slot in self.chain.slots]
+        if "ready" in states:
             return "ready"
-        return "failed" if self.load_error else "loading"
+        return "failed" if states[0] == "failed" else "loading"
 
-    def _first_load(self) -> None:
-        try:
-            self._load_locked()
-        finally:
-            self._model_lock.release()  # taken in __init__, so no request can slip in first
-
-    def _load_locked(self) -> None:
-        """Load (and warm up) the backend; the caller holds the model lock."""
-        started = time.perf_counter()
-        try:
-            backend = self._load(self.config)
-            _warm_up(backend)
-            self.backend = backend  # ready only now: requests wait on the lock meanwhile
-            self.load_error = None
-            seconds = time.perf_counter() - started
-            log.info("model %s loaded in %.2f s", self.config.model, seconds)
-        except CmdaiError as exc:
-            self.load_error = exc
-            log.error("model %s failed to load: %s", self.config.model, exc)
-        except Exception as exc:  # llama.cpp and friends may raise anything
-            self.load_error = BackendError(f"the backend failed to load: {exc}")
-            log.exception("model %s failed to load", self.config.model)
+    @property
+    def load_error(self) -> CmdaiError | None:
+        return self.chain.slots[0].load_error
 
     def close(self) -> None:
         self._closing = True  # an alternative being prepared stops at its next token
-        with self._model_lock:
-            if self.backend is not None:
-                self.backend.close()
-                self.backend = None
+        self.chain.close()
 
     # --- one request ------------------------------------------------------------------------
 
@@ -143,8 +128,10 @@ class Engine:
         cycle = self._cycle_for(request)
         if cycle is None:
             cycle = Cycle(request.buffer, request.shell, request.cwd, request.path)
+            cycle.deadline = _deadline(request)
             reply = self._first_reply(cycle, request, progress, cancelled)
         else:
+            cycle.deadline = _deadline(request)
             step = self._next_step(cycle, progress, cancelled)
             reply = self._original_reply(cycle) if step is None else self._reply(cycle, step)
         cycle.shown = reply["buffer"]  # a blocked or refused reply keeps the line as it was
@@ -166,8 +153,10 @@ class Engine:
     def _first_reply(
         self, cycle: Cycle, request: protocol.Request, progress: Progress, cancelled: IsCancelled
     ) -> dict[str, Any]:
-        with self._model(progress, cancelled) as backend:
-            generated = self._generate(backend, cycle, cancelled)
+        def work(session: Session) -> Generated:
+            return self._generate(session, cycle, cancelled)
+
+        generated = self._run(cycle, work, progress, cancelled)
         cycle.tried.append(generated.command)
         if self._kept_off_the_line(cycle, generated):
             return self._kept_reply(cycle, generated, request.buffer)
@@ -187,11 +176,28 @@ class Engine:
                 return ahead.step
         if cycle.exhausted():
             return None
-        with self._model(progress, cancelled) as backend:
-            return self._alternative(backend, cycle, cancelled)
+
+        def work(session: Session) -> Generated | None:
+            return self._alternative(session, cycle, cancelled)
+
+        return self._run(cycle, work, progress, cancelled)
+
+    def _run(
+        self, cycle: Cycle, work: Callable[[Session], Step], progress: Progress,
+        cancelled: IsCancelled,
+    ) -> Step:  # fmt: skip
+        """`work` done by the first backend of the chain that can; remembers who did it."""
+        result, slot, skipped = self.chain.run(
+            work, progress, cancelled, _warm_up, says_queued=lambda: not self.preparing
+        )
+        cycle.slot = slot
+        self.answered = (slot.name, slot.target.model)
+        if isinstance(result, Generated) and skipped:
+            result = replace(result, skipped=skipped)  # type: ignore[assignment]
+        return result
 
     def _alternative(
-        self, backend: Backend, cycle: Cycle, cancelled: IsCancelled
+        self, backend: Session, cycle: Cycle, cancelled: IsCancelled
     ) -> Generated | None:
         """Ask for alternatives until one can go on the line: refusals and blocked commands are
         skipped, a repeat means the model has nothing new. Counts it as offered."""
@@ -206,33 +212,36 @@ class Engine:
             return generated
         return None
 
-    def _generate(self, backend: Backend, cycle: Cycle, cancelled: IsCancelled) -> Generated:
+    def _generate(self, backend: Session, cycle: Cycle, cancelled: IsCancelled) -> Generated:
         context = Context(shell=cycle.shell, os_name=os_label(), cwd=cycle.cwd)
         return generate(
             cycle.original, self.config, backend, context, cycle.path,
-            avoid=cycle.tried, cancelled=cancelled,
+            avoid=cycle.tried, cancelled=cancelled, deadline=cycle.deadline,
         )  # fmt: skip
 
     # --- the next step, ahead of time -------------------------------------------------------
 
     def _prepare_next(self, cycle: Cycle) -> None:
         """Start on the next alternative now, so that pressing the key again (and getting the
-        user's own text back after the last one) needs no wait. It runs only on an idle model
-        and gives way at the next token to any request that wants the model."""
-        if cycle.exhausted() or not self.config.prepare_alternatives:
+        user's own text back after the last one) needs no wait. Only on a local model (a server
+        would bill or queue work nobody may use), only while it is idle, and it gives way at
+        the next token to any request that wants the model."""
+        slot = cycle.slot
+        if cycle.exhausted() or not self.config.prepare_alternatives or slot is None:
             return
-        if self.backend is None or not self._model_lock.acquire(blocking=False):
+        if not slot.spec.capabilities.prefix_cache or not slot.try_turn():
             return
         ahead = cycle.ahead = Ahead()
         self.preparing = True
 
         def give_way() -> bool:
-            return self._waiting > 0 or self._closing
+            return slot.waiting > 0 or self._closing
 
         def run() -> None:
             try:
-                assert self.backend is not None
-                ahead.step = self._alternative(self.backend, cycle, give_way)
+                assert slot.session is not None
+                cycle.deadline = None  # nobody waits on this one: give_way bounds it
+                ahead.step = self._alternative(slot.session, cycle, give_way)
                 ahead.ok = True
             except CmdaiError as exc:
                 log.debug("next alternative not prepared: %s", exc)
@@ -240,45 +249,10 @@ class Engine:
                 log.exception("preparing the next alternative failed")
             finally:
                 self.preparing = False
-                self._model_lock.release()
+                slot.end_turn()
                 ahead.done.set()
 
         threading.Thread(target=run, name="ahead", daemon=True).start()
-
-    # --- the model --------------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _model(self, progress: Progress, cancelled: IsCancelled) -> Iterator[Backend]:
-        """The backend, with the model lock held: one generation at a time."""
-        backend = self._wait_for_model(progress, cancelled)
-        try:
-            yield backend
-        finally:
-            self._model_lock.release()
-
-    def _wait_for_model(self, progress: Progress, cancelled: IsCancelled) -> Backend:
-        """The backend, with the model lock held by the caller's thread."""
-        said = False
-        with self._counter_lock:
-            self._waiting += 1  # work prepared ahead gives way at once
-        try:
-            while not self._model_lock.acquire(timeout=POLL_S):
-                if cancelled():
-                    raise Cancelled("the request was cancelled while waiting")
-                if not said and not self.preparing:  # preparing gives way within a token
-                    loading = self.state == "loading"
-                    progress(f"loading {self.config.model}" if loading else "queued")
-                    said = True
-        finally:
-            with self._counter_lock:
-                self._waiting -= 1
-        if self.backend is None:  # the last load failed: the user may have fixed it since
-            progress(f"loading {self.config.model}")
-            self._load_locked()
-            if self.backend is None:
-                self._model_lock.release()
-                raise self.load_error or BackendError("the backend failed to load")
-        return self.backend
 
     # --- replies ----------------------------------------------------------------------------
 
@@ -327,7 +301,7 @@ class Engine:
             alternative=max(cycle.offered, 1), alternatives=MAX_ALTERNATIVES,
             latency_ms=generated.latency_ms, model=generated.model, backend=generated.backend,
             problem=generated.problem.as_json() if generated.problem else None,
-            retry_reason=generated.retry_reason,
+            retry_reason=generated.retry_reason, skipped=list(generated.skipped),
         )  # fmt: skip
 
     def _original_reply(self, cycle: Cycle) -> dict[str, Any]:
@@ -340,8 +314,10 @@ class Engine:
         return protocol.result(
             action="insert", buffer=cycle.original, cursor=len(cycle.original), command="",
             risk="safe", reason="", rule="", blocked=False, refused=False, message=message,
-            alternative=0, alternatives=MAX_ALTERNATIVES, latency_ms=0, model=self.config.model,
-            backend=self.config.backend, problem=None, retry_reason="",
+            alternative=0, alternatives=MAX_ALTERNATIVES, latency_ms=0,
+            model=cycle.slot.target.model if cycle.slot else self.config.model,
+            backend=cycle.slot.name if cycle.slot else self.config.backend[0],
+            problem=None, retry_reason="", skipped=[],
         )  # fmt: skip
 
     def _remember(self, session: str, cycle: Cycle) -> None:

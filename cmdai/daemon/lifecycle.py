@@ -25,7 +25,6 @@ from cmdai.config import Config, load_config
 from cmdai.daemon.engine import Engine
 from cmdai.daemon.server import Server
 from cmdai.errors import CmdaiError
-from cmdai.generate import load_backend
 
 LOG_BYTES = 1 << 20
 LOG_BACKUPS = 3
@@ -54,14 +53,17 @@ def run(config: Config) -> int:
             transport.socket_path().unlink(missing_ok=True)
         listener = transport.listen()
         pid_file().write_text(_pid_line(os.getpid()))
-        engine = Engine(config, lambda c: load_backend(c, allow_download=False))
+        engine = Engine(config)
         server = Server(listener, engine, config.idle_timeout)
         server.on_stop.append(lambda: _remove_files(listener))
         # Started by a client it has its own session, so a Ctrl-C meant for the client never
         # reaches it; run by hand (`cmdai daemon run`), Ctrl-C stops it like SIGTERM.
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(signum, lambda *_: server.stop("signal"))
-        log.info("cmdai %s helper, pid %d, model %s", __version__, os.getpid(), config.model)
+        log.info(
+            "cmdai %s helper, pid %d, backend %s, model %s",
+            __version__, os.getpid(), " → ".join(config.backend), config.model,
+        )  # fmt: skip
         try:
             server.serve()
         finally:
@@ -152,8 +154,23 @@ def status() -> int:
         print(f"{key}: {hello.get(key)}")
     if hello.get("load_error"):
         print(f"load_error: {hello['load_error']}")
+    if hello.get("answered"):
+        print("last answer by: {} ({})".format(*hello["answered"]))
+    for slot in hello.get("backends", []):
+        print(f"backend {slot['backend']}: {_slot_line(slot)}")
     print(f"socket: {transport.socket_path()}\nlog: {log_file()}")
     return 0
+
+
+def _slot_line(slot: dict[str, object]) -> str:
+    """One backend of the chain: model, where it is, state, and whether it is being skipped."""
+    where = f" at {slot['location']}" if slot.get("location") else ""
+    line = f"{slot['model']}{where}, {slot['state']}"
+    if slot.get("skipped_for_s"):
+        line += f", skipped for {slot['skipped_for_s']} s more: {slot['reason']}"
+    elif slot.get("load_error"):
+        line += f": {slot['load_error']}"
+    return line
 
 
 def stop(quiet: bool = False) -> int:

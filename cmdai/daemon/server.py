@@ -20,6 +20,7 @@ from typing import Any
 
 from cmdai import __version__, protocol, transport
 from cmdai.daemon.engine import Engine
+from cmdai.daemon.settings_watch import SettingsWatch
 from cmdai.errors import CmdaiError
 
 READ_TIMEOUT_S = 5.0  # a client has this long to send its whole request line
@@ -34,6 +35,7 @@ class Server:
     def __init__(self, listener: socket.socket, engine: Engine, idle_timeout: float) -> None:
         self.listener = listener
         self.engine = engine
+        self.watch = SettingsWatch(engine.config)
         self.idle_timeout = idle_timeout
         self.started = time.monotonic()
         self.served = 0  # generate requests received
@@ -162,6 +164,8 @@ class Server:
             self.stop("asked to stop")
             send(protocol.result(stopping=True, pid=os.getpid()))
             return "stop"
+        if request.settings is not None and (refused := self._settings_refused(request, send)):
+            return refused
         if request.model and request.model != self.engine.config.model:
             send(protocol.error(
                 protocol.MODEL_MISMATCH,
@@ -170,6 +174,24 @@ class Server:
             ))  # fmt: skip
             return "model mismatch"
         return self._generate(request, conn, send)
+
+    def _settings_refused(self, request: protocol.Request, send: Any) -> str:
+        """Serve with the client's current settings (see settings_watch.py); "" when it can."""
+        assert request.settings is not None
+        try:
+            verdict = self.watch.check(request.settings)
+        except CmdaiError as exc:
+            send(protocol.error(protocol.code_for(exc), exc.message, exc.hint or ""))
+            return f"error: {protocol.code_for(exc)}"
+        if verdict.restart:
+            send(protocol.error(
+                protocol.SETTINGS_CHANGED,
+                "the backend or model settings changed; restarting the helper",
+            ))  # fmt: skip
+            self.stop("the client's backend or model settings differ")
+            return "settings changed"
+        self.engine.config = verdict.config  # same identity: new safety mode etc. apply now
+        return ""
 
     def _generate(self, request: protocol.Request, conn: socket.socket, send: Any) -> str:
         def progress(message: str) -> None:
@@ -195,12 +217,17 @@ class Server:
             ))  # fmt: skip
             return "internal error"
         send(reply)
-        return f"generated: {reply['action']} ({reply['risk']}, {reply['latency_ms']} ms)"
+        return (
+            f"generated: {reply['action']} ({reply['risk']}, {reply['latency_ms']} ms) "
+            f"by {reply['backend']} ({reply['model']})"
+        )
 
     def status(self) -> dict[str, Any]:
         return {
             "protocol": protocol.PROTOCOL_VERSION, "version": __version__, "pid": os.getpid(),
-            "backend": self.engine.config.backend, "model": self.engine.config.model,
+            "backend": self.engine.config.backend[0], "model": self.engine.config.model,
+            "backends": self.engine.chain.status(),
+            "answered": list(self.engine.answered or ()),
             "state": self.engine.state, "busy": self.engine.busy,
             "preparing": self.engine.preparing,
             "uptime_s": round(time.monotonic() - self.started, 1),

@@ -15,12 +15,15 @@ FORMATS = ("md", "json", "html")
 
 
 def run_eval(args: argparse.Namespace, config: Config) -> int:
-    from cmdai.generate import load_backend, model_path
+    from cmdai.generate import backend_target, ensure_model, open_backend
 
     suites = [fixtures.load(Path(path)) for path in args.fixtures]  # all checked before loading
-    backend = load_backend(config)
+    ensure_model(config)
+    backend = open_backend(config)  # the first of the chain: eval measures one backend
+    location = backend_target(config).location
     try:
-        results = runner.run(suites, config, backend, model_path(config, allow_download=False))
+        model_file = Path(location) if location and "://" not in location else None
+        results = runner.run(suites, config, backend, model_file)
     finally:
         backend.close()
     text = json.dumps(results, indent=2, ensure_ascii=False) + "\n"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cmdai import __version__
-from cmdai.backends.base import Backend
+from cmdai.backends.base import Session
 from cmdai.config import Config
 from cmdai.errors import CmdaiError
 from cmdai.generate import generate
@@ -32,7 +32,7 @@ from cmdai.safety import Action, action_for, classify
 RESULTS_FORMAT = 1
 
 
-def run(suites: Sequence[Suite], config: Config, backend: Backend, model_path: Path | None) -> dict:
+def run(suites: Sequence[Suite], config: Config, backend: Session, model_path: Path | None) -> dict:
     cases = [(suite, case) for suite in suites for case in suite.cases]
     progress = CaseProgress(len(cases), sys.stderr)
     records = []
@@ -62,7 +62,7 @@ def eval_workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="cmdai-eval-"))  # taken by someone else: still works
 
 
-def run_case(case: Case, suite: str, config: Config, backend: Backend, cwd: str) -> dict:
+def run_case(case: Case, suite: str, config: Config, backend: Session, cwd: str) -> dict:
     context = Context(shell=case.shell, os_name=os_label(), cwd=cwd)
     record: dict[str, Any] = {
         "id": case.id, "suite": suite, "category": case.category, "shell": case.shell,
@@ -103,7 +103,7 @@ def failures(case: Case, command: str, blocked: bool, refused: bool) -> list[str
 
 
 def metadata(
-    suites: Sequence[Suite], config: Config, backend: Backend, model_path: Path | None
+    suites: Sequence[Suite], config: Config, backend: Session, model_path: Path | None
 ) -> dict[str, Any]:
     return {
         "cmdai": __version__,

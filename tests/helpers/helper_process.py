@@ -1,5 +1,5 @@
 """A real helper process on a real Unix socket in the test's CMDAI_HOME, with the model replaced
-by HelperScript (tests/helpers/scripted.py, loaded through the CMDAI_TEST_BACKEND seam) so that
+by HelperScript (tests/helpers/scripted.py, registered as the `scripted` backend through CMDAI_PLUGINS) so that
 failures happen on cue. Tests that need the real model say so. The fixtures `scripted_env` and
 `helper` are registered in tests/conftest.py."""
 
@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from cmdai import __version__, client, protocol, transport
+from tests.helpers.scripted import scripted_settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,7 +53,8 @@ class Helper:
 
 @pytest.fixture
 def scripted_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CMDAI_TEST_BACKEND", "tests.helpers.scripted:helper_script")
+    for name, value in scripted_settings().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
 
 

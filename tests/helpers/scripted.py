@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from cmdai.backends.base import Completion, Message
+from cmdai.backends.base import BackendSpec, Capabilities, Completion, Message, Probe, Target
 from cmdai.errors import Cancelled
 from cmdai.prompting import REFUSAL
 
@@ -29,17 +29,22 @@ class ScriptedBackend:
         max_tokens: int,
         temperature: float,
         cancelled: Callable[[], bool] | None = None,
+        deadline: float | None = None,
     ) -> Completion:
         self.asked.append(list(messages))
         return Completion(self.replies.pop(0), prompt_tokens=10, completion_tokens=5)
+
+    def warm_up(self, messages: Sequence[Message]) -> None:
+        pass
 
     def close(self) -> None:
         pass
 
 
 class HelperScript:
-    """A test double for the model inside a real helper process (loaded through the
-    CMDAI_TEST_BACKEND seam), for the failure paths a real model cannot produce on cue. What it
+    """A test double for the model inside a real helper process (registered as the `scripted`
+    backend by this module's SPEC: CMDAI_PLUGINS=tests.helpers.scripted, CMDAI_BACKEND=scripted;
+    see `scripted_settings`), for the failure paths a real model cannot produce on cue. What it
     does depends on the request's first word:
 
       slow N …   waits N seconds (stops at once when the request is cancelled), then answers
@@ -73,6 +78,7 @@ class HelperScript:
         max_tokens: int,
         temperature: float,
         cancelled: Callable[[], bool] | None = None,
+        deadline: float | None = None,
     ) -> Completion:
         request = next(
             m["content"] for m in reversed(messages) if m["content"].startswith("Shell:")
@@ -118,12 +124,27 @@ class HelperScript:
         slug = "-".join(request.split()) or "empty"
         return f"echo {slug}" + (f" {offered + 1}" if offered else "")
 
+    def warm_up(self, messages: Sequence[Message]) -> None:
+        pass  # nothing to evaluate ahead, and the call log counts key presses only
+
     def close(self) -> None:
         pass
 
 
-def helper_script(config: object) -> HelperScript:
-    return HelperScript(config)
+SPEC = BackendSpec(
+    name="scripted",
+    summary="the test suite's scripted model (tests/helpers/scripted.py)",
+    # Like the embedded model: one request at a time, alternatives prepared ahead.
+    capabilities=Capabilities(prefix_cache=True, concurrency=1),
+    resolve=lambda config, options: Target("scripted", config.model, ""),
+    open=lambda config, options: HelperScript(config),
+    probe=lambda config, options: Probe(True, "scripted replies"),
+)
+
+
+def scripted_settings() -> dict[str, str]:
+    """The variables that make a helper (or `cmdai --no-daemon`) use HelperScript."""
+    return {"CMDAI_PLUGINS": "tests.helpers.scripted", "CMDAI_BACKEND": "scripted"}
 
 
 def model_calls(home: Path) -> int:

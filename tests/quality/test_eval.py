@@ -1,4 +1,4 @@
-"""`cmdai eval` end to end with a scripted model (HelperScript through CMDAI_TEST_BACKEND, a
+"""`cmdai eval` end to end with a scripted model (HelperScript as the `scripted` backend, a
 documented test double: it answers `echo WORDS`), then `cmdai report` on what it wrote."""
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import pytest
 
 from cmdai.widgets import executable
 from tests.helpers.helper_process import REPO, wait_until_dead
+from tests.helpers.scripted import scripted_settings
 from tests.helpers.shells import require
 from tests.shells.session import ShellSession, base_env
 
@@ -28,7 +29,8 @@ TRICKY = """'it''s' "$HOME" \\back *.py é ü"""
 
 @pytest.fixture
 def scripted(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CMDAI_TEST_BACKEND", "tests.helpers.scripted:helper_script")
+    for name, value in scripted_settings().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("PYTHONPATH", str(REPO))
 
 
@@ -324,7 +326,8 @@ def serving_reply(path: Path, reply: bytes) -> Iterator[None]:
 @pytest.mark.parametrize("name", SHELLS)
 def test_real_model_end_to_end(name: str, tmp_path: Path, use_small_model: Path) -> None:
     """No test double: the helper loads the real Qwen2.5-Coder 0.5B model."""
-    os.environ.pop("CMDAI_TEST_BACKEND", None)
+    for name in scripted_settings():
+        os.environ.pop(name, None)
     with running_shell(name, tmp_path) as session:
         session.type("print the current date and time")
         session.keys("C-g")

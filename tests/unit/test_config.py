@@ -33,11 +33,14 @@ def test_paths_follow_cmdai_home(isolated_home: Path) -> None:
 
 
 def test_file_then_env_then_flag() -> None:
-    path = write_config('model = "from-file"\nn_threads = 3\nshell = "zsh"\nmax_tokens = 64\n')
-    env = {"CMDAI_MODEL": "from-env", "CMDAI_N_THREADS": "5"}
+    path = write_config(
+        'model = "from-file"\nshell = "zsh"\nmax_tokens = 64\n[backends.llama_cpp]\nn_threads = 3\n'
+    )
+    env = {"CMDAI_MODEL": "from-env", "CMDAI_LLAMA_CPP_N_THREADS": "5"}
     config = load_config({"model": "from-flag", "shell": None}, environ=env)
     assert (config.model, config.origins["model"]) == ("from-flag", "flag --model")
-    assert (config.n_threads, config.origins["n_threads"]) == (5, "env CMDAI_N_THREADS")
+    threads = (config.options("llama_cpp")["n_threads"], config.origins["backends.llama_cpp.n_threads"])
+    assert threads == (5, "env CMDAI_LLAMA_CPP_N_THREADS")
     assert (config.shell, config.origins["shell"]) == ("zsh", str(path))
     assert config.max_tokens == 64
     assert config.origins.get("temperature") is None
@@ -75,9 +78,18 @@ def test_cmdai_config_env_points_at_another_file(tmp_path: Path) -> None:
             'shell = "tcsh"',
             "invalid value 'tcsh' for 'shell': expected one of bash, zsh, fish, powershell",
         ),
-        ("n_threads = 0", "invalid value 0 for 'n_threads': expected a whole number from 1 to 512"),
-        ('n_threads = "many"', "invalid value 'many' for 'n_threads': expected a whole number"),
-        ("n_threads = true", "invalid value True for 'n_threads'"),
+        (
+            "[backends.llama_cpp]\nn_threads = 0",
+            "[backends.llama_cpp]: invalid value 0 for 'backends.llama_cpp.n_threads': expected a whole number from 1 to 512",
+        ),
+        ("n_threads = \"many\"", "(top-level n_threads, deprecated): invalid value 'many' for 'backends.llama_cpp.n_threads': expected a whole number"),
+        ("[backends.llama_cpp]\nn_threads = true", "invalid value True for 'backends.llama_cpp.n_threads'"),
+        ("[backends.llama_cpp]\nthreads = 2", "unknown key 'threads' in [backends.llama_cpp] (did you mean 'n_threads'?)"),
+        ("[backends.llama]\nn_threads = 2", "unknown backend table [backends.llama] (did you mean 'llama_cpp'?)"),
+        ("backends = 3", "'backends' must be a table of [backends.NAME] tables"),
+        ('backend = "llama"', "unknown backend 'llama' for 'backend': expected one of llama_cpp"),
+        ('backend = ["llama_cpp", "llama_cpp"]', "a non-empty list of distinct backend names"),
+        ('plugins = ["no such"]', "a list of importable module names"),
         ("temperature = 3.5", "invalid value 3.5 for 'temperature': expected a number from 0 to 2"),
         ("max_tokens = 1.5", "invalid value 1.5 for 'max_tokens'"),
         ('sources = ["hf", "ftp"]', "expected a list of sources (one of hf, pypi, file)"),
@@ -87,7 +99,7 @@ def test_cmdai_config_env_points_at_another_file(tmp_path: Path) -> None:
         ('hf_endpoint = "hub.local"', "expected an http(s):// or file:// URL"),
         ("model_dir = 3", "invalid value 3 for 'model_dir': expected a directory path"),
         ('model = ""', "invalid value '' for 'model': expected a non-empty string"),
-        ("backend = 1", "expected one of llama_cpp"),
+        ("backend = 1", "invalid value 1 for 'backend': expected a list of backend names"),
         ('validate = "maybe"', "invalid value 'maybe' for 'validate': expected true or false"),
         ("validate = 1", "invalid value 1 for 'validate': expected true or false"),
         ('safety_mode = "yolo"', "expected one of strict, moderate, permissive"),
@@ -124,7 +136,7 @@ def test_invalid_flag_value_names_the_flag() -> None:
 
 
 def test_every_setting_has_a_default_and_help() -> None:
-    defaults = {f for f in Config.__dataclass_fields__ if f != "origins"}
+    defaults = {f for f in Config.__dataclass_fields__} - {"origins", "notes", "backend_options"}
     assert defaults == set(SPEC)
     assert all(setting.help for setting in SPEC.values())
 
@@ -144,7 +156,10 @@ def test_invalid_config_exits_non_zero_with_one_line_and_no_traceback() -> None:
     result = run_cli("config")
     assert result.returncode == 3
     assert result.stderr.count("\n") == 1
-    assert result.stderr.startswith(f"cmdai: {path}: invalid value 'big' for 'n_ctx'")
+    assert result.stderr.startswith(
+        f"cmdai: {path} (top-level n_ctx, deprecated): invalid value 'big' for "
+        "'backends.llama_cpp.n_ctx'"
+    )
     assert "Traceback" not in result.stderr
 
 
