@@ -228,8 +228,6 @@ def hello(timeout: float) -> dict[str, Any] | None:
     return _exchange(conn, protocol.hello(__version__), deadline, None)
 
 
-# Variables outside CMDAI_* that feed a setting (backend options read them, e.g. OPENAI_API_KEY).
-SETTING_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OLLAMA_HOST")
 # CMDAI_* variables that are not settings of the helper: per key press, or where it lives.
 _NOT_SETTINGS = ("CMDAI_BUFFER", "CMDAI_CURSOR", "CMDAI_STATUS", "CMDAI_HOME")
 
@@ -241,7 +239,8 @@ def settings_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     return {
         name: value
         for name, value in environ.items()
-        if (name.startswith("CMDAI_") and name not in _NOT_SETTINGS) or name in SETTING_VARIABLES
+        if (name.startswith("CMDAI_") and name not in _NOT_SETTINGS)
+        or name in protocol.SETTING_VARIABLES
     }
 
 

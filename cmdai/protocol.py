@@ -30,6 +30,8 @@ MAX_FRAME_BYTES = 64 * 1024
 MAX_BUFFER_CHARS = 4000  # the same limit as a request to the fallback command
 
 OPS = ("hello", "generate", "stop")
+# Variables outside CMDAI_* that feed a setting (backend options read them): sent with a request.
+SETTING_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OLLAMA_HOST")
 SHELLS = ("bash", "zsh", "fish", "powershell")
 
 # Error codes: what went wrong, for the client to act on; the message says it to the user.
@@ -245,12 +247,16 @@ def _settings(frame: dict[str, Any]) -> dict[str, str] | None:
     value = frame.get("settings")
     if value is None:
         return None
-    if not isinstance(value, dict) or len(value) > 256 or not all(
-        isinstance(k, str) and k.startswith("CMDAI_") and isinstance(v, str) and "\x00" not in v
-        for k, v in value.items()
-    ):
+    names_ok = (
+        isinstance(value, dict)
+        and len(value) <= 256
+        and all(
+            isinstance(k, str) and (k.startswith("CMDAI_") or k in SETTING_VARIABLES) for k in value
+        )
+    )
+    if not names_ok or not all(isinstance(v, str) and "\x00" not in v for v in value.values()):
         raise ProtocolError(
-            BAD_REQUEST, "field 'settings' must map CMDAI_* variable names to strings"
+            BAD_REQUEST, "field 'settings' must map setting variable names to strings"
         )
     return value
 

@@ -20,8 +20,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cmdai.client import SETTING_VARIABLES, settings_env
+from cmdai.client import settings_env
 from cmdai.config import Config, config_path, load_config
+from cmdai.protocol import SETTING_VARIABLES
 
 
 def fingerprint(env: Mapping[str, str]) -> str:

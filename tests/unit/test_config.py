@@ -39,7 +39,10 @@ def test_file_then_env_then_flag() -> None:
     env = {"CMDAI_MODEL": "from-env", "CMDAI_LLAMA_CPP_N_THREADS": "5"}
     config = load_config({"model": "from-flag", "shell": None}, environ=env)
     assert (config.model, config.origins["model"]) == ("from-flag", "flag --model")
-    threads = (config.options("llama_cpp")["n_threads"], config.origins["backends.llama_cpp.n_threads"])
+    threads = (
+        config.options("llama_cpp")["n_threads"],
+        config.origins["backends.llama_cpp.n_threads"],
+    )
     assert threads == (5, "env CMDAI_LLAMA_CPP_N_THREADS")
     assert (config.shell, config.origins["shell"]) == ("zsh", str(path))
     assert config.max_tokens == 64
@@ -82,10 +85,22 @@ def test_cmdai_config_env_points_at_another_file(tmp_path: Path) -> None:
             "[backends.llama_cpp]\nn_threads = 0",
             "[backends.llama_cpp]: invalid value 0 for 'backends.llama_cpp.n_threads': expected a whole number from 1 to 512",
         ),
-        ("n_threads = \"many\"", "(top-level n_threads, deprecated): invalid value 'many' for 'backends.llama_cpp.n_threads': expected a whole number"),
-        ("[backends.llama_cpp]\nn_threads = true", "invalid value True for 'backends.llama_cpp.n_threads'"),
-        ("[backends.llama_cpp]\nthreads = 2", "unknown key 'threads' in [backends.llama_cpp] (did you mean 'n_threads'?)"),
-        ("[backends.llama]\nn_threads = 2", "unknown backend table [backends.llama] (did you mean 'llama_cpp'?)"),
+        (
+            'n_threads = "many"',
+            "(top-level n_threads, deprecated): invalid value 'many' for 'backends.llama_cpp.n_threads': expected a whole number",
+        ),
+        (
+            "[backends.llama_cpp]\nn_threads = true",
+            "invalid value True for 'backends.llama_cpp.n_threads'",
+        ),
+        (
+            "[backends.llama_cpp]\nthreads = 2",
+            "unknown key 'threads' in [backends.llama_cpp] (did you mean 'n_threads'?)",
+        ),
+        (
+            "[backends.llama]\nn_threads = 2",
+            "unknown backend table [backends.llama] (did you mean 'llama_cpp'?)",
+        ),
         ("backends = 3", "'backends' must be a table of [backends.NAME] tables"),
         ('backend = "llama"', "unknown backend 'llama' for 'backend': expected one of llama_cpp"),
         ('backend = ["llama_cpp", "llama_cpp"]', "a non-empty list of distinct backend names"),
