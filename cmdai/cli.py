@@ -29,6 +29,7 @@ commands (see `cmdai COMMAND --help`):
   daemon status|start|stop|restart|logs
                             manage the helper that keeps the model loaded
   config                    print the effective configuration and where each value came from
+  backends                  the configured backends, whether each can answer, and all known
   model list|pull|path|verify|rm|import
                             manage the local model cache
   eval --fixtures FILE…     measure command quality on fixture files (JSON results)
@@ -91,7 +92,7 @@ def config_parser() -> argparse.ArgumentParser:
         prog="cmdai config",
         description="Print the effective configuration: each setting, its value, and where the "
         "value came from (default, the config file, a CMDAI_* variable or a flag).",
-        epilog="example:\n  CMDAI_N_THREADS=4 cmdai config",
+        epilog="example:\n  CMDAI_LLAMA_CPP_N_THREADS=4 cmdai config",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _common(parser)
@@ -103,7 +104,8 @@ def daemon_parser() -> argparse.ArgumentParser:
         prog="cmdai daemon",
         description="The helper: one process per user that keeps the model loaded, so Ctrl-G "
         "answers in about a second. It starts on demand and exits after `idle_timeout` seconds "
-        "unused (default 900). Restart it after changing the config.",
+        "unused (default 900). It re-reads changed settings by itself, and restarts when the "
+        "backend, model or backend options change.",
         epilog="examples:\n  cmdai daemon status\n  cmdai daemon restart\n"
         "  cmdai daemon logs -n 50",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -119,6 +121,19 @@ def daemon_parser() -> argparse.ArgumentParser:
         _common(sub.add_parser(name, help=text))
     _common(p := sub.add_parser("logs", help="print the end of the helper's log"))
     p.add_argument("-n", "--lines", type=int, default=20, help="how many lines (default 20)")
+    _common(parser)
+    return parser
+
+
+def backends_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cmdai backends",
+        description="List the configured backends in the order they are tried, with whether "
+        "each can answer now (a tiny request to a server, a look at the model file), then every "
+        "backend cmdai knows. Exit 6 when none of the configured ones can answer.",
+        epilog="examples:\n  cmdai backends\n  CMDAI_BACKEND=ollama,llama_cpp cmdai backends",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _common(parser)
     return parser
 
@@ -190,7 +205,11 @@ def model_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="model_command", required=True, parser_class=_Parser)
     _common(sub.add_parser("list", help="known and cached models"))
     for name, text in (
-        ("pull", "download and verify a model (default: the configured one)"),
+        (
+            "pull",
+            "download and verify a model (default: the configured one); with the ollama "
+            "backend first in the chain, the Ollama server pulls it",
+        ),
         ("path", "print the cached file of a model"),
         ("verify", "re-hash a cached model against its pinned sha256"),
     ):
@@ -239,6 +258,12 @@ def _run_init(args: argparse.Namespace, config: Config | None) -> int:
     return 0
 
 
+def _run_backends(args: argparse.Namespace, config: Config) -> int:
+    from cmdai.backends import commands
+
+    return commands.run(args, config)
+
+
 def _run_eval(args: argparse.Namespace, config: Config) -> int:
     from cmdai.quality import commands
 
@@ -261,6 +286,7 @@ COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Callable[..., i
     "init": (init_parser, _run_init),
     "daemon": (daemon_parser, _run_daemon),
     "config": (config_parser, _run_config),
+    "backends": (backends_parser, _run_backends),
     "model": (model_parser, _run_model),
     "eval": (eval_parser, _run_eval),
     "report": (report_parser, _run_report),
@@ -303,7 +329,10 @@ def _dispatch(argv: list[str]) -> int:
     if _works_without_config(command, args):
         return handler(args, None)
     flags = {name: getattr(args, name, None) for name in ("shell", "model", "backend", "validate")}
-    return handler(args, load_config(flags))
+    config = load_config(flags)
+    for warning in config.warnings:
+        print(f"cmdai: warning: {warning}", file=sys.stderr)
+    return handler(args, config)
 
 
 def _works_without_config(command: str, args: argparse.Namespace) -> bool:

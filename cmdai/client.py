@@ -229,7 +229,7 @@ def hello(timeout: float) -> dict[str, Any] | None:
 
 
 # CMDAI_* variables that are not settings of the helper: per key press, or where it lives.
-_NOT_SETTINGS = ("CMDAI_BUFFER", "CMDAI_CURSOR", "CMDAI_STATUS", "CMDAI_HOME")
+_NOT_SETTINGS = ("CMDAI_BUFFER", "CMDAI_CURSOR", "CMDAI_STATUS", "CMDAI_HOME", "CMDAI_KEY")
 
 
 def settings_env(environ: dict[str, str] | None = None) -> dict[str, str]:

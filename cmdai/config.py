@@ -157,6 +157,7 @@ class Config:
     backend_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict, compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)  # deprecations, for `cmdai config`
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # said on every command
 
     def safety_policy(self) -> Policy:
         return Policy(self.safety_mode, self.safety_deny, self.safety_allow)
@@ -225,7 +226,7 @@ def toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    return json.dumps(str(value))
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def config_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -254,11 +255,13 @@ def _read_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _did_you_mean(word: str, known: Sequence[str], listed_by: str = "`cmdai config`") -> str:
+def _did_you_mean(
+    word: str, known: Sequence[str], listed_by: str = "`cmdai config` lists the known keys"
+) -> str:
     import difflib
 
     close = difflib.get_close_matches(word, known, n=1)
-    return f"did you mean {close[0]!r}?" if close else f"{listed_by} lists the known keys"
+    return f"did you mean {close[0]!r}?" if close else listed_by
 
 
 def _parse(name: str, raw: Any, origin: str, setting: Setting | None = None) -> Any:
@@ -294,8 +297,23 @@ def load_config(
     _check_chain(values.get("backend", Config.backend), origins.get("backend", "default"), known)
     options, notes = _backend_options(known, data, path, environ, origins)
     return dataclasses.replace(
-        Config(), **values, backend_options=options, origins=origins, notes=notes
-    )
+        Config(), **values, backend_options=options, origins=origins, notes=notes,
+        warnings=_exposed_secrets(known, data, path),
+    )  # fmt: skip
+
+
+def _exposed_secrets(known: Registry, data: Mapping[str, Any], path: Path) -> tuple[str, ...]:
+    """A config file that holds an API key must be private: say so when others can read it."""
+    held = [f"backends.{name}.{key}" for name, spec in known.specs.items()
+            for key, option in spec.options.items()
+            if option.secret and key in data.get("backends", {}).get(name, {})]  # fmt: skip
+    try:
+        readable = bool(held) and path.stat().st_mode & 0o044
+    except OSError:
+        return ()
+    if not readable:
+        return ()
+    return (f"{path} holds {held[0]} and other users can read it: run `chmod 600 {path}`",)
 
 
 def _check_chain(chain: tuple[str, ...], origin: str, known: Registry) -> None:
@@ -306,7 +324,7 @@ def _check_chain(chain: tuple[str, ...], origin: str, known: Registry) -> None:
                 f"{origin}: unknown backend {name!r} for 'backend': expected one of "
                 + ", ".join(known.names())
                 + (f" (a plug-in failed to load: {broken})" if broken else ""),
-                _did_you_mean(name, known.names(), "`cmdai backends`"),
+                _did_you_mean(name, known.names(), "`cmdai backends` lists them"),
             )
 
 
@@ -319,8 +337,8 @@ def _backend_options(
     tables = data.get("backends", {})
     for name, table in tables.items():
         if known.get(name) is None:
-            raise ConfigError(f"{path}: unknown backend table [backends.{name}]",
-                              _did_you_mean(name, known.names(), "`cmdai backends`"))  # fmt: skip
+            hint = _did_you_mean(name, known.names(), "`cmdai backends` lists them")
+            raise ConfigError(f"{path}: unknown backend table [backends.{name}]", hint)
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [backends.{name}] must be a table of options")
     legacy = {k: data[k] for k in MOVED_TO_LLAMA_CPP if k in data}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cmdai import paths
+from cmdai import paths, protocol
 from tests.helpers.helper_process import helper, scripted_env  # noqa: F401  (fixtures)
 
 # The shared model cache: the same directory the installed cmdai uses (README command 1 puts
@@ -28,7 +28,7 @@ DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name in list(os.environ):
-        if name.startswith("CMDAI_"):
+        if name.startswith("CMDAI_") or name in protocol.SETTING_VARIABLES:
             monkeypatch.delenv(name)
     home = tmp_path / "cmdai-home"
     monkeypatch.setenv("CMDAI_HOME", str(home))

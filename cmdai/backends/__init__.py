@@ -23,6 +23,8 @@ from cmdai.backends.base import BackendSpec
 
 BUILTIN = {
     "llama_cpp": "cmdai.backends.llama_cpp",
+    "openai": "cmdai.backends.openai",
+    "ollama": "cmdai.backends.ollama",
 }
 ENTRY_POINT_GROUP = "cmdai.backends"
 

@@ -113,3 +113,6 @@ class BackendSpec:
     open: Callable[[Config, Options], Session]  # loads the model / opens the connection
     probe: Callable[[Config, Options], Probe]
     options: Mapping[str, Option] = field(default_factory=dict)
+    # `cmdai model pull` for a backend whose server fetches models itself (Ollama); the model
+    # name is options["model"].
+    pull: Callable[[Config, Options], None] | None = None

@@ -25,6 +25,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if action == "rm":
         print(f"removed {store.remove(args.id)}")
         return 0
+    spec = config.spec(config.backend[0])
+    if action == "pull" and spec.pull is not None:  # a server that fetches its own models
+        options = config.options(spec.name)
+        spec.pull(config, options | ({"model": args.id} if args.id else {}))
+        return 0
     model_id = args.id or config.model
     if action == "pull":
         print(pull(get_artifact(model_id), store, sources_from_config(config)))

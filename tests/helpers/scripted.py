@@ -4,6 +4,7 @@ given replies in order and records every conversation it was asked."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -66,9 +67,8 @@ class HelperScript:
       anything   answers `echo WORDS` first, then `echo WORDS 2`, `echo WORDS 3` for alternatives
     """
 
-    name = "scripted"
-
-    def __init__(self, config: object) -> None:
+    def __init__(self, config: object, name: str = "scripted") -> None:
+        self.name = name
         self.model = str(getattr(config, "model", "scripted-model"))
 
     def complete(
@@ -140,6 +140,14 @@ SPEC = BackendSpec(
     open=lambda config, options: HelperScript(config),
     probe=lambda config, options: Probe(True, "scripted replies"),
 )
+
+
+# The same replies from a backend that serves several requests at once, as a server does.
+PARALLEL_SPEC = dataclasses.replace(
+    SPEC, name="scripted_parallel", capabilities=Capabilities(concurrency=4, remote=True),
+    open=lambda config, options: HelperScript(config, "scripted_parallel"),
+)  # fmt: skip
+SPECS = [SPEC, PARALLEL_SPEC]
 
 
 def scripted_settings() -> dict[str, str]:

@@ -326,8 +326,8 @@ def serving_reply(path: Path, reply: bytes) -> Iterator[None]:
 @pytest.mark.parametrize("name", SHELLS)
 def test_real_model_end_to_end(name: str, tmp_path: Path, use_small_model: Path) -> None:
     """No test double: the helper loads the real Qwen2.5-Coder 0.5B model."""
-    for name in scripted_settings():
-        os.environ.pop(name, None)
+    for variable in scripted_settings():
+        os.environ.pop(variable, None)
     with running_shell(name, tmp_path) as session:
         session.type("print the current date and time")
         session.keys("C-g")

@@ -98,8 +98,8 @@ def test_cmdai_config_env_points_at_another_file(tmp_path: Path) -> None:
             "unknown key 'threads' in [backends.llama_cpp] (did you mean 'n_threads'?)",
         ),
         (
-            "[backends.llama]\nn_threads = 2",
-            "unknown backend table [backends.llama] (did you mean 'llama_cpp'?)",
+            "[backends.llama-cpp]\nn_threads = 2",
+            "unknown backend table [backends.llama-cpp] (did you mean 'llama_cpp'?)",
         ),
         ("backends = 3", "'backends' must be a table of [backends.NAME] tables"),
         ('backend = "llama"', "unknown backend 'llama' for 'backend': expected one of llama_cpp"),
@@ -151,7 +151,12 @@ def test_invalid_flag_value_names_the_flag() -> None:
 
 
 def test_every_setting_has_a_default_and_help() -> None:
-    defaults = {f for f in Config.__dataclass_fields__} - {"origins", "notes", "backend_options"}
+    defaults = {f for f in Config.__dataclass_fields__} - {
+        "origins",
+        "notes",
+        "warnings",
+        "backend_options",
+    }
     assert defaults == set(SPEC)
     assert all(setting.help for setting in SPEC.values())
 
@@ -198,3 +203,114 @@ def test_safety_rules_from_the_file() -> None:
         "terraform destroy",
         "critical",
     )
+
+
+# --- backend options -------------------------------------------------------------------------
+
+
+def test_backend_options_have_defaults_and_every_layer() -> None:
+    write_config('[backends.openai]\nbase_url = "http://gpu.lan:8000/v1"\nmodel = "qwen"\n')
+    env = {"OPENAI_BASE_URL": "http://ignored:1/v1", "OPENAI_API_KEY": "sk-from-openai-variable-0123",
+           "CMDAI_OPENAI_MODEL": "from-env"}  # fmt: skip
+    config = load_config({}, environ=env)
+    options = config.options("openai")
+    assert options["base_url"] == "http://gpu.lan:8000/v1"  # the file beats OPENAI_BASE_URL
+    assert config.origins["backends.openai.base_url"].endswith("config.toml [backends.openai]")
+    assert options["api_key"] == "sk-from-openai-variable-0123"
+    assert config.origins["backends.openai.api_key"] == "env OPENAI_API_KEY"
+    assert (options["model"], config.origins["backends.openai.model"]) == (
+        "from-env",
+        "env CMDAI_OPENAI_MODEL",
+    )
+    assert options["read_timeout"] == 30.0 and "backends.openai.read_timeout" not in config.origins
+
+
+def test_old_top_level_llama_cpp_keys_still_work_with_a_note() -> None:
+    path = write_config("n_threads = 3\n")
+    config = load_config({}, environ={"CMDAI_N_CTX": "2048"})
+    assert config.options("llama_cpp") | {} == {"n_threads": 3, "n_ctx": 2048}
+    assert config.notes == (
+        f"{path}: top-level n_threads is deprecated: move it under [backends.llama_cpp]",
+        "env CMDAI_N_CTX is deprecated: use CMDAI_LLAMA_CPP_N_CTX",
+    )
+    result = run_cli("config", env={"CMDAI_N_CTX": "2048"})
+    assert "# note: env CMDAI_N_CTX is deprecated: use CMDAI_LLAMA_CPP_N_CTX" in result.stdout
+    assert "backends.llama_cpp.n_ctx = 2048  # env CMDAI_N_CTX (deprecated)" in result.stdout
+
+
+def test_cmdai_config_masks_keys_and_warns_when_others_can_read_them() -> None:
+    key = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
+    path = write_config(
+        f'backend = ["openai", "llama_cpp"]\n[backends.openai]\napi_key = "{key}"\n'
+    )
+    path.chmod(0o644)
+    result = run_cli("config")
+    assert key not in result.stdout + result.stderr
+    assert 'backends.openai.api_key = "sk-…89"' in result.stdout
+    assert 'backend = ["openai", "llama_cpp"]' in result.stdout
+    assert (
+        f"cmdai: warning: {path} holds backends.openai.api_key and other users can read it"
+        in result.stderr
+    )
+    path.chmod(0o600)
+    assert "warning" not in run_cli("config").stderr
+
+
+def test_a_bad_key_value_is_not_echoed() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, environ={"CMDAI_OPENAI_API_KEY": ""})
+    assert "invalid value (hidden) for 'backends.openai.api_key'" in str(caught.value)
+
+
+def test_the_identity_changes_with_backend_model_and_options_only() -> None:
+    base = load_config({}, environ={})
+    assert load_config({}, environ={"CMDAI_SAFETY_MODE": "strict"}).identity() == base.identity()
+    for env in ({"CMDAI_MODEL": "qwen2.5-coder-0.5b"}, {"CMDAI_BACKEND": "openai"},
+                {"CMDAI_LLAMA_CPP_N_CTX": "2048"}):  # fmt: skip
+        assert load_config({}, environ=env).identity() != base.identity(), env
+
+
+def test_a_plugin_module_registers_a_backend() -> None:
+    config = load_config(
+        {}, environ={"CMDAI_PLUGINS": "tests.helpers.scripted", "CMDAI_BACKEND": "scripted"}
+    )
+    assert config.backend == ("scripted",) and config.spec("scripted").capabilities.concurrency == 1
+    with pytest.raises(
+        ConfigError, match=r"unknown backend 'scripted'.*`cmdai backends` lists them"
+    ):
+        load_config({}, environ={"CMDAI_BACKEND": "scripted"})
+
+
+def test_a_plugin_that_fails_to_load_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "broken_backend.py").write_text("raise RuntimeError('boom')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ConfigError, match=r"a plug-in failed to load: RuntimeError: boom"):
+        load_config(
+            {}, environ={"CMDAI_PLUGINS": "broken_backend", "CMDAI_BACKEND": "broken_backend"}
+        )
+
+
+def test_an_installed_package_registers_a_backend_through_its_entry_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real distribution on sys.path (its dist-info with entry_points.txt), found the way
+    `pip install cmdai-mybackend` would make it found."""
+    from cmdai.backends import registry
+
+    (tmp_path / "mybackend.py").write_text(
+        "from tests.helpers.scripted import SPEC as _S\n"
+        "import dataclasses\nSPEC = dataclasses.replace(_S, name='mine')\n"
+    )
+    info = tmp_path / "cmdai_mybackend-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cmdai-mybackend\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[cmdai.backends]\nmine = mybackend:SPEC\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry.cache_clear()
+    try:
+        config = load_config({}, environ={"CMDAI_BACKEND": "mine"})
+        assert config.spec("mine").summary.startswith("the test suite's scripted model")
+    finally:
+        registry.cache_clear()
