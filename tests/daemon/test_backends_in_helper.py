@@ -78,6 +78,9 @@ def test_the_chain_answers_from_the_next_backend_and_says_why(
         (fake.sse_raw("{not json"), "sent a malformed reply"),
         (fake.cut_mid_reply("ls"), "closed the connection mid-reply"),
         (fake.sse_raw('{"choices": []}', "[DONE]"), "sent no choices"),
+        (fake.sse_text("ls\u001b[2J; echo \u200bhi"), "hidden or control characters"),
+        (fake.status(503), "failed: HTTP 503"),
+        (fake.sleep_then(4, fake.sse_text("ls")), "did not answer within 1 s"),
     ],
 )
 def test_a_failing_server_never_costs_the_user_their_line(
@@ -92,6 +95,7 @@ def test_a_failing_server_never_costs_the_user_their_line(
     monkeypatch.setenv("CMDAI_BACKEND", "openai")
     monkeypatch.setenv("CMDAI_OPENAI_BASE_URL", f"{server.url}/v1")
     monkeypatch.setenv("CMDAI_OPENAI_GRAMMAR", "off")
+    monkeypatch.setenv("CMDAI_OPENAI_READ_TIMEOUT", "1")
     try:
         result = hook("--shell", "zsh", buffer="list my files")
     finally:
