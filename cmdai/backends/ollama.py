@@ -170,7 +170,7 @@ def _probe(config: Config, options: Options) -> Probe:
     backend = OllamaBackend(options)
     started = time.perf_counter()
     try:
-        present = backend.http.call(backend.has_model, None, time.monotonic() + 10)
+        present = backend.http.call(backend.has_model, None, time.monotonic() + 10, retry=False)
     except CmdaiError as exc:
         return Probe(False, str(exc))
     finally:

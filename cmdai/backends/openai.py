@@ -165,7 +165,7 @@ def _probe(config: Config, options: Options) -> Probe:
     backend = OpenAIBackend(options)
     started = time.perf_counter()
     try:
-        backend.http.call(backend._discover, None, time.monotonic() + 10)
+        backend.http.call(backend._discover, None, time.monotonic() + 10, retry=False)
     except CmdaiError as exc:
         return Probe(False, str(exc))
     finally:

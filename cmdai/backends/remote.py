@@ -73,16 +73,18 @@ class HttpBackend:
         attempt: Callable[[Stop], Any],
         cancelled: IsCancelled | None,
         deadline: float | None,
+        retry: bool = True,
     ) -> Any:
-        """`attempt(stop)` with retries, on a worker thread; returns its result. Raises
-        Cancelled at once when `cancelled()` turns true, BackendUnavailable at the deadline."""
+        """`attempt(stop)` with retries (unless `retry` is false: a probe asks once), on a
+        worker thread; returns its result. Raises Cancelled at once when `cancelled()` turns
+        true, BackendUnavailable at the deadline."""
         stop = threading.Event()
         box: dict[str, Any] = {}
         done = threading.Event()
 
         def work() -> None:
             try:
-                box["result"] = self._with_retries(attempt, stop, deadline)
+                box["result"] = self._with_retries(attempt, stop, deadline, retry)
             except BaseException as exc:  # handed to the caller's thread
                 box["error"] = exc
             finally:
@@ -105,14 +107,16 @@ class HttpBackend:
     def where(self) -> str:
         return f"{self.name} at {self.url}"
 
-    def _with_retries(self, attempt: Callable[[Stop], Any], stop: Stop, deadline: float | None):  # type: ignore[no-untyped-def]
-        for number in range(len(WAITS_S) + 1):
+    def _with_retries(
+        self, attempt: Callable[[Stop], Any], stop: Stop, deadline: float | None, retry: bool
+    ) -> Any:
+        for number in range(len(WAITS_S) + 1 if retry else 1):
             try:
                 return attempt(stop)
             except Retryable as failure:
                 if stop.is_set():  # the failure is our own abort
                     raise Cancelled("the request was cancelled") from None
-                if number == len(WAITS_S):
+                if number == len(WAITS_S) or not retry:
                     raise failure.error from None
                 wait = failure.wait_s if failure.wait_s is not None else WAITS_S[number]
                 if deadline is not None and time.monotonic() + wait > deadline:
