@@ -22,6 +22,7 @@ examples:
   cmdai --print "count lines of python code"       print the command only
   cmdai --json "show disk usage"                    {command, backend, model, latency_ms, risk…}
   cmdai --shell fish --model qwen2.5-coder-0.5b "list running docker containers"
+  cmdai --backend ollama,llama_cpp "show the 5 largest files"   Ollama, else the local model
 
 commands (see `cmdai COMMAND --help`):
   init zsh|bash|fish|powershell
@@ -29,7 +30,8 @@ commands (see `cmdai COMMAND --help`):
   daemon status|start|stop|restart|logs
                             manage the helper that keeps the model loaded
   config                    print the effective configuration and where each value came from
-  backends                  the configured backends, whether each can answer, and all known
+  backends                  the configured backends, whether each can answer now, and all
+                            the backends cmdai knows
   model list|pull|path|verify|rm|import
                             manage the local model cache
   eval --fixtures FILE…     measure command quality on fixture files (JSON results)
@@ -56,8 +58,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def generate_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cmdai",
-        description="Turn plain English into one shell command with a local model. On a "
-        "terminal the command is shown for editing: Enter runs it, Ctrl-C cancels.",
+        description="Turn plain English into one shell command with a local model (or a model "
+        "server: see `cmdai backends`). On a terminal the command is shown for editing: Enter "
+        "runs it, Ctrl-C cancels.",
         epilog=GENERATE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -73,7 +76,7 @@ def generate_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-daemon",
         action="store_true",
-        help="load the model in this process instead of using (or starting) the helper",
+        help="open the backend in this process instead of using (or starting) the helper",
     )
     parser.add_argument(
         "--no-validate",

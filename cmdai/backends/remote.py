@@ -3,8 +3,10 @@ cancellation, deadlines, and failures said in one sentence that names the URL an
 
 - Connections are reused across key presses (one `requests.Session`, kept by the helper).
 - Connect timeout 2 s; read timeout `read_timeout` (between two chunks of a streamed reply).
-- At most 3 attempts, waiting 1 s then 2 s, on a refused or dropped connection, 429 (its
-  `Retry-After` honoured) and 5xx; none on other 4xx, and none once a reply has begun. The
+- At most 3 attempts, waiting 1 s then 2 s, on a connection dropped before the reply, 429 (its
+  `Retry-After` honoured) and 5xx; none on other 4xx, and none once a reply has begun. A
+  refused connection, an unknown host or a connect timeout is not retried: nothing is
+  listening there, and a fallback chain should move on at once rather than wait 3 s. The
   waits are written here rather than with urllib3's Retry because they must stop at once on
   Ctrl-C and never outlast the caller's deadline, which Retry's own sleep cannot.
 - The request runs on a worker thread; the caller polls `cancelled` and the deadline, and on
@@ -138,19 +140,19 @@ class HttpBackend:
                 method, url, json=body, stream=True, timeout=(CONNECT_TIMEOUT_S, self.read_timeout)
             )
         except requests.exceptions.ConnectTimeout:
-            raise Retryable(BackendUnavailable(
+            raise BackendUnavailable(
                 f"{self.where} did not accept a connection within {CONNECT_TIMEOUT_S:g} s",
                 "is the server up, and the URL right?",
-            )) from None  # fmt: skip
+            ) from None
         except requests.exceptions.ReadTimeout:
             raise BackendUnavailable(
                 f"{self.where} did not answer within {self.read_timeout:g} s",
                 f"raise read_timeout in [backends.{self.name}]",
             ) from None
         except requests.exceptions.ConnectionError as exc:
-            raise Retryable(BackendUnavailable(
-                f"{self.where} {_connection_problem(exc)}", "is the server running?"
-            )) from None  # fmt: skip
+            problem, worth_retrying = _connection_problem(exc)
+            error = BackendUnavailable(f"{self.where} {problem}", "is the server running?")
+            raise (Retryable(error) if worth_retrying else error) from None
         try:
             self._check_status(response)
             yield response
@@ -251,15 +253,17 @@ def retry_after(value: str | None) -> float | None:
     return None
 
 
-def _connection_problem(exc: Exception) -> str:
+def _connection_problem(exc: Exception) -> tuple[str, bool]:
+    """What went wrong, in words, and whether another attempt may go better (a dropped
+    connection may; a refused one or an unknown host will not)."""
     text = str(exc)
     if "Connection refused" in text or "Errno 111" in text:
-        return "refused the connection"
+        return "refused the connection", False
     if "Name or service not known" in text or "nodename nor servname" in text:
-        return "cannot be found (unknown host name)"
+        return "cannot be found (unknown host name)", False
     if "RemoteDisconnected" in text or "Connection aborted" in text:
-        return "closed the connection before answering"
-    return "cannot be reached"
+        return "closed the connection before answering", True
+    return "cannot be reached", True
 
 
 def _error_detail(response: Any) -> str:

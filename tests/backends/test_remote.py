@@ -151,6 +151,15 @@ def test_empty_choices(server) -> None:
         ask(backend_for(server))
 
 
+def test_a_connection_dropped_before_the_reply_is_retried(server) -> None:
+    def drop(handler: fake.Handler) -> None:
+        handler.close_connection = True  # no status line at all: RemoteDisconnected
+
+    server.script("/v1/chat/completions", drop, fake.sse_text("ls"))
+    assert ask(backend_for(server)) == "ls"
+    assert len(server.requests("/v1/chat/completions")) == 2
+
+
 def test_the_server_closing_mid_reply(server) -> None:
     server.script("/v1/chat/completions", fake.cut_mid_reply("ls"))
     with pytest.raises(BackendUnavailable, match="closed the connection mid-reply"):
@@ -158,7 +167,8 @@ def test_the_server_closing_mid_reply(server) -> None:
     assert len(server.requests("/v1/chat/completions")) == 1  # a reply had begun: no retry
 
 
-def test_connection_refused_is_retried_then_unavailable() -> None:
+def test_connection_refused_is_unavailable_at_once() -> None:
+    """Nothing listens there: no retry (a chain moves on without waiting)."""
     server = fake.FakeServer()
     url = server.url
     server.close()  # nothing listens there now
