@@ -8,14 +8,17 @@ behind wrappers (`sudo`, `env`, `nice`, `command`, `\\rm`, `/bin/rm`, ...).
 
 from __future__ import annotations
 
+import io
 import re
 import shlex
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", "{", "}", "\n", ";;", "|&", "!"}
 REDIRECTS = {">", ">>", ">|", "&>", "&>>", "<", "<<", "<<<", "<>"}
 SUBST = "__cmdai_subst__"  # where a lifted $( ) stood
+COMPUTED = "__cmdai_computed__"  # the program of a command whose name is a variable or $( )
 SHELLS = {"sh", "bash", "zsh", "dash", "ksh", "fish", "pwsh", "powershell"}
 
 # Wrappers: program -> options of the wrapper that take a value (skipped with their value).
@@ -35,8 +38,42 @@ WRAPPERS: dict[str, set[str]] = {
     "chroot": set(),
     "watch": {"-n", "-d"},
     "xargs": {"-I", "-i", "-n", "-P", "-L", "-d", "-E", "-s", "-a", "--max-args", "--delimiter"},
+    # Multi-call binaries and launchers that run the program named next.
+    "busybox": set(),
+    "toybox": set(),
+    "setsid": set(),
+    "unbuffer": set(),
+    "strace": {"-o", "-e", "-p", "-s", "-u", "-E", "-a"},
+    "ltrace": {"-o", "-e", "-p", "-s", "-u"},
+    "flock": {"-w", "-E", "--timeout", "--conflict-exit-code"},
+    "parallel": {"-j", "--jobs", "-S", "--sshlogin"},
+    "systemd-run": {"-p", "--property", "-u", "--unit", "--uid", "--gid"},
+    "unshare": set(),
+    "nsenter": {"-t", "--target"},
+    "caffeinate": set(),
+    "torsocks": set(),
+    "proxychains": {"-f"},
+    "proxychains4": {"-f"},
 }
-_POSITIONAL_WRAPPER_ARGS = {"timeout": 1, "chroot": 1}  # `timeout 5 CMD`, `chroot DIR CMD`
+# `timeout 5 CMD`, `chroot DIR CMD`, `flock LOCKFILE CMD`
+_POSITIONAL_WRAPPER_ARGS = {"timeout": 1, "chroot": 1, "flock": 1}
+
+# Reserved words that start a command list in bash, zsh and fish: what follows them is a
+# command (`if rm …`, `then rm …`, `do rm …`, fish `and rm …`), so they are dropped from the
+# front of a word list. `repeat N` (zsh) also takes a count. (`time` and `exec` are wrappers:
+# they take options of their own.)
+LEADING_KEYWORDS = {
+    "if", "then", "elif", "else", "do", "while", "until", "coproc", "!",
+    "and", "or", "not", "begin", "noglob", "nocorrect", "-", "repeat",
+}  # fmt: skip
+# Words that end a compound command, and headers whose words are not a command at all.
+CLOSING_KEYWORDS = {"fi", "done", "esac", "end", "}"}
+HEADER_KEYWORDS = {"for", "select", "case", "function", "foreach", "switch"}
+# Compiled once: these run on every word of every command the classifier sees.
+_REDIRECT_TOKEN = re.compile(r"\d?>{1,2}\|?&?|&>>?|<&")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.S)
+_EQUALS_NAME = re.compile(r"=[A-Za-z_][\w.-]*")
+_VERB_NOUN = re.compile(r"[A-Za-z]+-[A-Za-z]+")
 
 
 @dataclass
@@ -95,13 +132,38 @@ def _lift_substitutions(line: str) -> tuple[str, list[str]]:
     return "".join(parts), found
 
 
+_LEXER_SPECIAL = frozenset(";&|()<>#\\'\"`")
+_LEXER_WHITESPACE = re.compile(r"[ \t\r\n]+")
+
+
 def _tokenize(text: str, powershell: bool) -> list[str]:
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()<>")
-    lexer.whitespace_split = True
-    lexer.commenters = "#"
-    if powershell:
-        lexer.escape = "`"
-    return list(lexer)
+    if _LEXER_SPECIAL.isdisjoint(text):  # no quote, escape, comment or operator: plain words,
+        # split where the lexer splits (its whitespace is these four), at a fraction of its cost
+        return [word for word in _LEXER_WHITESPACE.split(text) if word]
+    return list(_lexer(text, powershell))
+
+
+_PROTOTYPES: dict[bool, shlex.shlex] = {}
+
+
+def _lexer(text: str, powershell: bool) -> shlex.shlex:
+    """A fresh lexer over `text`. Building one re-derives shlex's character classes, which
+    cost more than lexing a short command (a quarter of the classifier's time), so each
+    call starts from a configured prototype's settings and resets the reading state."""
+    prototype = _PROTOTYPES.get(powershell)
+    if prototype is None:
+        prototype = shlex.shlex("", posix=True, punctuation_chars=";&|()<>")
+        prototype.whitespace_split = True
+        prototype.commenters = "#"
+        if powershell:
+            prototype.escape = "`"
+        _PROTOTYPES[powershell] = prototype
+    lexer = shlex.shlex.__new__(shlex.shlex)
+    lexer.__dict__.update(prototype.__dict__)
+    lexer.instream = io.StringIO(text)
+    lexer.state, lexer.token, lexer.lineno = " ", "", 1
+    lexer.pushback, lexer.filestack, lexer._pushback_chars = deque(), deque(), deque()
+    return lexer
 
 
 def _split(tokens: list[str], powershell: bool) -> list[Simple]:
@@ -114,7 +176,7 @@ def _split(tokens: list[str], powershell: bool) -> list[Simple]:
         if pending_redirect:
             redirects.append((pending_redirect, token))
             pending_redirect = None
-        elif token in REDIRECTS or re.fullmatch(r"\d?>{1,2}\|?&?|&>>?|<&", token):
+        elif token in REDIRECTS or _REDIRECT_TOKEN.fullmatch(token):
             pending_redirect = token
         elif token not in SEPARATORS:
             words.append(token)
@@ -130,8 +192,16 @@ def _split(tokens: list[str], powershell: bool) -> list[Simple]:
 
 def _make(words: list[str], redirects: list[tuple[str, str]], powershell: bool) -> list[Simple]:
     """Unwrap one word list into the simple commands it runs (a wrapper may run another)."""
-    words = words if powershell else _drop_assignments(words)
+    if not powershell:
+        words = _strip_leading(words)
+    computed = (
+        not powershell
+        and bool(words)
+        and ("$" in words[0] or (words[0] == SUBST and len(words) > 1))
+    )
     words = [w for w in words if w != SUBST]
+    if computed:  # `$(echo rm) -rf ~`, `$cmd -rf ~`: the program is known only when it runs
+        return [Simple(COMPUTED, words, redirects, word=words[0] if words else "")]
     if not words:
         return [Simple("", [], redirects)] if redirects else []
     wrappers: list[str] = []
@@ -141,7 +211,7 @@ def _make(words: list[str], redirects: list[tuple[str, str]], powershell: bool) 
             break
         wrappers.append(program)
         words = _skip_wrapper_options(program, words[1:])
-        words = _drop_assignments(words) if program == "env" else words
+        words = _strip_leading(words)  # `time LANG=C rm`, `sudo FOO=1 rm`, `time coproc rm`
     if not words:
         return [Simple(wrappers[-1], [], redirects, wrappers[:-1])] if wrappers else []
     main = Simple(program_name(words[0], powershell), words[1:], redirects, wrappers, word=words[0])
@@ -177,10 +247,26 @@ def _nested(command: Simple, powershell: bool) -> list[Simple]:
     return nested
 
 
+def _strip_leading(words: list[str]) -> list[str]:
+    """`then FOO=1 rm …` -> `rm …`: reserved words and assignments, in any order."""
+    while (stripped := _drop_keywords(_drop_assignments(words))) != words:
+        words = stripped
+    return words
+
+
+def _drop_keywords(words: list[str]) -> list[str]:
+    """`if rm …` -> `rm …`; `for f in *` and `fi` -> nothing (they run no program)."""
+    while words and words[0] in LEADING_KEYWORDS:
+        words = words[2:] if words[0] == "repeat" and len(words) > 1 else words[1:]
+    if words and (words[0] in CLOSING_KEYWORDS or words[0] in HEADER_KEYWORDS):
+        return []
+    return words
+
+
 def _drop_assignments(words: list[str]) -> list[str]:
     """`FOO=1 BAR=2 cmd args` -> `cmd args` (only leading words are assignments)."""
     index = 0
-    while index < len(words) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[index], re.S):
+    while index < len(words) and _ASSIGNMENT.fullmatch(words[index]):
         index += 1
     return words[index:]
 
@@ -188,8 +274,10 @@ def _drop_assignments(words: list[str]) -> list[str]:
 def program_name(word: str, powershell: bool = False) -> str:
     """`\\rm`, `/bin/rm`, `"rm"` -> `rm`; PowerShell names are case-insensitive."""
     name = word.lstrip("\\")
+    if name.startswith("=") and _EQUALS_NAME.fullmatch(name):  # zsh: `=rm` is the path of rm
+        name = name[1:]
     if "/" in name:
         name = PurePosixPath(name).name
-    if powershell or re.fullmatch(r"[A-Za-z]+-[A-Za-z]+", name):
+    if powershell or ("-" in name and _VERB_NOUN.fullmatch(name)):
         name = name.lower()
     return name

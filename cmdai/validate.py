@@ -18,7 +18,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from cmdai.commandline import Simple, parse
+from cmdai.commandline import COMPUTED, Simple, parse
 from cmdai.safety import operands
 
 PARSER_TIMEOUT_S = 2.0
@@ -218,6 +218,8 @@ def programs_run(command: str) -> list[str]:
 
 
 def _program_words(simple: Simple) -> list[str]:
+    if simple.program == COMPUTED:
+        return []  # `$cmd args`: named only when it runs
     words = [simple.word or simple.program, *simple.args]
     while words and words[0] in PREFIX_KEYWORDS:
         words = words[1:]
