@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import replace
 from typing import Any
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     result = None if args.no_daemon else generate_via_helper(request, config)
     if result is None:
         result = generate_in_process(request, config)
-    verdict = classify(result.command, config.shell, config.safety_policy())
+    verdict = classify(result.command, config.shell, config.safety_policy(), cwd=_cwd())
     blocked = not result.refused and action_for(verdict, config.safety_mode) is Action.BLOCK
     if args.json:
         flags = {"blocked": blocked, "refused": result.refused}
@@ -112,6 +113,14 @@ def generated_from(reply: dict[str, Any]) -> Generated:
     )
 
 
+def _cwd() -> str | None:
+    """Where the command would run: `.` in it is judged as that directory."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
+
+
 def verdict_json(verdict: Verdict) -> dict[str, str]:
     return {"risk": verdict.level.label, "reason": verdict.reason, "rule": verdict.rule}
 
@@ -120,7 +129,7 @@ def confirm_and_run(result: Generated, config: Config, **prompt_io: Any) -> int:
     """Show the command for editing; run what the user confirms, if safety allows it. A blocked
     suggestion or a refusal is never shown as something Enter would run."""
     policy = config.safety_policy()
-    suggested = classify(result.command, config.shell, policy)
+    suggested = classify(result.command, config.shell, policy, cwd=_cwd())
     if result.refused:
         raise Blocked(REFUSED_MESSAGE, "nothing was run")
     if action_for(suggested, config.safety_mode) is Action.BLOCK:
@@ -134,7 +143,7 @@ def confirm_and_run(result: Generated, config: Config, **prompt_io: Any) -> int:
     if not command:
         print("nothing to run", file=sys.stderr)
         return 0
-    verdict = classify(command, config.shell, policy)  # the user may have edited it
+    verdict = classify(command, config.shell, policy, cwd=_cwd())  # the user may have edited it
     action = action_for(verdict, config.safety_mode)
     if action is Action.BLOCK:
         raise Blocked(

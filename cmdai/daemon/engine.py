@@ -261,7 +261,8 @@ class Engine:
         return generated.refused or self._verdict(cycle, generated)[1] is Action.BLOCK
 
     def _verdict(self, cycle: Cycle, generated: Generated) -> tuple[Verdict, Action]:
-        verdict = classify(generated.command, cycle.shell, self.config.safety_policy())
+        policy = self.config.safety_policy()
+        verdict = classify(generated.command, cycle.shell, policy, cwd=cycle.cwd)
         return verdict, action_for(verdict, self.config.safety_mode)
 
     def _reply(self, cycle: Cycle, generated: Generated) -> dict[str, Any]:

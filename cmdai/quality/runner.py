@@ -79,7 +79,7 @@ def run_case(case: Case, suite: str, config: Config, backend: Session, cwd: str)
         return record
     record["latency_ms"] = round((time.perf_counter() - started) * 1000)
     command = generated.command
-    verdict = classify(command, case.shell, config.safety_policy())
+    verdict = classify(command, case.shell, config.safety_policy(), cwd=cwd)
     record.update(
         generated_command=command, risk=verdict.level.label, reason=verdict.reason,
         blocked=action_for(verdict, config.safety_mode) is Action.BLOCK,

@@ -14,8 +14,10 @@ from cmdai.safety.words import ACCOUNT_FILES, BLOCK_DEVICE, operands, short_flag
 # long word was tried as the name, quadratic in its length.
 _FORK_BOMB = re.compile(r"(?<!\w)(\w++|:)\s*+\(\)\s*\{[^}]*\1\s*\|\s*\1\s*&")
 _DOWNLOADERS = {"curl", "wget", "fetch", "invoke-webrequest", "iwr", "invoke-restmethod", "irm"}
-_INTERPRETERS = {"sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3", "perl", "ruby",
-                 "node", "pwsh", "powershell", "invoke-expression", "iex"}  # fmt: skip
+_INTERPRETERS = {
+    "sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3", "perl", "ruby", "node",
+    "pwsh", "powershell", "invoke-expression", "iex", "source", ".",
+}  # fmt: skip
 
 
 def _lists_every_process(cmd: Simple) -> bool:

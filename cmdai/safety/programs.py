@@ -15,6 +15,7 @@ from cmdai.safety.words import (
     operands,
     short_flags,
     system_location,
+    under_system_tree,
 )
 
 Rule = Callable[[Simple], Verdict | None]
@@ -29,6 +30,8 @@ def _rm(cmd: Simple) -> Verdict:
         )
     for target in operands(cmd.args):
         if (where := system_location(target)) and (recursive or target.endswith("*")):
+            return Verdict(Risk.CRITICAL, f"recursive delete of {where}", "rm-system")
+        if (where := under_system_tree(target)) and (recursive or "*" in target):
             return Verdict(Risk.CRITICAL, f"recursive delete of {where}", "rm-system")
     if recursive:
         return Verdict(Risk.HIGH, "recursive delete", "rm-recursive")
@@ -70,7 +73,9 @@ def _recursive_owner(kind: str) -> Rule:
     def rule(cmd: Simple) -> Verdict:
         recursive = bool(short_flags(cmd.args) & {"R"}) or has_long(cmd.args, "--recursive")
         targets = operands(cmd.args)[1:]  # the first operand is the mode or owner
-        where = next((w for t in targets if (w := system_location(t))), None)
+        where = next(
+            (w for t in targets if (w := system_location(t) or under_system_tree(t))), None
+        )
         if where and recursive:
             return Verdict(Risk.CRITICAL, f"recursive {kind} of {where}", f"{kind}-system")
         if recursive:
@@ -128,6 +133,8 @@ def _git(cmd: Simple) -> Verdict | None:
         return Verdict(Risk.HIGH, "deletes a branch even if unmerged", "git-branch-D")
     if sub in ("checkout", "restore") and "." in ops[1:]:
         return Verdict(Risk.HIGH, "discards changes to tracked files", "git-discard")
+    if sub == "stash" and ops[1:2] in (["list"], ["show"]):
+        return None  # lists or shows what is stashed
     if sub in {"commit", "add", "rm", "mv", "merge", "rebase", "pull", "push", "stash", "checkout",
                "switch", "restore", "cherry-pick", "revert", "tag", "init", "clone", "fetch", "am",
                "apply", "reset", "clean", "config"}:  # fmt: skip
@@ -325,8 +332,9 @@ def _ps_switch(cmd: Simple, name: str, minimum: int = 2) -> bool:
 
 
 def _ps_remove(cmd: Simple) -> Verdict:
-    recursive = _ps_switch(cmd, "recurse", 1)
-    targets = [a for a in cmd.args if not a.startswith("-")]
+    cmd_switches = {a.lower() for a in cmd.args if re.fullmatch(r"/[A-Za-z]", a)}  # rd /s /q
+    recursive = _ps_switch(cmd, "recurse", 1) or "/s" in cmd_switches
+    targets = [a for a in cmd.args if not a.startswith("-") and a.lower() not in cmd_switches]
     where = next((w for t in targets if (w := system_location(t))), None)
     if where and (recursive or any(t.endswith("*") for t in targets)):
         return Verdict(Risk.CRITICAL, f"recursive delete of {where}", "ps-remove-system")

@@ -17,9 +17,19 @@ _WINDOWS_SYSTEM = re.compile(
     re.IGNORECASE,
 )
 BLOCK_DEVICE = re.compile(
-    r"^/dev/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|md\d|dm-)"
+    r"^/dev/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|md\d|dm-|mapper/|disk/by-)"
 )
+# Directories whose contents, at any depth, the system needs: a recursive delete, chmod or
+# chown anywhere under them breaks it (/usr/local is the administrator's own tree: not here).
+_PROTECTED_TREES = re.compile(r"^/(?:boot|usr(?!/local(?:/|$))|lib\w*|bin|sbin|etc|var/lib)/.+")
 ACCOUNT_FILES = {"/etc/passwd", "/etc/shadow", "/etc/sudoers", "/etc/group", "/etc/gshadow"}
+
+
+def under_system_tree(path: str) -> str | None:
+    """`/usr/lib/python3*`, `/etc/ssl/certs`: somewhere inside a tree the system needs."""
+    clean = posixpath.normpath(path.strip()) if path.strip().startswith("/") else path
+    match = _PROTECTED_TREES.match(clean)
+    return f"system files under /{clean.split('/')[1]}" if match else None
 
 
 def system_location(path: str) -> str | None:
@@ -46,13 +56,16 @@ def system_location(path: str) -> str | None:
 # --- flag helpers ----------------------------------------------------------------------------
 
 
+_SHORT_FLAGS = re.compile(r"-[A-Za-z]+")
+
+
 def short_flags(args: list[str]) -> set[str]:
     """Letters of combined short options: -rf, -fr, -Rf -> {r, f}."""
     letters: set[str] = set()
     for arg in args:
         if arg == "--":
             break
-        if re.fullmatch(r"-[A-Za-z]+", arg):
+        if arg[:1] == "-" and _SHORT_FLAGS.fullmatch(arg):
             letters.update(arg[1:])
     return letters
 

@@ -26,6 +26,14 @@ ADVERSARIAL = [
     "x|" * (N // 2),
     "#" * N,
     "```" + "\n" * N,
+    "$(echo" + " " * N,  # the rewrites of normalize.py
+    "{" + "a," * (N // 2),
+    "a=" * (N // 2),
+    "set " + "x " * (N // 2),
+    "curl -F " + "f=@" * (N // 3),
+    "python -c '" + "os.system(" * (N // 10),
+    "/.ssh" * (N // 5),
+    "echo '" + "rm -rf ~ | bash " * (N // 16) + "' | bash",
 ]
 
 PROGRAM = """

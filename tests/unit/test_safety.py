@@ -12,7 +12,10 @@ from tests.fixtures.safety_cases import DANGEROUS, EVERYDAY
 
 
 def test_the_table_is_big_enough() -> None:
-    assert len(DANGEROUS) >= 150 and len(EVERYDAY) >= 150
+    assert len(DANGEROUS) >= 600 and len(EVERYDAY) >= 600
+    shells = {shell for shell, _, _ in DANGEROUS + EVERYDAY}
+    assert shells == {"bash", "zsh", "fish", "powershell"}
+    assert len(set(DANGEROUS + EVERYDAY)) == len(DANGEROUS + EVERYDAY)  # no case twice
 
 
 @pytest.mark.parametrize(("shell", "command", "level"), DANGEROUS)
@@ -68,3 +71,20 @@ def test_user_allow_rule_lowers_high_but_never_critical() -> None:
     policy = Policy(allow=(re.compile(r"rm -rf (build|dist)"), re.compile(r"rm -rf /")))
     assert classify("rm -rf build", policy=policy).rule == "user-allow-1"
     assert classify("rm -rf /", policy=policy).level is Risk.CRITICAL
+
+
+@pytest.mark.parametrize(
+    ("command", "cwd", "level"),
+    [
+        ("chmod -R 777 .", "/etc", "critical"),  # the reply said /etc; it was rewritten as .
+        ("rm -rf .", "/home/me", "critical"),
+        ("rm -rf ./*", "/usr/lib", "critical"),
+        ("rm -rf ..", "/home/me/project", "critical"),
+        ("rm -rf *", "/", "critical"),
+        ("rm -rf .", "/home/me/project/build", "high"),
+        ("rm -rf *", "/home/me/project", "high"),
+        ("ls -la .", "/etc", "safe"),
+    ],
+)
+def test_dot_is_judged_as_the_directory_it_names(command: str, cwd: str, level: str) -> None:
+    assert classify(command, "bash", cwd=cwd).level.label == level
