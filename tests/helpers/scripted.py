@@ -64,6 +64,8 @@ class HelperScript:
     so a test can tell whether a key press asked the model at all.
       missing …  answers a program that is not installed, then `ls` when asked again
       same …     answers `ls -la` every time (no alternatives to offer)
+      hostile N  answers the Nth reply of tests/fixtures/hostile_replies.py
+      wipehere … answers `rm -rf .` (critical or not depending on the directory)
       anything   answers `echo WORDS` first, then `echo WORDS 2`, `echo WORDS 3` for alternatives
     """
 
@@ -104,6 +106,10 @@ class HelperScript:
             return "echo slept"
         if word == "crash":
             os._exit(70)
+        if word == "hostile":
+            from tests.fixtures.hostile_replies import HOSTILE
+
+            return HOSTILE[int(rest.split()[0])]
         if word == "slowalt":
             if offered:
                 self._reply(f"slow {rest.split()[0]}", 0, False, cancelled)
@@ -118,6 +124,7 @@ class HelperScript:
             "hidden": "ls\x1b[2J; echo \u200bhi",
             "missing": "ls" if retried else "fdx-nonexistent -e py",
             "same": "ls -la",
+            "wipehere": "rm -rf .",
         }
         if word in replies:
             return replies[word]
