@@ -294,8 +294,11 @@ def load_config(
             values[name] = _parse(name, raw, origin)
             origins[name] = origin
     known = registry(values.get("plugins", ()))
-    _check_chain(values.get("backend", Config.backend), origins.get("backend", "default"), known)
+    chain = values.get("backend", ("auto",))
+    _check_chain([n for n in chain if n != "auto"], origins.get("backend", "default"), known)
     options, notes = _backend_options(known, data, path, environ, origins)
+    if "auto" in chain:
+        values["backend"] = _resolve_auto(chain, options, origins)
     return dataclasses.replace(
         Config(), **values, backend_options=options, origins=origins, notes=notes,
         warnings=_exposed_secrets(known, data, path),
@@ -316,7 +319,19 @@ def _exposed_secrets(known: Registry, data: Mapping[str, Any], path: Path) -> tu
     return (f"{path} holds {held[0]} and other users can read it: run `chmod 600 {path}`",)
 
 
-def _check_chain(chain: tuple[str, ...], origin: str, known: Registry) -> None:
+def _resolve_auto(
+    chain: tuple[str, ...], options: Mapping[str, Mapping[str, Any]], origins: dict[str, str]
+) -> tuple[str, ...]:
+    """`auto` (the default) becomes the backend that suits this machine; the origin says so."""
+    from cmdai.backends.mlx import auto_choice
+
+    chosen, why = auto_choice(options.get("mlx", {}))
+    origins["backend"] = f"{origins.get('backend', 'default')} (auto: {chosen}, {why})"
+    resolved = [chosen if name == "auto" else name for name in chain]
+    return tuple(dict.fromkeys(resolved))  # `["auto", "llama_cpp"]` on Linux: once
+
+
+def _check_chain(chain: Sequence[str], origin: str, known: Registry) -> None:
     for name in chain:
         if known.get(name) is None:
             broken = next((why for what, why in known.broken.items() if name in what), "")

@@ -25,6 +25,7 @@ BUILTIN = {
     "llama_cpp": "cmdai.backends.llama_cpp",
     "openai": "cmdai.backends.openai",
     "ollama": "cmdai.backends.ollama",
+    "mlx": "cmdai.backends.mlx",
 }
 ENTRY_POINT_GROUP = "cmdai.backends"
 

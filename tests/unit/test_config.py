@@ -24,7 +24,8 @@ def test_defaults_without_file() -> None:
     assert config.model == "qwen2.5-coder-1.5b"
     assert config.temperature == 0.0
     assert config.sources == ("hf", "pypi", "file")
-    assert all(origin == "default" for _, _, origin in config.items())
+    assert all(origin.startswith("default") for _, _, origin in config.items())
+    assert config.origins["backend"].startswith("default (auto: ")
 
 
 def test_paths_follow_cmdai_home(isolated_home: Path) -> None:

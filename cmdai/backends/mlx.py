@@ -1,0 +1,218 @@
+"""The MLX backend (Apple Silicon's fastest local path): mlx-lm on a local MLX model directory.
+
+Loaded once in the helper. Every request's prompt starts with the same system prompt and
+examples, so the KV cache of the last prompt is kept: a new request trims it back to the
+tokens it shares with the last one and processes only the rest (the warm-up fills it with the
+shared prefix). Greedy decoding, stopped at the end of the first line, cancellable between
+tokens. mlx is imported only when this backend opens.
+
+Selection: `backend = "auto"` picks this backend on macOS arm64 when mlx-lm imports and an MLX
+model directory is configured (`[backends.mlx] model`), else the llama.cpp backend.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import platform
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cmdai import settings
+from cmdai.backends.base import (
+    BackendSpec,
+    Capabilities,
+    Completion,
+    Message,
+    Option,
+    Options,
+    Probe,
+    Target,
+)
+from cmdai.errors import BackendError, Cancelled
+
+if TYPE_CHECKING:
+    from cmdai.config import Config
+
+INSTALL_HINT = "install it with: pip install 'cmdai[mlx]'"
+
+
+class MlxBackend:
+    name = "mlx"
+
+    def __init__(self, directory: Path) -> None:
+        check_model_directory(directory)
+        import mlx_lm  # heavy: only when this backend opens
+        from mlx_lm.models.cache import make_prompt_cache
+
+        try:
+            self._model, self._tokenizer = mlx_lm.load(str(directory))
+        except Exception as exc:  # mlx-lm raises whatever its loaders raise
+            raise BackendError(
+                f"mlx-lm could not load the model in {directory}: {exc}",
+                "the directory may be incomplete or corrupt: fetch the model again",
+            ) from None
+        self.model = directory.name
+        self._cache = make_prompt_cache(self._model)
+        self._cached: list[int] = []  # the tokens whose keys and values the cache holds
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,  # greedy always: one best command, the same every time
+        cancelled: Callable[[], bool] | None = None,
+        deadline: float | None = None,  # local: the caller's cancellation bounds it
+    ) -> Completion:
+        import mlx.core as mx
+        from mlx_lm.generate import generate_step
+
+        prompt = list(
+            self._tokenizer.apply_chat_template(list(messages), add_generation_prompt=True)
+        )
+        start = self._reuse_cache(prompt)
+        tokens: list[int] = []
+        text = ""
+        try:
+            steps = generate_step(mx.array(prompt[start:]), self._model,
+                                  max_tokens=max_tokens, prompt_cache=self._cache)  # fmt: skip
+            for (token, _), _count in zip(steps, range(max_tokens), strict=False):
+                if cancelled is not None and cancelled():
+                    raise Cancelled("the request was cancelled")
+                token = int(token)
+                if token in self._tokenizer.eos_token_ids:
+                    break
+                tokens.append(token)
+                text = self._tokenizer.decode(tokens)
+                if text.strip() and "\n" in text.lstrip():
+                    break  # the first line is complete
+        finally:
+            self._keep_prompt_only(prompt)
+        return Completion(text.lstrip().split("\n", 1)[0], len(prompt) - start, len(tokens))
+
+    def _reuse_cache(self, prompt: list[int]) -> int:
+        """Trim the cache to the tokens this prompt shares with the last one; returns how many
+        it shares (at least one token is always processed anew, to get logits)."""
+        from mlx_lm.models.cache import trim_prompt_cache
+
+        shared = 0
+        for old, new in zip(self._cached, prompt, strict=False):
+            if old != new:
+                break
+            shared += 1
+        shared = min(shared, len(prompt) - 1)
+        trim_prompt_cache(self._cache, len(self._cached) - shared)
+        self._cached = prompt[:shared]
+        return shared
+
+    def _keep_prompt_only(self, prompt: list[int]) -> None:
+        """After a reply (or a cancel) the cache also holds generated tokens, how many depends
+        on how far generation ran ahead: trim back to exactly the prompt."""
+        from mlx_lm.models.cache import trim_prompt_cache
+
+        held = self._cache[0].offset if self._cache else 0
+        trim_prompt_cache(self._cache, max(0, held - len(prompt)))
+        self._cached = prompt[: min(held, len(prompt))]
+
+    def warm_up(self, messages: Sequence[Message]) -> None:
+        """Fill the cache with the constant prefix now, not on the first key press."""
+        self.complete(messages, max_tokens=1, temperature=0.0)
+
+    def close(self) -> None:
+        self._cache = []
+        self._cached = []
+
+
+def check_model_directory(directory: Path) -> None:
+    """Fail early, naming the directory, on what mlx-lm would report obscurely."""
+    if not directory.is_dir():
+        raise BackendError(f"MLX model directory {directory} does not exist",
+                           "set [backends.mlx] model to an MLX model directory")  # fmt: skip
+    try:
+        config = json.loads((directory / "config.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise BackendError(
+            f"{directory} is not an MLX model directory: config.json is missing or not JSON",
+            f"({exc.__class__.__name__}) fetch the model again",
+        ) from None
+    if not isinstance(config, dict) or "model_type" not in config:
+        raise BackendError(f"{directory}/config.json has no model_type: not an MLX model")
+    if not any(directory.glob("*.safetensors")):
+        raise BackendError(f"{directory} holds no .safetensors weights", "fetch the model again")
+
+
+def why_not_available() -> str | None:
+    """Why this backend cannot run here, or None."""
+    if importlib.util.find_spec("mlx_lm") is None or importlib.util.find_spec("mlx") is None:
+        return f"mlx-lm is not installed ({INSTALL_HINT})"
+    return None
+
+
+def is_apple_silicon() -> bool:
+    return sys.platform == "darwin" and platform.machine() == "arm64"
+
+
+def auto_choice(options: Options) -> tuple[str, str]:
+    """What `backend = "auto"` means here, and why: MLX on Apple Silicon when mlx-lm imports
+    and an MLX model directory is configured, else the embedded llama.cpp model."""
+    if not is_apple_silicon():
+        return "llama_cpp", "not macOS on Apple Silicon"
+    if reason := why_not_available():
+        return "llama_cpp", reason
+    if not options.get("model"):
+        return "llama_cpp", "no MLX model configured"
+    return "mlx", "Apple Silicon with mlx-lm"
+
+
+# --- the spec -------------------------------------------------------------------------------
+
+
+def _directory(options: Options) -> Path:
+    return Path(options["model"]).expanduser()
+
+
+def _resolve(config: Config, options: Options) -> Target:
+    directory = _directory(options) if options["model"] else None
+    name = directory.name if directory else "(no MLX model configured)"
+    return Target("mlx", name, str(directory or ""))
+
+
+def _open(config: Config, options: Options) -> MlxBackend:
+    if reason := why_not_available():
+        raise BackendError(f"the mlx backend cannot run: {reason}")
+    if not options["model"]:
+        raise BackendError(
+            "no MLX model is configured",
+            "set [backends.mlx] model to an MLX model directory (e.g. a download of "
+            "mlx-community/Qwen2.5-Coder-1.5B-Instruct-4bit)",
+        )
+    return MlxBackend(_directory(options))
+
+
+def _probe(config: Config, options: Options) -> Probe:
+    if reason := why_not_available():
+        return Probe(False, reason)
+    if not options["model"]:
+        return Probe(False, "no MLX model configured: set [backends.mlx] model")
+    try:
+        check_model_directory(_directory(options))
+    except BackendError as exc:
+        return Probe(False, str(exc))
+    where = "Apple Silicon" if is_apple_silicon() else f"{platform.machine()} CPU"
+    return Probe(True, f"model directory present; runs on {where}")
+
+
+SPEC = BackendSpec(
+    name="mlx",
+    summary="mlx-lm on a local MLX model directory (Apple Silicon; CPU elsewhere)",
+    capabilities=Capabilities(prefix_cache=True, concurrency=1),
+    resolve=_resolve,
+    open=_open,
+    probe=_probe,
+    options={
+        "model": Option(settings.text, "an MLX model directory (config.json, *.safetensors)", ""),
+    },
+)
