@@ -191,9 +191,10 @@ class Engine:
             work, progress, cancelled, _warm_up, says_queued=lambda: not self.preparing
         )
         cycle.slot = slot
-        self.answered = (slot.name, slot.target.model)
-        if isinstance(result, Generated) and skipped:
-            result = replace(result, skipped=skipped)  # type: ignore[assignment]
+        if isinstance(result, Generated):  # the model the session used (a server may name it)
+            self.answered = (result.backend, result.model)
+            if skipped:
+                result = replace(result, skipped=skipped)  # type: ignore[assignment]
         return result
 
     def _alternative(
