@@ -59,10 +59,6 @@ class Session(Protocol):
         ...
 
 
-# Kept for backends written before sessions had warm_up: the same protocol.
-Backend = Session
-
-
 @dataclass(frozen=True)
 class Capabilities:
     prefix_cache: bool = False  # keeps the evaluated prompt prefix: warm it up at start

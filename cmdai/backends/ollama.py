@@ -30,7 +30,9 @@ from cmdai.backends.remote import (
     Stop,
     has_command_line,
     json_lines,
+    probe_once,
     read_json,
+    server_said,
 )
 from cmdai.errors import BackendError, BackendUnavailable, CmdaiError, GenerationError
 from cmdai.redact import Redaction
@@ -84,7 +86,7 @@ class OllamaBackend:
         counts = (0, 0)
         for item in json_lines(response, self.http.where, stop, sse=False):
             if "error" in item:
-                raise BackendError(f"{self.http.where} failed: {_printable(item['error'])}")
+                raise BackendError(f"{self.http.where} failed: {server_said(item['error'])}")
             message = item.get("message")
             if isinstance(message, dict):
                 pieces.append(str(message.get("content") or ""))
@@ -135,9 +137,9 @@ class OllamaBackend:
                     if "error" in item:
                         raise BackendError(
                             f"{self.http.where} could not pull {self.model}: "
-                            f"{_printable(item['error'])}"
+                            f"{server_said(item['error'])}"
                         )
-                    status = _printable(item.get("status", ""))
+                    status = server_said(item.get("status", ""))
                     on_progress(
                         status, int(item.get("completed") or 0), int(item.get("total") or 0)
                     )
@@ -149,10 +151,6 @@ class OllamaBackend:
 
     def close(self) -> None:
         self.http.close()
-
-
-def _printable(text: Any) -> str:
-    return "".join(ch if ch.isprintable() else "?" for ch in str(text))[:200]
 
 
 # --- the spec -------------------------------------------------------------------------------
@@ -168,14 +166,12 @@ def _open(config: Config, options: Options) -> OllamaBackend:
 
 def _probe(config: Config, options: Options) -> Probe:
     backend = OllamaBackend(options)
-    started = time.perf_counter()
     try:
-        present = backend.http.call(backend.has_model, None, time.monotonic() + 10, retry=False)
+        present, took = probe_once(backend.http, backend.has_model)
     except CmdaiError as exc:
         return Probe(False, str(exc))
     finally:
         backend.close()
-    took = round((time.perf_counter() - started) * 1000)
     if not present:
         return Probe(False, str(backend._not_pulled()), took)
     return Probe(True, f"reachable, model {backend.model} pulled", took)

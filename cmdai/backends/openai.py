@@ -31,7 +31,9 @@ from cmdai.backends.remote import (
     Stop,
     has_command_line,
     json_lines,
+    probe_once,
     read_json,
+    server_said,
 )
 from cmdai.errors import BackendError, BackendUnavailable, CmdaiError, GenerationError
 from cmdai.redact import Redaction
@@ -97,7 +99,9 @@ class OpenAIBackend:
         chunks = 0
         for item in json_lines(response, self.http.where, stop, sse=True):
             if "error" in item:
-                raise BackendError(f"{self.http.where} failed mid-reply: {_said(item['error'])}")
+                raise BackendError(
+                    f"{self.http.where} failed mid-reply: {server_said(item['error'])}"
+                )
             choices = item.get("choices")
             if not isinstance(choices, list):
                 raise BackendError(f"{self.http.where} sent a reply without `choices`")
@@ -145,11 +149,6 @@ class OpenAIBackend:
         self.http.close()
 
 
-def _said(error: Any) -> str:
-    message = error.get("message") if isinstance(error, dict) else error
-    return "".join(ch if ch.isprintable() else "?" for ch in str(message))[:200]
-
-
 # --- the spec -------------------------------------------------------------------------------
 
 
@@ -163,14 +162,12 @@ def _open(config: Config, options: Options) -> OpenAIBackend:
 
 def _probe(config: Config, options: Options) -> Probe:
     backend = OpenAIBackend(options)
-    started = time.perf_counter()
     try:
-        backend.http.call(backend._discover, None, time.monotonic() + 10, retry=False)
+        _, took = probe_once(backend.http, backend._discover)
     except CmdaiError as exc:
         return Probe(False, str(exc))
     finally:
         backend.close()
-    took = round((time.perf_counter() - started) * 1000)
     return Probe(True, f"reachable, model {backend.model} ({backend.server_kind} server)", took)
 
 

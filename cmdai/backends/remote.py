@@ -35,6 +35,7 @@ CONNECT_TIMEOUT_S = 2.0
 WAITS_S = (1.0, 2.0)  # before the 2nd and 3rd attempts (exponential: 1, 2, 4, … capped at 3)
 POLL_S = 0.02
 MAX_ERROR_CHARS = 200
+PROBE_S = 10.0  # `cmdai backends` waits this long for each server
 
 Stop = threading.Event
 IsCancelled = Callable[[], bool]
@@ -272,13 +273,27 @@ def _error_detail(response: Any) -> str:
         body = response.json()
     except ValueError:
         return ""
-    error = body.get("error") if isinstance(body, dict) else None
+    said = server_said(body.get("error") if isinstance(body, dict) else None)
+    return f": {said}" if said else ""
+
+
+def server_said(error: Any) -> str:
+    """A server's error (`"text"` or `{"message": "text"}`) for a one-line message: spaces
+    collapsed, control and invisible characters made visible, shortened."""
+    from cmdai.display import visible
+
     message = error.get("message") if isinstance(error, dict) else error
-    if not isinstance(message, str) or not message.strip():
+    if not isinstance(message, str):
         return ""
-    text = " ".join(message.split())
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return f": {text[:MAX_ERROR_CHARS]}"
+    return visible(" ".join(message.split()), MAX_ERROR_CHARS)
+
+
+def probe_once(http: HttpBackend, check: Callable[[Stop], Any]) -> tuple[Any, int]:
+    """`check` once (no retry) within PROBE_S, for `cmdai backends`: its result and how long
+    it took in milliseconds. Raises what the request raises."""
+    started = time.perf_counter()
+    result = http.call(check, None, time.monotonic() + PROBE_S, retry=False)
+    return result, round((time.perf_counter() - started) * 1000)
 
 
 # The connection each worker thread is using right now, so that the caller can shut it.
