@@ -108,26 +108,36 @@ def http_overhead(url: str, rounds: int) -> dict[str, object]:
     context = Context("bash", "Linux", "/home/ana/project")
     asks = [build_messages(REQUESTS[i % len(REQUESTS)], context) for i in range(rounds + 1)]
     backend.complete(asks[-1], max_tokens=64, temperature=0.0)  # discovery + prefix cache
-    session = requests.Session()
-    direct, through = [], []
-    for number in range(rounds):
-        body = backend._body(asks[number + 1], 64, 0.0) | {"model": backend.model}
-        started = time.perf_counter()
-        with session.post(f"{url}/chat/completions", json=body, stream=True, timeout=120) as reply:
-            for _line in reply.iter_lines():
-                pass
-        direct.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        backend.complete(asks[number], max_tokens=64, temperature=0.0)
-        through.append((time.perf_counter() - started) * 1000)
+    direct, through = bare_then_cmdai(backend, url, asks[1:], asks[:rounds])
     backend.close()
-    session.close()
     return {
         "server_p50_ms": round(statistics.median(direct), 1),
         "cmdai_p50_ms": round(statistics.median(through), 1),
         "overhead_p50_ms": round(statistics.median(through) - statistics.median(direct), 1),
         "rounds": rounds,
     }
+
+
+def bare_then_cmdai(
+    backend: OpenAIBackend, url: str, bare: list, through: list | None = None
+) -> tuple[list[float], list[float]]:
+    """Round by round, one request sent with plain `requests` (a kept-alive session, like
+    cmdai's) and one through OpenAIBackend.complete: the wall times in ms of each kind.
+    `bare[n]` and `through[n]` are the messages of round n (the same when `through` is None)."""
+    session = requests.Session()
+    bare_ms, cmdai_ms = [], []
+    for number, messages in enumerate(bare):
+        body = backend._body(messages, 64, 0.0) | {"model": backend.model}
+        started = time.perf_counter()
+        with session.post(f"{url}/chat/completions", json=body, stream=True, timeout=120) as reply:
+            for _line in reply.iter_lines():
+                pass
+        bare_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        backend.complete((through or bare)[number], max_tokens=64, temperature=0.0)
+        cmdai_ms.append((time.perf_counter() - started) * 1000)
+    session.close()
+    return bare_ms, cmdai_ms
 
 
 def client_cost(rounds: int) -> dict[str, object]:
@@ -143,20 +153,8 @@ def client_cost(rounds: int) -> dict[str, object]:
                              "grammar": "auto", "read_timeout": 10.0})  # fmt: skip
     messages = build_messages(REQUESTS[1], Context("bash", "Linux", "/home/ana/project"))
     backend.complete(messages, max_tokens=64, temperature=0.0)
-    body = backend._body(messages, 64, 0.0) | {"model": backend.model}
-    session = requests.Session()
-    direct, through = [], []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        with session.post(f"{server.url}/v1/chat/completions", json=body, stream=True) as reply:
-            for _line in reply.iter_lines():
-                pass
-        direct.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        backend.complete(messages, max_tokens=64, temperature=0.0)
-        through.append((time.perf_counter() - started) * 1000)
+    direct, through = bare_then_cmdai(backend, f"{server.url}/v1", [messages] * rounds)
     backend.close()
-    session.close()
     server.close()
     return {
         "plain_requests_p50_ms": round(statistics.median(direct), 2),
