@@ -8,10 +8,8 @@ behind wrappers (`sudo`, `env`, `nice`, `command`, `\\rm`, `/bin/rm`, ...).
 
 from __future__ import annotations
 
-import io
 import re
 import shlex
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -143,26 +141,12 @@ def _tokenize(text: str, powershell: bool) -> list[str]:
     return list(_lexer(text, powershell))
 
 
-_PROTOTYPES: dict[bool, shlex.shlex] = {}
-
-
 def _lexer(text: str, powershell: bool) -> shlex.shlex:
-    """A fresh lexer over `text`. Building one re-derives shlex's character classes, which
-    cost more than lexing a short command (a quarter of the classifier's time), so each
-    call starts from a configured prototype's settings and resets the reading state."""
-    prototype = _PROTOTYPES.get(powershell)
-    if prototype is None:
-        prototype = shlex.shlex("", posix=True, punctuation_chars=";&|()<>")
-        prototype.whitespace_split = True
-        prototype.commenters = "#"
-        if powershell:
-            prototype.escape = "`"
-        _PROTOTYPES[powershell] = prototype
-    lexer = shlex.shlex.__new__(shlex.shlex)
-    lexer.__dict__.update(prototype.__dict__)
-    lexer.instream = io.StringIO(text)
-    lexer.state, lexer.token, lexer.lineno = " ", "", 1
-    lexer.pushback, lexer.filestack, lexer._pushback_chars = deque(), deque(), deque()
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()<>")
+    lexer.whitespace_split = True
+    lexer.commenters = "#"
+    if powershell:
+        lexer.escape = "`"
     return lexer
 
 
