@@ -2,12 +2,14 @@
 request's own tokens) and peak memory.
 
     .venv/bin/python benchmarks/bench_mlx.py                  # a tiny random model, made here
-    .venv/bin/python benchmarks/bench_mlx.py --model DIR      # a real MLX model directory
+    .venv/bin/python benchmarks/bench_mlx.py --model qwen2.5-coder-1.5b-mlx   # the default
+    .venv/bin/python benchmarks/bench_mlx.py --model DIR      # any MLX model directory
 
 Without --model it builds the tests' tiny Qwen2 model (random weights) so that the script is
 known to work on any machine where mlx runs; its latencies say nothing about a real model.
-On a Mac with Apple Silicon, point it at mlx-community/Qwen2.5-Coder-1.5B-Instruct-4bit: the
-goals there are a first call under 2 s and a warm p50 under 0.3 s (M1).
+On a Mac with Apple Silicon, give it the default MLX model (a registry id: downloaded into the
+model cache first if needed): the goals there are a first call under 2 s and a warm p50 under
+0.3 s (M1).
 Writes benchmarks/results/mlx-<model>.{json,md}.
 """
 
@@ -66,16 +68,22 @@ def measure(directory: Path, rounds: int) -> dict[str, object]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, help="an MLX model directory (default: tiny)")
+    parser.add_argument(
+        "--model", help="an MLX model id from `cmdai model list`, or a directory (default: tiny)"
+    )
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        directory = args.model
-        if directory is None:
+        if args.model is None:
             from tests.helpers.tiny_mlx import make_tiny_model
 
             directory = make_tiny_model(Path(scratch) / "tiny-qwen2-random")
+        else:
+            from cmdai.config import load_config
+            from cmdai.models.pull import resolve_model
+
+            directory = resolve_model(args.model, load_config(), backend="mlx")
         result = {
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "machine": f"{platform.machine()}, {platform.system()}, Python "

@@ -202,7 +202,8 @@ def model_parser() -> argparse.ArgumentParser:
         description="Manage the model cache. Downloads are verified (size and sha256) before "
         "use; an interrupted download resumes on the next pull.",
         epilog="examples:\n  cmdai model list\n  cmdai model pull qwen2.5-coder-0.5b\n"
-        "  cmdai model import ~/Downloads/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        "  cmdai model import ~/Downloads/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf\n"
+        "  cmdai model import ~/models/my-mlx-model --id my-mlx",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="model_command", required=True, parser_class=_Parser)
@@ -213,15 +214,18 @@ def model_parser() -> argparse.ArgumentParser:
             "download and verify a model (default: the configured one); with the ollama "
             "backend first in the chain, the Ollama server pulls it",
         ),
-        ("path", "print the cached file of a model"),
+        ("path", "print the cached file (or directory) of a model"),
         ("verify", "re-hash a cached model against its pinned sha256"),
     ):
         _common(p := sub.add_parser(name, help=text))
         p.add_argument("id", nargs="?", help="model id (default: the configured model)")
     _common(p := sub.add_parser("rm", help="delete a cached model"))
     p.add_argument("id", help="model id")
-    _common(p := sub.add_parser("import", help="add a local .gguf file to the cache"))
-    p.add_argument("path", help="the .gguf file (copied, verified if its size names a known model)")
+    _common(p := sub.add_parser("import", help="add a local .gguf file or MLX directory"))
+    p.add_argument(
+        "path",
+        help="a .gguf file or an MLX model directory (copied; verified when it is a known model)",
+    )
     p.add_argument("--id", help="name for a model the registry does not know")
     _common(parser)
     return parser

@@ -158,6 +158,8 @@ class Config:
     origins: dict[str, str] = field(default_factory=dict, compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)  # deprecations, for `cmdai config`
     warnings: tuple[str, ...] = field(default=(), compare=False)  # said on every command
+    # Why `backend = "auto"` chose what it chose ("not macOS on Apple Silicon"); "" otherwise.
+    auto_reason: str = field(default="", compare=False)
 
     def safety_policy(self) -> Policy:
         return Policy(self.safety_mode, self.safety_deny, self.safety_allow)
@@ -298,7 +300,7 @@ def load_config(
     _check_chain([n for n in chain if n != "auto"], origins.get("backend", "default"), known)
     options, notes = _backend_options(known, data, path, environ, origins)
     if "auto" in chain:
-        values["backend"] = _resolve_auto(chain, options, origins)
+        values["backend"], values["auto_reason"] = _resolve_auto(chain, options, origins)
     return dataclasses.replace(
         Config(), **values, backend_options=options, origins=origins, notes=notes,
         warnings=_exposed_secrets(known, data, path),
@@ -321,14 +323,15 @@ def _exposed_secrets(known: Registry, data: Mapping[str, Any], path: Path) -> tu
 
 def _resolve_auto(
     chain: tuple[str, ...], options: Mapping[str, Mapping[str, Any]], origins: dict[str, str]
-) -> tuple[str, ...]:
-    """`auto` (the default) becomes the backend that suits this machine; the origin says so."""
+) -> tuple[tuple[str, ...], str]:
+    """`auto` (the default) becomes the backend that suits this machine; the origin says so.
+    Returns the chain and why auto chose what it chose."""
     from cmdai.backends.mlx import auto_choice
 
-    chosen, why = auto_choice(options.get("mlx", {}))
+    chosen, why = auto_choice(options.get("mlx", {}), gguf_model_set="model" in origins)
     origins["backend"] = f"{origins.get('backend', 'default')} (auto: {chosen}, {why})"
     resolved = [chosen if name == "auto" else name for name in chain]
-    return tuple(dict.fromkeys(resolved))  # `["auto", "llama_cpp"]` on Linux: once
+    return tuple(dict.fromkeys(resolved)), why  # `["auto", "llama_cpp"]` on Linux: once
 
 
 def _check_chain(chain: Sequence[str], origin: str, known: Registry) -> None:

@@ -91,12 +91,14 @@ def backend_target(config: Config, name: str | None = None) -> Target:
 
 
 def ensure_model(config: Config) -> None:
-    """Download the model now, with a progress bar, if the first backend runs a model file that
-    is not cached yet (the helper never downloads; a model server has its own models)."""
-    if config.spec(config.backend[0]).capabilities.needs_download:
-        from cmdai.models.pull import resolve_model_path
+    """Download the model now, with a progress bar, if the first backend runs a model from the
+    store that is not cached yet (the helper never downloads; a server has its own models)."""
+    spec = config.spec(config.backend[0])
+    if spec.capabilities.needs_download and spec.stored_model is not None:
+        from cmdai.models.pull import resolve_model
 
-        resolve_model_path(config)
+        resolve_model(spec.stored_model(config, config.options(spec.name)), config,
+                      backend=spec.name)  # fmt: skip
 
 
 def check_request(request: str) -> str:

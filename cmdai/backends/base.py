@@ -64,7 +64,7 @@ class Capabilities:
     prefix_cache: bool = False  # keeps the evaluated prompt prefix: warm it up at start
     grammar: bool = False  # can hold the reply to a single line
     concurrency: int = 1  # requests it can serve at once
-    needs_download: bool = False  # its model is a file that `cmdai model pull` fetches
+    needs_download: bool = False  # its model comes from cmdai's model store (`stored_model`)
     remote: bool = False  # requests leave the machine: opt-in, and redacted first
 
 
@@ -112,3 +112,6 @@ class BackendSpec:
     # `cmdai model pull` for a backend whose server fetches models itself (Ollama); the model
     # name is options["model"].
     pull: Callable[[Config, Options], None] | None = None
+    # For a `needs_download` backend: the configured model, as `cmdai model` names it (a
+    # registry id, an imported id, or a path): the first run and `cmdai model pull` fetch it.
+    stored_model: Callable[[Config, Options], str] | None = None

@@ -14,7 +14,12 @@ from cmdai.errors import BackendUnavailable
 
 def run(args: argparse.Namespace, config: Config) -> int:
     probes = _probe_all(config)
-    print("configured (tried in this order):")
+    chose = (
+        f"; backend = auto chose {config.backend[0]}: {config.auto_reason}"
+        if config.auto_reason
+        else ""
+    )
+    print(f"configured (tried in this order{chose}):")
     for number, (name, probe) in enumerate(probes, start=1):
         target = config.spec(name).resolve(config, config.options(name))
         state = "ok" if probe.ok else "unavailable"

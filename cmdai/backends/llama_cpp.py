@@ -225,6 +225,7 @@ SPEC = BackendSpec(
     resolve=_resolve,
     open=_open,
     probe=_probe,
+    stored_model=lambda config, options: config.model,
     options={
         "n_threads": Option(
             settings.int_range(1, 512), "CPU threads for inference", default=physical_cores

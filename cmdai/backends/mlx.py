@@ -1,4 +1,4 @@
-"""The MLX backend (Apple Silicon's fastest local path): mlx-lm on a local MLX model directory.
+"""The MLX backend (Apple Silicon's fastest local path): mlx-lm on an MLX model directory.
 
 Loaded once in the helper. Every request's prompt starts with the same system prompt and
 examples, so the KV cache of the last prompt is kept: a new request trims it back to the
@@ -6,8 +6,12 @@ tokens it shares with the last one and processes only the rest (the warm-up fill
 shared prefix). Greedy decoding, stopped at the end of the first line, cancellable between
 tokens. mlx is imported only when this backend opens.
 
-Selection: `backend = "auto"` picks this backend on macOS arm64 when mlx-lm imports and an MLX
-model directory is configured (`[backends.mlx] model`), else the llama.cpp backend.
+The model (`[backends.mlx] model`) is a registry id fetched into cmdai's model store (by
+default the 4-bit MLX conversion of Qwen2.5-Coder-1.5B-Instruct), an id given to a directory
+with `cmdai model import DIR`, or a directory path.
+
+Selection: `backend = "auto"` picks this backend on macOS arm64 when mlx-lm imports (unless a
+GGUF `model` is set: that asks for llama.cpp), else the llama.cpp backend.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from cmdai.backends.base import (
     Probe,
     Target,
 )
-from cmdai.errors import BackendError, Cancelled
+from cmdai.errors import BackendError, Cancelled, CmdaiError
+from cmdai.models.registry import DEFAULT_MLX_MODEL
 
 if TYPE_CHECKING:
     from cmdai.config import Config
@@ -42,7 +47,7 @@ INSTALL_HINT = "install it with: pip install 'cmdai[mlx]'"
 class MlxBackend:
     name = "mlx"
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, model: str | None = None) -> None:
         check_model_directory(directory)
         import mlx_lm  # heavy: only when this backend opens
         from mlx_lm.models.cache import make_prompt_cache
@@ -54,7 +59,7 @@ class MlxBackend:
                 f"mlx-lm could not load the model in {directory}: {exc}",
                 "the directory may be incomplete or corrupt: fetch the model again",
             ) from None
-        self.model = directory.name
+        self.model = model or directory.name
         self._cache = make_prompt_cache(self._model)
         self._cached: list[int] = []  # the tokens whose keys and values the cache holds
 
@@ -155,51 +160,48 @@ def is_apple_silicon() -> bool:
     return sys.platform == "darwin" and platform.machine() == "arm64"
 
 
-def auto_choice(options: Options) -> tuple[str, str]:
-    """What `backend = "auto"` means here, and why: MLX on Apple Silicon when mlx-lm imports
-    and an MLX model directory is configured, else the embedded llama.cpp model."""
+def auto_choice(options: Options, gguf_model_set: bool = False) -> tuple[str, str]:
+    """What `backend = "auto"` means here, and why: MLX on Apple Silicon when mlx-lm imports,
+    else the embedded llama.cpp model; a `model` setting (a GGUF model) asks for llama.cpp."""
     if not is_apple_silicon():
         return "llama_cpp", "not macOS on Apple Silicon"
     if reason := why_not_available():
         return "llama_cpp", reason
-    if not options.get("model"):
-        return "llama_cpp", "no MLX model configured"
+    if gguf_model_set:
+        return "llama_cpp", "`model` names a GGUF model"
     return "mlx", "Apple Silicon with mlx-lm"
 
 
 # --- the spec -------------------------------------------------------------------------------
 
 
-def _directory(options: Options) -> Path:
-    return Path(options["model"]).expanduser()
+def _directory(config: Config, options: Options) -> Path:
+    from cmdai.models.pull import resolve_model
+
+    return resolve_model(options["model"], config, backend="mlx", allow_download=False)
 
 
 def _resolve(config: Config, options: Options) -> Target:
-    directory = _directory(options) if options["model"] else None
-    name = directory.name if directory else "(no MLX model configured)"
-    return Target("mlx", name, str(directory or ""))
+    try:
+        location = str(_directory(config, options))
+    except CmdaiError:
+        location = ""  # not downloaded yet: `open` says so, the fallback command pulls it
+    return Target("mlx", options["model"], location)
 
 
 def _open(config: Config, options: Options) -> MlxBackend:
     if reason := why_not_available():
-        raise BackendError(f"the mlx backend cannot run: {reason}")
-    if not options["model"]:
-        raise BackendError(
-            "no MLX model is configured",
-            "set [backends.mlx] model to an MLX model directory (e.g. a download of "
-            "mlx-community/Qwen2.5-Coder-1.5B-Instruct-4bit)",
-        )
-    return MlxBackend(_directory(options))
+        where = "" if is_apple_silicon() else "; it is made for macOS on Apple Silicon"
+        raise BackendError(f"the mlx backend cannot run: {reason}{where}")
+    return MlxBackend(_directory(config, options), options["model"])
 
 
 def _probe(config: Config, options: Options) -> Probe:
     if reason := why_not_available():
         return Probe(False, reason)
-    if not options["model"]:
-        return Probe(False, "no MLX model configured: set [backends.mlx] model")
     try:
-        check_model_directory(_directory(options))
-    except BackendError as exc:
+        check_model_directory(_directory(config, options))
+    except CmdaiError as exc:
         return Probe(False, str(exc))
     where = "Apple Silicon" if is_apple_silicon() else f"{platform.machine()} CPU"
     return Probe(True, f"model directory present; runs on {where}")
@@ -207,12 +209,17 @@ def _probe(config: Config, options: Options) -> Probe:
 
 SPEC = BackendSpec(
     name="mlx",
-    summary="mlx-lm on a local MLX model directory (Apple Silicon; CPU elsewhere)",
-    capabilities=Capabilities(prefix_cache=True, concurrency=1),
+    summary="mlx-lm on an MLX model directory (Apple Silicon; CPU elsewhere)",
+    capabilities=Capabilities(prefix_cache=True, concurrency=1, needs_download=True),
     resolve=_resolve,
     open=_open,
     probe=_probe,
+    stored_model=lambda config, options: str(options["model"]),
     options={
-        "model": Option(settings.text, "an MLX model directory (config.json, *.safetensors)", ""),
+        "model": Option(
+            settings.text,
+            "an MLX model: an id from `cmdai model list`, or a model directory",
+            DEFAULT_MLX_MODEL,
+        ),
     },
 )

@@ -151,7 +151,12 @@ def status() -> int:
         print("helper not running (it starts on the next Ctrl-G or `cmdai daemon start`)")
         return 3
     for key in ("version", "pid", "backend", "model", "state", "uptime_s", "served"):
-        print(f"{key}: {hello.get(key)}")
+        chose = (
+            f" (auto: {hello['auto_reason']})"
+            if key == "backend" and hello.get("auto_reason")
+            else ""
+        )
+        print(f"{key}: {hello.get(key)}{chose}")
     if hello.get("load_error"):
         print(f"load_error: {hello['load_error']}")
     if hello.get("answered"):

@@ -223,10 +223,11 @@ class Server:
         )
 
     def status(self) -> dict[str, Any]:
+        slots = self.engine.chain.status()
         return {
             "protocol": protocol.PROTOCOL_VERSION, "version": __version__, "pid": os.getpid(),
-            "backend": self.engine.config.backend[0], "model": self.engine.config.model,
-            "backends": self.engine.chain.status(),
+            "backend": self.engine.config.backend[0], "model": slots[0]["model"],
+            "auto_reason": self.engine.config.auto_reason, "backends": slots,
             "answered": list(self.engine.answered or ()),
             "state": self.engine.state, "busy": self.engine.busy,
             "preparing": self.engine.preparing,

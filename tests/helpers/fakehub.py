@@ -4,7 +4,7 @@ plus X-Repo-Commit, X-Linked-Etag and X-Linked-Size (as the real Hub does for LF
 the CDN path (same server, reached as `localhost`) serving the bytes with Range support (206).
 
 Knobs for failure tests: `corrupt` serves different bytes of the same size, `drop_after`
-closes the first GET after that many bytes, `delay` sleeps between chunks (so a client can be
+closes the first GET longer than that after that many bytes, `delay` sleeps between chunks (so a client can be
 killed mid-file). Every request is recorded with its Range header.
 """
 
@@ -113,9 +113,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _stream(self, data: bytes, start: int) -> None:
         state = self.server.state
         limit = len(data)
-        if state.drop_after is not None:
-            limit = min(limit, start + state.drop_after)
-            state.drop_after = None  # only the first transfer is cut short
+        if state.drop_after is not None and start + state.drop_after < limit:
+            limit = start + state.drop_after
+            state.drop_after = None  # only the first transfer long enough is cut short
         position = start
         try:
             while position < limit:
