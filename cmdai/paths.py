@@ -1,14 +1,18 @@
-"""Every filesystem location cmdai uses, in one place. Standard library only: the hook uses it.
+"""Every filesystem location cmdai uses, in one place.
 
 Reads: CMDAI_HOME (puts everything under one directory, used by tests), and the XDG base
-directory variables XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_STATE_HOME and XDG_RUNTIME_DIR
-(a relative value is ignored, as the XDG spec says).
+directory variables through `xdg_base_dirs` (XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_STATE_HOME,
+XDG_RUNTIME_DIR; a relative value is ignored, as the spec says). The hook uses this module:
+`xdg_base_dirs` is the one package outside the standard library on that path — a single
+module that itself imports only `os` and `pathlib` (tests/test_hook.py holds it to that).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+import xdg_base_dirs
 
 APP = "cmdai"
 
@@ -18,15 +22,10 @@ def _home_override() -> Path | None:
     return Path(value).expanduser() if value else None
 
 
-def _xdg(variable: str, default: str) -> Path:
-    value = os.environ.get(variable, "")
-    return Path(value) if os.path.isabs(value) else Path.home() / default
-
-
 def config_dir() -> Path:
     if home := _home_override():
         return home / "config"
-    return _xdg("XDG_CONFIG_HOME", ".config") / APP
+    return xdg_base_dirs.xdg_config_home() / APP
 
 
 def config_file() -> Path:
@@ -36,7 +35,7 @@ def config_file() -> Path:
 def cache_dir() -> Path:
     if home := _home_override():
         return home / "cache"
-    return _xdg("XDG_CACHE_HOME", ".cache") / APP
+    return xdg_base_dirs.xdg_cache_home() / APP
 
 
 def default_model_dir() -> Path:
@@ -46,7 +45,7 @@ def default_model_dir() -> Path:
 def state_dir() -> Path:
     if home := _home_override():
         return home / "state"
-    return _xdg("XDG_STATE_HOME", ".local/state") / APP
+    return xdg_base_dirs.xdg_state_home() / APP
 
 
 def runtime_dir() -> Path:
@@ -54,7 +53,7 @@ def runtime_dir() -> Path:
     logout), else a directory in the cache dir. The caller makes it 0700."""
     if home := _home_override():
         return home / "run"
-    value = os.environ.get("XDG_RUNTIME_DIR", "")
-    if os.path.isabs(value) and os.path.isdir(value):
-        return Path(value) / APP
+    runtime = xdg_base_dirs.xdg_runtime_dir()
+    if runtime is not None and runtime.is_dir():
+        return runtime / APP
     return cache_dir() / "run"

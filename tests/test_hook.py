@@ -134,6 +134,8 @@ HOT_PATH = {"cmdai", "cmdai.__main__", "cmdai.entry", "cmdai.hook", "cmdai.clien
 
 # Loaded by Python's own start-up (site and .pth files) before cmdai is, in any program.
 SITE = {"sitecustomize", "usercustomize", "_distutils_hack"}
+# The XDG paths (cmdai/paths.py): one module of a dependency, itself standard library only.
+ALLOWED = {"xdg_base_dirs"}
 
 
 def test_the_hook_imports_only_the_standard_library(helper: Helper) -> None:
@@ -144,11 +146,27 @@ def test_the_hook_imports_only_the_standard_library(helper: Helper) -> None:
     outside = {
         m for m in modules
         if m.split(".")[0] not in sys.stdlib_module_names
-        and m not in HOT_PATH and m not in SITE
+        and m not in HOT_PATH and m not in SITE and m not in ALLOWED
         and not m.startswith("__editable__")  # pip's editable install, loaded by site
     }  # fmt: skip
     assert outside == set()
     assert {m for m in modules if m.startswith("cmdai")} <= HOT_PATH
+
+
+def test_the_one_dependency_on_the_hook_path_imports_only_the_standard_library() -> None:
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec("xdg_base_dirs")
+    assert spec is not None and spec.origin is not None
+    sources = list(Path(spec.origin).parent.glob("*.py"))
+    assert [p.name for p in sources] == ["__init__.py"]  # all of it is one small module
+    tree = ast.parse(sources[0].read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import) for alias in node.names}  # fmt: skip
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module}  # fmt: skip
+    assert imported <= sys.stdlib_module_names, imported
 
 
 def test_a_message_cannot_carry_terminal_escapes() -> None:

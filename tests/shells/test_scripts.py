@@ -165,3 +165,19 @@ def test_init_prints_the_script_with_this_executable(tmp_path: Path) -> None:
 def test_init_refuses_an_unknown_shell() -> None:
     result = run_cli("init", "tcsh")
     assert result.returncode == 2 and "invalid choice: 'tcsh'" in result.stderr
+
+
+def test_bash_older_than_4_says_why_in_one_line_and_binds_nothing(tmp_path: Path) -> None:
+    """bash 3.2 cannot run here: the test sets BASH_VERSION, the variable the script reads
+    (bash lets it be assigned; BASH_VERSINFO is read-only), to what macOS's /bin/bash says."""
+    require("bash")
+    script = rendered("bash", tmp_path)
+    old = run_in("bash", f'BASH_VERSION="3.2.57(1)-release"; . "{script}"; bind -X; bind -p')
+    assert old.returncode == 0, old.stderr
+    assert noise(old.stderr) == (
+        "cmdai: bash 3.2.57(1)-release cannot run the Ctrl-G widget: it needs bash 4 or newer "
+        '(on macOS: brew install bash, and use that bash); cmdai "request" works in any shell'
+    )
+    assert "_cmdai" not in old.stdout
+    current = run_in("bash", f'. "{script}"; bind -X; declare -F')
+    assert noise(current.stderr) == "" and '"\\C-g": "_cmdai_generate"' in current.stdout
