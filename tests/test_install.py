@@ -7,6 +7,7 @@ file byte for byte as it was. The quick tests around it change nothing or fail e
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -258,3 +259,39 @@ def test_uv_or_pipx_is_used_when_present(tmp_path: Path) -> None:
 def test_uninstall_without_an_installation_says_so(tmp_path: Path) -> None:
     result = install(tmp_path, "--uninstall")
     assert result.returncode == 1 and "nothing to uninstall" in result.stderr
+
+
+# --- install.ps1: no PowerShell can run here (none is packaged for this machine), so it is
+# parsed with the tree-sitter PowerShell grammar that validation uses, and held to install.sh's
+# markers, options and messages.
+
+PS1 = REPO / "install.ps1"
+
+
+def test_the_powershell_installer_parses() -> None:
+    tree_sitter = pytest.importorskip("tree_sitter")
+    grammar = pytest.importorskip("tree_sitter_powershell")
+    parser = tree_sitter.Parser(tree_sitter.Language(grammar.language()))
+    tree = parser.parse(PS1.read_bytes())
+    errors = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            errors.append((node.start_point, node.text[:60]))
+        stack.extend(node.children)
+    assert errors == []
+
+
+def test_the_powershell_installer_matches_install_sh() -> None:
+    ps1, sh = PS1.read_text(), INSTALLER.read_text()
+    for marker in ("# >>> cmdai >>>", "# <<< cmdai <<<"):
+        assert f"'{marker}'" in ps1 and f"'{marker}'" in sh
+    for option in ("NoModifyProfile", "WithModel", "From", "Method", "Python", "Uninstall",
+                   "DryRun", "Help"):  # fmt: skip
+        assert re.search(rf"\[(switch|string)\]\${option}\b", ps1), option
+    for phrase in ("cmdai needs Python 3.11 or newer, and none was found", "already loads cmdai",
+                   "restarting the running helper on the new version", "nothing to uninstall",
+                   "cmdai was installed with another method"):  # fmt: skip
+        assert phrase in ps1 and phrase in sh, phrase
+    assert "init powershell" in ps1
