@@ -7,6 +7,7 @@ messages and exit codes (`--debug` shows the traceback instead).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import traceback
@@ -27,8 +28,10 @@ examples:
 commands (see `cmdai COMMAND --help`):
   init zsh|bash|fish|powershell
                             print the Ctrl-G widget for your shell's rc file
-  daemon status|start|stop|restart|logs
+  helper status|start|stop|restart|logs
                             manage the helper that keeps the model loaded
+                            (`cmdai daemon …` is another name for it)
+  doctor                    check the setup: backends, models, helper, your shell's key
   config                    print the effective configuration and where each value came from
   backends                  the configured backends, whether each can answer now, and all
                             the backends cmdai knows
@@ -102,15 +105,15 @@ def config_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def daemon_parser() -> argparse.ArgumentParser:
+def helper_parser(prog: str = "cmdai helper") -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="cmdai daemon",
+        prog=prog,
         description="The helper: one process per user that keeps the model loaded, so Ctrl-G "
         "answers in about a second. It starts on demand and exits after `idle_timeout` seconds "
         "unused (default 900). It re-reads changed settings by itself, and restarts when the "
-        "backend, model or backend options change.",
-        epilog="examples:\n  cmdai daemon status\n  cmdai daemon restart\n"
-        "  cmdai daemon logs -n 50",
+        "backend, model or backend options change. `cmdai daemon` is another name for it.",
+        epilog="examples:\n  cmdai helper status\n  cmdai helper restart\n"
+        "  cmdai helper logs -n 50",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="daemon_command", required=True, parser_class=_Parser)
@@ -124,6 +127,27 @@ def daemon_parser() -> argparse.ArgumentParser:
         _common(sub.add_parser(name, help=text))
     _common(p := sub.add_parser("logs", help="print the end of the helper's log"))
     p.add_argument("-n", "--lines", type=int, default=20, help="how many lines (default 20)")
+    _common(parser)
+    return parser
+
+
+def doctor_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cmdai doctor",
+        description="Check everything that can stop Ctrl-G from working: versions, the "
+        "config, each configured backend and its model (verified against its pin), the model "
+        "cache, the helper, your shell's widget and its key (bound in every keymap, not taken "
+        "or shadowed by another binding), and the time of one request. Each check prints "
+        "✓ or ✗ and, when it fails, the fix; a check that cannot run yet says so. "
+        "Exit 1 when any check fails.",
+        epilog="examples:\n  cmdai doctor\n  cmdai doctor --shell zsh\n  cmdai doctor --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--shell", choices=("zsh", "bash", "fish"),
+        help="the shell whose widget to check (default: yours, from $SHELL)",
+    )  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print the checks as JSON")
     _common(parser)
     return parser
 
@@ -258,6 +282,12 @@ def _run_daemon(args: argparse.Namespace, config: Config | None) -> int:
     return lifecycle.command(args, config)
 
 
+def _run_doctor(args: argparse.Namespace, config: Config | None) -> int:
+    from cmdai import doctor
+
+    return doctor.run(args)
+
+
 def _run_init(args: argparse.Namespace, config: Config | None) -> int:
     from cmdai import widgets
 
@@ -291,7 +321,9 @@ def _run_hook(argv: list[str]) -> int:
 
 COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Callable[..., int]]] = {
     "init": (init_parser, _run_init),
-    "daemon": (daemon_parser, _run_daemon),
+    "helper": (helper_parser, _run_daemon),
+    "daemon": (functools.partial(helper_parser, "cmdai daemon"), _run_daemon),
+    "doctor": (doctor_parser, _run_doctor),
     "config": (config_parser, _run_config),
     "backends": (backends_parser, _run_backends),
     "model": (model_parser, _run_model),
@@ -346,6 +378,6 @@ def _works_without_config(command: str, args: argparse.Namespace) -> bool:
     """The commands a broken config.toml must not break: `init` (a shell that starts must get
     its widget, which then reports the config error when pressed), and the helper's status,
     logs, stop and start (the helper it starts reads the config itself and says what is wrong)."""
-    if command == "init":
+    if command in ("init", "doctor"):  # the doctor reports a broken config as one check
         return True
-    return command == "daemon" and args.daemon_command != "run"
+    return command in ("helper", "daemon") and args.daemon_command != "run"
