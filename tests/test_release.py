@@ -129,3 +129,45 @@ def test_release_notes_are_the_versions_changelog_section() -> None:
     )  # fmt: skip
     assert script.returncode == 1
     assert script.stderr == "CHANGELOG.md has no section ## [0.0.0-none]\n"
+
+
+# --- the Homebrew formula: no brew runs here; Ruby checks its syntax, and the release's
+# rewrite of its URLs and hashes is run on real files.
+
+
+def ruby_check(path: Path) -> None:
+    require("ruby")
+    result = subprocess.run(["ruby", "-c", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == "Syntax OK", result.stderr
+
+
+def test_the_formula_is_valid_ruby() -> None:
+    ruby_check(REPO / "Formula/cmdai.rb")
+
+
+def test_the_release_writes_its_files_and_hashes_into_the_formula(
+    dist: Path, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from update_formula import main as update_formula
+
+    sdist = tmp_path / "cmdai-9.8.7.tar.gz"
+    shutil.copy(the(dist, "cmdai-*.tar.gz"), sdist)
+    houses = []
+    for arch in ("arm64", "x86_64"):
+        house = tmp_path / f"cmdai-9.8.7-wheelhouse-macos-{arch}.tar.gz"
+        house.write_bytes(arch.encode() * 1000)
+        houses.append(house)
+    formula = tmp_path / "cmdai.rb"
+    shutil.copy(REPO / "Formula/cmdai.rb", formula)
+    assert update_formula(["9.8.7", str(sdist), *map(str, houses), "--formula", str(formula)]) == 0
+    text = formula.read_text()
+    for path in (sdist, *houses):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert f'releases/download/v9.8.7/{path.name}"\n' in text
+        assert text.count(f'sha256 "{digest}"') == 1, path.name
+    assert "0.1.0" not in text and "0" * 64 not in text
+    ruby_check(formula)
+    with pytest.raises(SystemExit, match=r"names cmdai-9\.8\.7-wheelhouse-macos-x86_64\.tar\.gz, "):
+        update_formula(["9.8.7", str(sdist), str(houses[0]), "--formula", str(formula)])
