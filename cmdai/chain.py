@@ -72,7 +72,7 @@ class Slot:
         log.warning("%s unavailable, skipped for %.0f s: %s", self.name, BREAKER_S, exc.message)
 
     def status(self) -> dict[str, Any]:
-        """For `cmdai daemon status`: what this backend is and whether it is being skipped."""
+        """For `cmdai helper status`: what this backend is and whether it is being skipped."""
         down = max(0.0, self.down_until - time.monotonic())
         return {
             "backend": self.name, "model": self.target.model, "location": self.target.location,

@@ -145,7 +145,7 @@ def _wait_for_helper(process: subprocess.Popen[bytes], deadline: float) -> socke
             pass
         if process.poll() is not None:
             raise HelperUnavailable(
-                f"the helper exited at start-up: {startup_failure()}", "see `cmdai daemon logs`"
+                f"the helper exited at start-up: {startup_failure()}", "see `cmdai helper logs`"
             )
         time.sleep(POLL_S)
 
@@ -176,7 +176,7 @@ def _exchange(
                 if reply is None:
                     raise BadReply(
                         "the helper hung up before answering",
-                        "it restarts on the next try; see `cmdai daemon logs`",
+                        "it restarts on the next try; see `cmdai helper logs`",
                     )
                 kind = reply.get("type")
                 if kind == "result":
@@ -196,7 +196,7 @@ def _exchange(
         except (ConnectionResetError, BrokenPipeError):
             raise BadReply(
                 "the helper hung up before answering",
-                "it restarts on the next try; see `cmdai daemon logs`",
+                "it restarts on the next try; see `cmdai helper logs`",
             ) from None
 
 

@@ -54,7 +54,7 @@ def _guard_old_bash(script: str) -> str:
     return (
         f"{header}"
         'if [ "${BASH_VERSION%%.*}" -lt 4 ] 2>/dev/null; then\n'
-        f'  printf \'%s\\n\' "{OLD_BASH}" >&2\n'
+        f"  printf '%s\\n' \"{OLD_BASH}\" >&2\n"
         f"else\n  eval {quoted}\nfi\n"
     )
 

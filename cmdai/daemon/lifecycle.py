@@ -1,5 +1,6 @@
 """The helper's life: single instance, pid file, logs, signals, idle exit; and the
-`cmdai daemon run|start|status|stop|restart|logs` commands that manage it from outside.
+`cmdai helper run|start|status|stop|restart|logs` commands (also `cmdai daemon …`) that
+manage it from outside.
 
 Files (runtime dir, 0700): helper.sock, daemon.lock (held while running), daemon.pid.
 Logs (state dir): daemon.log, rotated at 1 MB, 3 kept; daemon-start.log catches output from
@@ -148,7 +149,7 @@ def status() -> int:
     except client.ClientError as exc:
         raise CmdaiError(f"the helper does not answer properly: {exc}") from None
     if hello is None:
-        print("helper not running (it starts on the next Ctrl-G or `cmdai daemon start`)")
+        print("helper not running (it starts on the next Ctrl-G or `cmdai helper start`)")
         return 3
     for key in ("version", "pid", "backend", "model", "state", "uptime_s", "served"):
         chose = (

@@ -170,7 +170,7 @@ class Server:
             send(protocol.error(
                 protocol.MODEL_MISMATCH,
                 f"this helper runs {self.engine.config.model}, not {request.model}",
-                "`cmdai daemon restart` with the new setting, or use --no-daemon",
+                "`cmdai helper restart` with the new setting, or use --no-daemon",
             ))  # fmt: skip
             return "model mismatch"
         return self._generate(request, conn, send)
@@ -213,7 +213,7 @@ class Server:
         except Exception as exc:
             log.exception("generate failed")
             send(protocol.error(
-                protocol.INTERNAL, f"the helper failed: {exc}", "see `cmdai daemon logs`"
+                protocol.INTERNAL, f"the helper failed: {exc}", "see `cmdai helper logs`"
             ))  # fmt: skip
             return "internal error"
         send(reply)
