@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_models import REQUESTS, percentile  # noqa: E402
 
-from cmdai.backends.mlx import MlxBackend, is_apple_silicon  # noqa: E402
+from cmdai.backends.auto import is_apple_silicon  # noqa: E402
+from cmdai.backends.mlx import MlxBackend  # noqa: E402
 from cmdai.prompting import Context, build_messages  # noqa: E402
 
 

@@ -326,7 +326,7 @@ def _resolve_auto(
 ) -> tuple[tuple[str, ...], str]:
     """`auto` (the default) becomes the backend that suits this machine; the origin says so.
     Returns the chain and why auto chose what it chose."""
-    from cmdai.backends.mlx import auto_choice
+    from cmdai.backends.auto import auto_choice
 
     chosen, why = auto_choice(options.get("mlx", {}), gguf_model_set="model" in origins)
     origins["backend"] = f"{origins.get('backend', 'default')} (auto: {chosen}, {why})"

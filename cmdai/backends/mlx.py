@@ -16,15 +16,14 @@ GGUF `model` is set: that asks for llama.cpp), else the llama.cpp backend.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import platform
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cmdai import settings
+from cmdai.backends import auto
 from cmdai.backends.base import (
     BackendSpec,
     Capabilities,
@@ -40,8 +39,6 @@ from cmdai.models.registry import DEFAULT_MLX_MODEL
 
 if TYPE_CHECKING:
     from cmdai.config import Config
-
-INSTALL_HINT = "install it with: pip install 'cmdai[mlx]'"
 
 
 class MlxBackend:
@@ -149,29 +146,6 @@ def check_model_directory(directory: Path) -> None:
         raise BackendError(f"{directory} holds no .safetensors weights", "fetch the model again")
 
 
-def why_not_available() -> str | None:
-    """Why this backend cannot run here, or None."""
-    if importlib.util.find_spec("mlx_lm") is None or importlib.util.find_spec("mlx") is None:
-        return f"mlx-lm is not installed ({INSTALL_HINT})"
-    return None
-
-
-def is_apple_silicon() -> bool:
-    return sys.platform == "darwin" and platform.machine() == "arm64"
-
-
-def auto_choice(options: Options, gguf_model_set: bool = False) -> tuple[str, str]:
-    """What `backend = "auto"` means here, and why: MLX on Apple Silicon when mlx-lm imports,
-    else the embedded llama.cpp model; a `model` setting (a GGUF model) asks for llama.cpp."""
-    if not is_apple_silicon():
-        return "llama_cpp", "not macOS on Apple Silicon"
-    if reason := why_not_available():
-        return "llama_cpp", reason
-    if gguf_model_set:
-        return "llama_cpp", "`model` names a GGUF model"
-    return "mlx", "Apple Silicon with mlx-lm"
-
-
 # --- the spec -------------------------------------------------------------------------------
 
 
@@ -190,20 +164,20 @@ def _resolve(config: Config, options: Options) -> Target:
 
 
 def _open(config: Config, options: Options) -> MlxBackend:
-    if reason := why_not_available():
-        where = "" if is_apple_silicon() else "; it is made for macOS on Apple Silicon"
+    if reason := auto.why_not_available():
+        where = "" if auto.is_apple_silicon() else "; it is made for macOS on Apple Silicon"
         raise BackendError(f"the mlx backend cannot run: {reason}{where}")
     return MlxBackend(_directory(config, options), options["model"])
 
 
 def _probe(config: Config, options: Options) -> Probe:
-    if reason := why_not_available():
+    if reason := auto.why_not_available():
         return Probe(False, reason)
     try:
         check_model_directory(_directory(config, options))
     except CmdaiError as exc:
         return Probe(False, str(exc))
-    where = "Apple Silicon" if is_apple_silicon() else f"{platform.machine()} CPU"
+    where = "Apple Silicon" if auto.is_apple_silicon() else f"{platform.machine()} CPU"
     return Probe(True, f"model directory present; runs on {where}")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("mlx_lm", reason="mlx-lm is not installed (pip install 'cmdai[mlx]')")
 
-from cmdai.backends import mlx as mlx_backend
+from cmdai.backends import auto
 from cmdai.backends.mlx import MlxBackend
 from cmdai.config import load_config
 from cmdai.errors import BackendError, Cancelled, ModelError
@@ -157,9 +157,9 @@ def test_auto_picks_mlx_on_apple_silicon_with_mlx_lm(
 ) -> None:
     """The platform probe and the "is mlx-lm installed" probe are replaced here (this machine
     is one platform, with mlx-lm installed); the rest of the selection is real."""
-    monkeypatch.setattr(mlx_backend, "is_apple_silicon", lambda: apple)
+    monkeypatch.setattr(auto, "is_apple_silicon", lambda: apple)
     missing = "mlx-lm is not installed (install it with: pip install 'cmdai[mlx]')"
-    monkeypatch.setattr(mlx_backend, "why_not_available", lambda: None if installed else missing)
+    monkeypatch.setattr(auto, "why_not_available", lambda: None if installed else missing)
     environ = {"CMDAI_MODEL": "qwen2.5-coder-0.5b"} if gguf_set else {}
     config = load_config({}, environ=environ)
     assert config.backend == (chosen,)
@@ -172,8 +172,8 @@ def test_an_explicit_mlx_backend_that_cannot_run_says_why(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The "is mlx-lm installed" probe is replaced (it is installed here)."""
-    monkeypatch.setattr(mlx_backend, "is_apple_silicon", lambda: False)
-    monkeypatch.setattr(mlx_backend, "why_not_available", lambda: "mlx-lm is not installed (x)")
+    monkeypatch.setattr(auto, "is_apple_silicon", lambda: False)
+    monkeypatch.setattr(auto, "why_not_available", lambda: "mlx-lm is not installed (x)")
     config = load_config({}, environ={"CMDAI_BACKEND": "mlx"})
     with pytest.raises(BackendError) as caught:
         config.spec("mlx").open(config, config.options("mlx"))
