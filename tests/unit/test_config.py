@@ -157,6 +157,7 @@ def test_every_setting_has_a_default_and_help() -> None:
         "notes",
         "warnings",
         "backend_options",
+        "auto_reason",  # derived: why `backend = "auto"` chose what it chose
     }
     assert defaults == set(SPEC)
     assert all(setting.help for setting in SPEC.values())
