@@ -7,8 +7,10 @@ process (what the Ctrl-G widget pays), or of a whole `cmdai --no-daemon` process
 1. Hook round trip with a zero-cost backend (HelperScript from tests/helpers/scripted.py):
    process start, imports, socket, helper, reply. Target p50 <= 60 ms.
 2. Warm end to end with each real model: the same requests as bench_models.py, through a
-   helper that has already answered once; and the first request to a helper started ahead
-   that reports itself ready (it evaluates the prompt prefix while starting).
+   helper that has already answered once; the first request with no helper running, once
+   with no saved prompt prefix (a fresh cache: the helper evaluates it) and once with the
+   prefix saved by that first start (loaded from disk); and the first request to a helper
+   started ahead that reports itself ready.
 3. One-shot: `cmdai --print --no-daemon` for a few of those requests (load + first call every
    time), and the ratio of its median to the warm median.
 4. Helper memory (VmRSS / VmHWM from /proc) with the zero-cost backend and with each model.
@@ -55,7 +57,7 @@ def helper_memory(home: Path) -> dict[str, int]:
 
 
 def stop(env: dict[str, str]) -> None:
-    subprocess.run([CMDAI, "daemon", "stop"], env=env, capture_output=True, timeout=60)
+    subprocess.run([CMDAI, "helper", "stop"], env=env, capture_output=True, timeout=60)
 
 
 def zero_cost(rounds: int) -> dict[str, object]:
@@ -93,6 +95,14 @@ def first_after_ready(env: dict[str, str]) -> float:
     return elapsed
 
 
+def slot_warm_start(env: dict[str, str]) -> str:
+    """How the running helper's first backend got ready (from `cmdai helper status`)."""
+    status = subprocess.run([CMDAI, "helper", "status"], env=env, capture_output=True,
+                            text=True, timeout=60).stdout  # fmt: skip
+    line = next((x for x in status.splitlines() if x.startswith("backend llama_cpp:")), "")
+    return line.rsplit("(", 1)[-1].rstrip(")") if line.endswith(")") else ""
+
+
 def warm_model(model: str, rounds: int, one_shots: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "CMDAI_HOME": home, "CMDAI_MODEL": model, "CMDAI_MODEL_DIR": MODEL_DIR}
@@ -103,6 +113,11 @@ def warm_model(model: str, rounds: int, one_shots: int) -> dict[str, object]:
             raise SystemExit(f"{model}: {first.stderr.strip()}")
         times = [hook_once(env, request)[0] for request in REQUESTS[1 : rounds + 1]]
         memory = helper_memory(Path(home))
+        stop(env)
+        saved_ms, saved = hook_once(env, REQUESTS[-2])  # a new helper: the prefix from disk
+        if saved.returncode != 0:
+            raise SystemExit(f"{model}: {saved.stderr.strip()}")
+        warm_start = slot_warm_start(env)
         stop(env)
         ready_ms = first_after_ready(env)
         shots = []
@@ -116,6 +131,10 @@ def warm_model(model: str, rounds: int, one_shots: int) -> dict[str, object]:
     warm_p50 = statistics.median(times)
     return {
         "cold_first_ms": round(first_ms),
+        "cold_first_saved_prefix_ms": round(saved_ms),
+        "saved_prefix_start": warm_start,
+        "cold_over_warm": round(first_ms / warm_p50, 1),
+        "cold_saved_prefix_over_warm": round(saved_ms / warm_p50, 1),
         "first_after_ready_ms": round(ready_ms),
         "warm_p50_ms": round(warm_p50),
         "warm_p95_ms": round(percentile(times, 95)),
@@ -158,17 +177,27 @@ def markdown(result: dict) -> str:
         f"p50 {zero['p50_ms']} ms, p95 {zero['p95_ms']} ms, min {zero['min_ms']} ms; "
         f"helper RSS {zero['rss_mb']} MB.",
         "",
-        "| model | cold first Ctrl-G ms | first after ready ms | warm p50 ms | warm p95 ms | "
+        "| model | cold first Ctrl-G, prefix evaluated ms | cold first Ctrl-G, prefix from "
+        "disk ms | first after ready ms | warm p50 ms | warm p95 ms | "
         "one-shot p50 ms | one-shot / warm | helper RSS MB | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for model, r in result["models"].items():
         lines.append(
-            f"| {model} | {r['cold_first_ms']} | {r['first_after_ready_ms']} | "
-            f"{r['warm_p50_ms']} | {r['warm_p95_ms']} | "
+            f"| {model} | {r['cold_first_ms']} ({r['cold_over_warm']}x) | "
+            f"{r['cold_first_saved_prefix_ms']} ({r['cold_saved_prefix_over_warm']}x) | "
+            f"{r['first_after_ready_ms']} | {r['warm_p50_ms']} | {r['warm_p95_ms']} | "
             f"{r['one_shot_p50_ms']} | {r['one_shot_over_warm']}x | {r['rss_mb']} | "
             f"{r['peak_rss_mb']} |"
         )
+    lines += [
+        "",
+        "How the helper with the saved prefix got ready: "
+        + "; ".join(
+            f"{model}: {r['saved_prefix_start'] or 'not reported'}"
+            for model, r in result["models"].items()
+        ),
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -80,6 +80,9 @@ class Slot:
             "concurrency": self.spec.capabilities.concurrency,
             "skipped_for_s": round(down, 1), "reason": self.down_reason if down else "",
             "load_error": str(self.load_error or ""),
+            # How the session got ready (the llama.cpp backend: prefix loaded from disk, or
+            # evaluated); a backend without the attribute has nothing to say.
+            "warm_start": str(getattr(self.session, "warm_start", "") or ""),
         }  # fmt: skip
 
     # --- opening --------------------------------------------------------------------------

@@ -120,6 +120,11 @@ def helper_parser(prog: str = "cmdai helper") -> argparse.ArgumentParser:
     for name, text in (
         ("status", "is it running, which model, since when (exit 3 when not running)"),
         ("start", "start it now (it also starts on demand)"),
+        (
+            "prestart",
+            "start it in the background unless it runs or the model is not downloaded "
+            "(what the shell scripts run when a shell starts; `prestart = false` turns that off)",
+        ),
         ("stop", "stop it and free the model's memory"),
         ("restart", "stop, then start (picks up config changes)"),
         ("run", "serve in the foreground (what `start` runs, detached)"),

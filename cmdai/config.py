@@ -121,6 +121,9 @@ SPEC: dict[str, Setting] = {
     "idle_timeout": Setting(float_range(1, 7 * 86400), "seconds the helper waits unused"),
     "hook_timeout": Setting(float_range(0.1, 3600), "seconds Ctrl-G waits for a command"),
     "log_requests": Setting(boolean, "write request text to the helper's log"),
+    "prestart": Setting(
+        boolean, "start the helper when an interactive shell starts (if the model is downloaded)"
+    ),
     "prepare_alternatives": Setting(
         boolean, "after a suggestion, prepare the next alternative while the model is idle"
     ),
@@ -150,6 +153,7 @@ class Config:
     idle_timeout: float = 900.0
     hook_timeout: float = 60.0
     log_requests: bool = False
+    prestart: bool = True
     prepare_alternatives: bool = True
     validate: bool = True
     plugins: tuple[str, ...] = ()

@@ -38,6 +38,8 @@ def user(isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     """A home whose shells load the widget (each test may add lines)."""
     home = tmp_path / "user"
     (home / ".config/fish").mkdir(parents=True)
+    # fish would generate completions from every man page on its first start here.
+    (home / ".local/share/fish/generated_completions").mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.delenv("ZDOTDIR", raising=False)

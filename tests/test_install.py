@@ -55,6 +55,8 @@ def install(
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("home")
+    # fish would generate completions from every man page on its first start here.
+    (home / ".local/share/fish/generated_completions").mkdir(parents=True)
     for name, data in BEFORE.items():
         (home / name).write_bytes(data)
     result = install(home, "--from", str(REPO), "--shell", "zsh,bash,fish", "--python", BASE_PYTHON)

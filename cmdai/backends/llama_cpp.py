@@ -8,12 +8,14 @@ reuses the KV cache of that prefix and only evaluates the per-request tail.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmdai import settings
+from cmdai.backends import prefix_state
 from cmdai.backends.base import (
     BackendSpec,
     Capabilities,
@@ -97,10 +99,20 @@ def physical_cores() -> int:
 class LlamaCppBackend:
     name = "llama_cpp"
 
-    def __init__(self, model_path: Path, *, model: str, n_threads: int, n_ctx: int) -> None:
+    def __init__(
+        self, model_path: Path, *, model: str, n_threads: int, n_ctx: int,
+        state_dir: Path | None = None, identity: str = "",
+    ) -> None:  # fmt: skip
         check_model_file(model_path)
         self.model = model
         self.model_path = model_path
+        self.n_ctx = n_ctx
+        # Where the evaluated prompt prefix is kept between starts (None: never), and what
+        # names the model's bytes in its key.
+        self.state_dir = state_dir
+        self.identity = identity or str(model_path)
+        self.warm_start = ""  # how the last warm-up went, for `cmdai helper status`
+        self.evaluated = 0  # prompt and generated tokens llama.cpp evaluated, all calls
         from llama_cpp import Llama, LlamaGrammar  # heavy: imported only when a model loads
 
         try:
@@ -118,6 +130,18 @@ class LlamaCppBackend:
                 "or `cmdai model pull` to fetch it again",
             ) from None
         self._grammar = LlamaGrammar.from_string(ONE_LINE_GRAMMAR, verbose=False)
+        self._count_evaluations()
+
+    def _count_evaluations(self) -> None:
+        """Every token llama.cpp evaluates passes through Llama.eval: count them (how the tests
+        and the benchmark see that a loaded prefix is not evaluated again)."""
+        evaluate = self._llama.eval
+
+        def counted(tokens: Sequence[int]) -> None:
+            self.evaluated += len(tokens)
+            evaluate(tokens)
+
+        self._llama.eval = counted  # type: ignore[method-assign]
 
     def complete(
         self,
@@ -174,9 +198,53 @@ class LlamaCppBackend:
         return Completion("".join(pieces), prompt_tokens=0, completion_tokens=len(pieces))
 
     def warm_up(self, messages: Sequence[Message]) -> None:
-        """Evaluate the constant prompt prefix now: llama.cpp keeps it cached, so the first real
-        request pays only for its own short tail (1.5B model: most of a cold start)."""
+        """Have the constant prompt prefix evaluated now, so the first real request pays only
+        for its own short tail: loaded from disk when an earlier start saved it (most of a cold
+        start with the 1.5B model), else evaluated, then saved for the next start."""
+        name = prefix_state.key(
+            "llama_cpp", self.identity, json.dumps(list(messages), sort_keys=True),
+            f"n_ctx={self.n_ctx}", _llama_cpp_version(),
+        )  # fmt: skip
+        path = prefix_state.path_for(self.state_dir, name) if self.state_dir else None
+        saved = prefix_state.load(path, name) if path else None
+        if saved is not None and self._restore(saved):
+            self.warm_start = f"prompt prefix loaded from disk ({len(saved.tokens)} tokens)"
+            return
+        before = self.evaluated
         self.complete(messages, max_tokens=1, temperature=0.0)
+        self.warm_start = f"prompt prefix evaluated ({self.evaluated - before} tokens)"
+        if path and prefix_state.save(path, name, self._capture()):
+            self.warm_start += ", saved for the next start"
+
+    def _capture(self) -> prefix_state.Saved:
+        import ctypes
+
+        import llama_cpp
+
+        ctx = self._llama._ctx.ctx
+        size = llama_cpp.llama_state_get_size(ctx)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_get_data(ctx, buffer, size)
+        tokens = [int(t) for t in self._llama.input_ids[: self._llama.n_tokens]]
+        return prefix_state.Saved(tokens, bytes(buffer)[:written])
+
+    def _restore(self, saved: prefix_state.Saved) -> bool:
+        """Put a saved state into the context; False (and a clean context) when llama.cpp
+        refuses it."""
+        import ctypes
+
+        import llama_cpp
+
+        if len(saved.tokens) >= self.n_ctx:
+            return False
+        ctx = self._llama._ctx.ctx
+        buffer = (ctypes.c_uint8 * len(saved.state)).from_buffer_copy(saved.state)
+        if llama_cpp.llama_state_set_data(ctx, buffer, len(saved.state)) != len(saved.state):
+            self._llama.reset()
+            return False
+        self._llama.input_ids[: len(saved.tokens)] = saved.tokens
+        self._llama.n_tokens = len(saved.tokens)
+        return True
 
     def close(self) -> None:
         self._llama.close()
@@ -202,10 +270,33 @@ def _resolve(config: Config, options: Options) -> Target:
 def _open(config: Config, options: Options) -> LlamaCppBackend:
     """Load the model (not downloaded, or unusable: ModelError/BackendError, and a chain asks
     its next backend)."""
+    from cmdai import paths
+
+    path = _model_path(config)
     return LlamaCppBackend(
-        _model_path(config), model=config.model, n_threads=options["n_threads"],
-        n_ctx=options["n_ctx"],
+        path, model=config.model, n_threads=options["n_threads"], n_ctx=options["n_ctx"],
+        state_dir=paths.cache_dir() / "prefix-state", identity=_identity(config, path),
     )  # fmt: skip
+
+
+def _identity(config: Config, path: Path) -> str:
+    """What names the model's bytes: its pinned or recorded sha256 (verified before use), else
+    the file's path, size and modification time."""
+    from cmdai.models.registry import ARTIFACTS
+    from cmdai.models.store import ModelStore
+
+    if config.model in ARTIFACTS:
+        return ARTIFACTS[config.model].sha256
+    if entry := ModelStore(config.model_dir).entries().get(config.model):
+        return entry.sha256
+    info = path.stat()
+    return f"{path.resolve()}:{info.st_size}:{info.st_mtime_ns}"
+
+
+def _llama_cpp_version() -> str:
+    import llama_cpp
+
+    return f"llama-cpp-python={llama_cpp.__version__}"
 
 
 def _probe(config: Config, options: Options) -> Probe:

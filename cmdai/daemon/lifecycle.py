@@ -119,6 +119,7 @@ def command(args: argparse.Namespace, config: Config | None) -> int:
         return run(config)
     return {
         "start": start,
+        "prestart": prestart,
         "status": status,
         "stop": stop,
         "restart": restart,
@@ -135,6 +136,29 @@ def start() -> int:
             raise CmdaiError(str(exc)) from None
         hello = client.hello(2.0)
     print(f"helper running, pid {hello['pid'] if hello else '?'}")
+    return 0
+
+
+def prestart() -> int:
+    """`cmdai helper prestart`, which the shell scripts run in the background when an
+    interactive shell starts: start the helper now, so that the first Ctrl-G of the day does
+    not wait for a model load. Silent; does nothing when `prestart = false`, when a helper
+    answers already (or another shell is starting one: the start lock lets one through), when
+    the configured model is not downloaded (a prestart never downloads) or the configuration
+    is broken (the key press reports that)."""
+    try:
+        config = load_config()
+        if not config.prestart or client.hello(2.0) is not None:
+            return 0
+        spec = config.spec(config.backend[0])
+        if spec.capabilities.needs_download and spec.stored_model is not None:
+            from cmdai.models.pull import resolve_model
+
+            model = spec.stored_model(config, config.options(spec.name))
+            resolve_model(model, config, backend=spec.name, allow_download=False)
+        client.connect_or_start(time.monotonic() + 60.0).close()
+    except (CmdaiError, client.ClientError):
+        return 0  # not now: the next Ctrl-G starts it, and says what is wrong if anything
     return 0
 
 
@@ -176,6 +200,8 @@ def _slot_line(slot: dict[str, object]) -> str:
         line += f", skipped for {slot['skipped_for_s']} s more: {slot['reason']}"
     elif slot.get("load_error"):
         line += f": {slot['load_error']}"
+    elif slot.get("warm_start"):
+        line += f" ({slot['warm_start']})"
     return line
 
 

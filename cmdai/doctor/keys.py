@@ -64,7 +64,8 @@ def read_bindings(shell: str, timeout: float = 20) -> str | None:
     argv = [program, "-i", "-c", query_script(shell)]
     result = subprocess.run(
         argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
-        env={**os.environ, "CMDAI_DOCTOR": "1"}, errors="replace",
+        # A look at the bindings must not start a helper as a side effect.
+        env={**os.environ, "CMDAI_PRESTART": "false"}, errors="replace",
     )  # fmt: skip
     return result.stdout
 

@@ -105,3 +105,10 @@ _cmdai_bind() {
 }
 [[ $- == *i* ]] && _cmdai_bind
 unset -f _cmdai_bind
+
+# Start the helper now, in the background and detached (a subshell's child: no job, no
+# message, not killed when this shell exits), so the first Ctrl-G finds the model loaded.
+# It does nothing when a helper runs, the model is not downloaded, or `prestart = false`.
+if [[ $- == *i* ]]; then
+  ( __CMDAI_EXE__ helper prestart </dev/null >/dev/null 2>&1 & )
+fi

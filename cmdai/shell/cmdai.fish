@@ -85,3 +85,10 @@ function _cmdai_bind
 end
 _cmdai_bind
 functions -e _cmdai_bind
+
+# Start the helper now, in the background and detached (sh's child: no fish job, no message,
+# not killed when this shell exits), so the first Ctrl-G finds the model loaded. It does
+# nothing when a helper runs, the model is not downloaded, or `prestart = false`.
+if status is-interactive
+    /bin/sh -c '"$@" </dev/null >/dev/null 2>&1 &' sh __CMDAI_EXE__ helper prestart
+end

@@ -87,3 +87,14 @@ if (-not $_cmdai_taken) {
         -ScriptBlock { _cmdai_generate }
 }
 Remove-Variable -Name '_cmdai_key', '_cmdai_taken'
+
+# Start the helper now, in the background and detached, so the first Ctrl+g finds the model
+# loaded. It does nothing when a helper runs, the model is not downloaded, or
+# `prestart = false`; a failure to start it is not this prompt's business.
+try {
+    $_cmdai_hidden = @{}
+    if ($PSVersionTable.PSEdition -eq 'Desktop' -or $IsWindows) { $_cmdai_hidden.WindowStyle = 'Hidden' }
+    Start-Process -FilePath __CMDAI_EXE__ -ArgumentList 'helper prestart' @_cmdai_hidden -ErrorAction Stop | Out-Null
+} catch {
+}
+Remove-Variable -Name '_cmdai_hidden' -ErrorAction SilentlyContinue

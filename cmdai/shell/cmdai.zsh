@@ -70,3 +70,10 @@ _cmdai_bind() {
 }
 _cmdai_bind
 unfunction _cmdai_bind
+
+# Start the helper now, in the background and detached (a subshell's child: no job, no
+# message, not killed when this shell exits), so the first Ctrl-G finds the model loaded.
+# It does nothing when a helper runs, the model is not downloaded, or `prestart = false`.
+if [[ -o interactive ]]; then
+  ( __CMDAI_EXE__ helper prestart </dev/null >/dev/null 2>&1 & )
+fi

@@ -66,6 +66,12 @@ class ShellSession:
         self.dump_file = workdir / "buffer.dump"
         self.prompts = 0
         rc = self._write_rc()
+        if shell == "fish" and "HOME" in env:
+            # fish's first start in a new home generates completions from every man page in
+            # the background (half a minute of CPU): there is nothing to generate them for.
+            Path(env["HOME"], ".local/share/fish/generated_completions").mkdir(
+                parents=True, exist_ok=True
+            )
         shell_env = {**env, "CMDAI_TEST_DUMP": str(self.dump_file), "LANG": "C.UTF-8"}
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in shell_env.items())
         command = {
@@ -167,7 +173,10 @@ def _hook_environments() -> list[bytes]:
 
 
 def base_env(home: Path) -> dict[str, str]:
-    """The shell's environment: a clean HOME, cmdai's state in the test's CMDAI_HOME."""
+    """The shell's environment: a clean HOME, cmdai's state in the test's CMDAI_HOME. No
+    helper is started with the shell unless a test sets CMDAI_PRESTART: most tests are about
+    what a key press does, helper or not."""
     keep = {k: os.environ[k] for k in ("PATH", "PYTHONPATH", "TMPDIR") if k in os.environ}
     cmdai = {k: v for k, v in os.environ.items() if k.startswith("CMDAI_")}
-    return {**keep, **cmdai, "HOME": str(home), "TERM": "xterm-256color"}
+    return {**keep, "CMDAI_PRESTART": "false", **cmdai, "HOME": str(home),
+            "TERM": "xterm-256color"}  # fmt: skip

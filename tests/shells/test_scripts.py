@@ -139,13 +139,19 @@ def test_powershell_script_parses_cleanly() -> None:
 @pytest.mark.parametrize("shell", [*POSIX_SHELLS, "powershell"])
 def test_scripts_use_only_the_contract(shell: str) -> None:
     """docs/protocol.md: the widget sets CMDAI_BUFFER and CMDAI_CURSOR, runs `hook --shell
-    NAME`, applies stdout only on exit 0 or 9 (and arms Enter on 9). Nothing else of cmdai's
-    is used."""
+    NAME`, applies stdout only on exit 0 or 9 (and arms Enter on 9); each script also runs
+    `helper prestart` once, in the background. Nothing else of cmdai's is used."""
     text = widgets.source(shell)
     variables = set(re.findall(r"\bCMDAI_[A-Z_]+", text))
     assert {"CMDAI_BUFFER", "CMDAI_CURSOR"} <= variables <= CONTRACT_VARIABLES
     calls = re.findall(rf"{widgets.PLACEHOLDER}\s+(.*?)(?:\s*[<|2)]|$)", text, re.M)
-    assert calls == [f"hook --shell {shell}"]
+    if shell == "powershell":  # Start-Process takes the arguments as one string
+        assert calls == [
+            f"hook --shell {shell}",
+            "-ArgumentList 'helper prestart' @_cmdai_hidden -ErrorAction Stop",
+        ]
+    else:
+        assert calls == [f"hook --shell {shell}", "helper prestart"]
     applies = {"zsh": "rc == 0 || rc == 9", "bash": "$rc -eq 0 || $rc -eq 9",
                "fish": "test $rc -eq 0; or test $rc -eq 9",
                "powershell": "$code -eq 0 -or $code -eq 9"}[shell]  # fmt: skip
