@@ -100,7 +100,8 @@ def slot_warm_start(env: dict[str, str]) -> str:
     status = subprocess.run([CMDAI, "helper", "status"], env=env, capture_output=True,
                             text=True, timeout=60).stdout  # fmt: skip
     line = next((x for x in status.splitlines() if x.startswith("backend llama_cpp:")), "")
-    return line.rsplit("(", 1)[-1].rstrip(")") if line.endswith(")") else ""
+    _, found, rest = line.partition(", ready (")
+    return rest.removesuffix(")") if found else ""
 
 
 def warm_model(model: str, rounds: int, one_shots: int) -> dict[str, object]:
