@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -115,7 +116,12 @@ def _verify(store: ModelStore, model_id: str) -> int:
     return 0
 
 
+MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
 def _import(store: ModelStore, path: Path, model_id: str | None) -> int:
+    if model_id is not None and model_id not in ARTIFACTS:
+        _check_own_id(store, model_id)
     if path.is_dir():
         return _import_directory(store, path, model_id)
     if not path.is_file():
@@ -139,6 +145,22 @@ def _import(store: ModelStore, path: Path, model_id: str | None) -> int:
         target = store.install(artifact, staging, f"file {path}")
     print(f"imported {artifact.id} (sha256 verified) to {target}")
     return 0
+
+
+def _check_own_id(store: ModelStore, model_id: str) -> None:
+    """An id of the user's own names a file or directory in the cache: a plain name that
+    neither escapes it nor takes the place of another model's files."""
+    if not MODEL_ID.fullmatch(model_id):
+        raise UsageError(
+            f"{model_id!r} cannot be a model id",
+            "use letters, digits, '.', '_' and '-', starting with a letter or digit",
+        )
+    taken = {e.filename: e.id for e in store.entries().values() if e.id != model_id}
+    taken |= {a.filename: a.id for a in ARTIFACTS.values()}
+    for name in (model_id, f"{model_id}.gguf"):
+        if name in taken:
+            raise UsageError(f"{model_id!r} would take the place of {taken[name]}'s files",
+                             "choose another --id")  # fmt: skip
 
 
 def _import_directory(store: ModelStore, path: Path, model_id: str | None) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -328,3 +329,22 @@ def test_the_registry_pins_every_file_of_the_default_mlx_model() -> None:
     assert all(len(f.sha256) == 64 and f.size > 0 for f in artifact.files)
     assert artifact.size == sum(f.size for f in artifact.files)
     assert artifact.sha256 == tree_digest(artifact.files)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "message"),
+    [
+        ("../escape", "cannot be a model id"),
+        (".partial", "cannot be a model id"),
+        ("a/b", "cannot be a model id"),
+        ("qwen2.5-coder-1.5b-instruct-4bit-mlx", "would take the place of qwen2.5-coder-1.5b-mlx"),
+    ],
+)
+def test_an_id_of_ones_own_cannot_escape_or_replace_another_model(
+    tmp_path: Path, contents: dict[str, bytes], model_id: str, message: str
+) -> None:
+    source = write_directory(tmp_path / "mine", contents)
+    with pytest.raises(UsageError, match=re.escape(message)):
+        model_command(tmp_path, "import", str(source), "--id", model_id)
+    assert not (tmp_path / "escape").exists()
+    assert ModelStore(tmp_path / "models").entries() == {}
