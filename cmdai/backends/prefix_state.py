@@ -22,10 +22,11 @@ import sys
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 MAGIC = b"CMDAI-PREFIX-STATE 1\n"
 KEEP = 4  # files kept (a few models or prompts); older ones are removed
-MAX_BYTES = 512 << 20  # a state this big is not worth a file (the 1.5B model's is ~40 MB)
+MAX_BYTES = 512 << 20  # a state this big is not worth a file (the 1.5B model's: 36 MB)
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ def load(path: Path, wanted: str) -> Saved | None:
     return saved
 
 
-def _read(handle: object, wanted: str) -> Saved | None:
-    read = handle.read  # type: ignore[attr-defined]
+def _read(handle: BinaryIO, wanted: str) -> Saved | None:
+    read = handle.read
     if read(len(MAGIC)) != MAGIC:
         return None
     header = _header(handle)
@@ -78,8 +79,8 @@ def _read(handle: object, wanted: str) -> Saved | None:
     return Saved(tokens.tolist(), state)
 
 
-def _header(handle: object) -> dict[str, object]:
-    line = handle.readline(4096)  # type: ignore[attr-defined]
+def _header(handle: BinaryIO) -> dict[str, Any]:
+    line = handle.readline(4096)
     if not line.endswith(b"\n"):
         raise ValueError("no header line")
     header = json.loads(line)
