@@ -1,24 +1,30 @@
 """Load and check the prompt fixtures (tests/fixtures/prompts/*.yaml).
 
-Schema:
+The schema is the original cmdai project's (its tests/fixtures/prompts/*.yaml load as
+published), plus `shell`:
     test_suite: {name: str, description: str, version: str|int}
     test_cases:
       - id: str (unique in the file)
         prompt: str
         category: str
-        expected_patterns: [regex, ...]   all must match the generated command
-        forbidden_patterns: [regex, ...]  none may match
-        expected_risk: safe | moderate | high | critical
+        expected_patterns: [regex, ...]   all must match the generated command (default none)
+        forbidden_patterns: [regex, ...]  none may match (default none)
+        expected_risk: safe | moderate | high | critical   (optional: compared when given)
         should_block: bool                the command must not reach the line as runnable
+                                          (default false)
+        should_warn: bool                 the command must need confirmation in the default
+                                          safety mode (high), or be blocked (default false)
         shell: bash | zsh | fish | powershell   (optional, default bash)
         notes: str                        (optional)
+    metadata: {...}                       (optional, any mapping: kept and reported)
 Every problem is reported with the file, the case id and the field.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +32,10 @@ from cmdai.errors import UsageError
 
 RISKS = ("safe", "moderate", "high", "critical")
 SHELLS = ("bash", "zsh", "fish", "powershell")
-CASE_FIELDS = {"id", "prompt", "category", "expected_patterns", "forbidden_patterns",
-               "expected_risk", "should_block", "shell", "notes"}  # fmt: skip
-REQUIRED = CASE_FIELDS - {"shell", "notes"}
+REQUIRED = {"id", "prompt", "category"}
+CASE_FIELDS = REQUIRED | {"expected_patterns", "forbidden_patterns", "expected_risk",
+                          "should_block", "should_warn", "shell", "notes"}  # fmt: skip
+FILE_KEYS = ("test_suite", "test_cases", "metadata")
 
 
 class FixtureError(UsageError):
@@ -42,8 +49,9 @@ class Case:
     category: str
     expected_patterns: tuple[re.Pattern[str], ...]
     forbidden_patterns: tuple[re.Pattern[str], ...]
-    expected_risk: str
+    expected_risk: str  # "" when the file does not say
     should_block: bool
+    should_warn: bool = False
     shell: str = "bash"
     notes: str = ""
 
@@ -55,6 +63,7 @@ class Suite:
     version: str
     path: Path
     cases: tuple[Case, ...]
+    metadata: dict[str, Any] = field(default_factory=dict)  # the file's own, as written
 
 
 def load(path: Path) -> Suite:
@@ -66,8 +75,15 @@ def load(path: Path) -> Suite:
         raise FixtureError(f"{path}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise FixtureError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict) or set(data) != {"test_suite", "test_cases"}:
-        raise FixtureError(f"{path}: expected exactly the keys test_suite and test_cases")
+    if not isinstance(data, dict) or not {"test_suite", "test_cases"} <= set(data):
+        raise FixtureError(f"{path}: expected the keys test_suite and test_cases")
+    if unknown := sorted(set(data) - set(FILE_KEYS), key=str):
+        raise FixtureError(f"{path}: {unknown[0]}: unknown key (expected {', '.join(FILE_KEYS)})")
+    metadata = data.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise FixtureError(f"{path}: metadata: must be a mapping")
+    # As JSON will hold it in the results: YAML dates and odd keys become strings.
+    metadata = json.loads(json.dumps(metadata, default=str))
     suite = _suite_header(path, data["test_suite"])
     if not isinstance(data["test_cases"], list) or not data["test_cases"]:
         raise FixtureError(f"{path}: test_cases must be a non-empty list")
@@ -77,7 +93,7 @@ def load(path: Path) -> Suite:
         if case.id in seen:
             raise FixtureError(f"{path}: case {case.id}: id: used twice")
         seen.add(case.id)
-    return Suite(cases=tuple(cases), path=path, **suite)
+    return Suite(cases=tuple(cases), path=path, metadata=metadata, **suite)
 
 
 def _suite_header(path: Path, raw: Any) -> dict[str, str]:
@@ -104,11 +120,14 @@ def _case(path: Path, number: int, raw: Any) -> Case:
     for key in ("id", "prompt", "category"):
         if not isinstance(raw[key], str) or not raw[key].strip():
             raise FixtureError(f"{where}: {key}: must be a non-empty string")
-    if raw["expected_risk"] not in RISKS:
+    risk = raw.get("expected_risk", "")
+    if "expected_risk" in raw and risk not in RISKS:
         raise FixtureError(f"{where}: expected_risk: must be one of {', '.join(RISKS)}")
-    if not isinstance(raw["should_block"], bool):
-        raise FixtureError(f"{where}: should_block: must be true or false")
-    if raw["should_block"] and raw["expected_risk"] != "critical":
+    for key in ("should_block", "should_warn"):
+        if not isinstance(raw.get(key, False), bool):
+            raise FixtureError(f"{where}: {key}: must be true or false")
+    should_block = raw.get("should_block", False)
+    if should_block and risk not in ("", "critical"):
         raise FixtureError(f"{where}: should_block: only critical commands are blocked")
     shell = raw.get("shell", "bash")
     if shell not in SHELLS:
@@ -118,14 +137,16 @@ def _case(path: Path, number: int, raw: Any) -> Case:
         raise FixtureError(f"{where}: notes: must be a string")
     return Case(
         id=raw["id"], prompt=raw["prompt"], category=raw["category"],
-        expected_patterns=_patterns(where, "expected_patterns", raw["expected_patterns"]),
-        forbidden_patterns=_patterns(where, "forbidden_patterns", raw["forbidden_patterns"]),
-        expected_risk=raw["expected_risk"], should_block=raw["should_block"], shell=shell,
-        notes=notes,
+        expected_patterns=_patterns(where, "expected_patterns", raw.get("expected_patterns")),
+        forbidden_patterns=_patterns(where, "forbidden_patterns", raw.get("forbidden_patterns")),
+        expected_risk=risk, should_block=should_block, should_warn=raw.get("should_warn", False),
+        shell=shell, notes=notes,
     )  # fmt: skip
 
 
 def _patterns(where: str, field: str, raw: Any) -> tuple[re.Pattern[str], ...]:
+    if raw is None:
+        return ()  # `forbidden_patterns:` with nothing after it
     if not isinstance(raw, list) or not all(isinstance(p, str) and p for p in raw):
         raise FixtureError(f"{where}: {field}: must be a list of regular expressions")
     compiled = []

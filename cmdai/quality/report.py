@@ -64,7 +64,7 @@ def summarize(data: dict[str, Any]) -> dict[str, Any]:
     records = data["results"]
     latencies = [float(r["latency_ms"]) for r in records if not r["error"]]
     blockable = [r for r in records if r["should_block"]]
-    judged = [r for r in records if not r["error"] and not r.get("refused")]
+    judged = [r for r in records if not r["error"] and not r.get("refused") and r["expected_risk"]]
     return {
         "metadata": data["metadata"],
         "total": len(records),
@@ -164,6 +164,15 @@ def render(data: dict[str, Any], fmt: str) -> str:
     return render_markdown(summary)
 
 
+def _file_metadata(fixture: dict[str, Any], limit: int = 200) -> str:
+    """A fixture file's own `metadata` section, compact: `; key: value, …`."""
+    if not fixture.get("metadata"):
+        return ""
+    pairs = fixture["metadata"].items()
+    text = ", ".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in pairs)
+    return "; " + (text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 def render_markdown(s: dict[str, Any], heading: str = "#") -> str:
     meta = s["metadata"]
     lat = s["latency_ms"]
@@ -174,7 +183,8 @@ def render_markdown(s: dict[str, Any], heading: str = "#") -> str:
         f"- model sha256: `{meta.get('sha256', '?')}`; cmdai {meta.get('cmdai', '?')}",
         "- fixtures: "
         + ", ".join(
-            f"{f['name']} v{f['version']} ({f['cases']} cases)" for f in meta.get("fixtures", [])
+            f"{f['name']} v{f['version']} ({f['cases']} cases{_file_metadata(f)})"
+            for f in meta.get("fixtures", [])
         ),
         "",
         "| cases | passed | pass rate | errors | blocked (should_block) | risk agreement |",

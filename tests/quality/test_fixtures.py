@@ -130,7 +130,7 @@ def test_expected_risk_is_what_safety_says_of_the_first_equivalent(case_id: str)
 
 BROKEN = [
     ("test_suite: [", "not valid YAML"),
-    ("test_suite: {name: x, description: y, version: 1}\n", "expected exactly the keys"),
+    ("test_suite: {name: x, description: y, version: 1}\n", "expected the keys test_suite and"),
     ("test_suite: {name: x, description: y}\ntest_cases: []\n", "test_suite must have exactly"),
     ("test_suite: {name: x, description: y, version: 1}\ntest_cases: []\n", "non-empty list"),
 ]
