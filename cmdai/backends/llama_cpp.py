@@ -7,10 +7,11 @@ reuses the KV cache of that prefix and only evaluates the per-request tail.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +79,45 @@ def _available_memory() -> int | None:
     return None  # not Linux: let llama.cpp try
 
 
+def amx_present(cpuinfo: str | None = None) -> bool:
+    """Does this CPU have Intel AMX (Sapphire Rapids and later)? llama.cpp, built for such a
+    CPU, moves part of the weights into its AMX buffers, and with llama-cpp-python 0.3.36 that
+    path wrote garbage ("mpegmpegmpeg" for "hello") or crashed in decode on a Xeon with AMX."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return False
+    return any(
+        line.startswith("flags") and "amx_int8" in line.split() for line in cpuinfo.splitlines()
+    )
+
+
+@contextlib.contextmanager
+def _without_extra_buffers(active: bool) -> Iterator[None]:
+    """Load a model with llama.cpp's extra buffer types (AMX, weight repacking) turned off.
+    Llama() builds its model parameters itself and has no argument for this, so the default
+    parameters it asks for are replaced for the duration of the load (the helper loads one
+    model at a time)."""
+    if not active:
+        yield
+        return
+    import llama_cpp.llama_cpp as lib
+
+    original = lib.llama_model_default_params
+
+    def without_extra() -> Any:
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    lib.llama_model_default_params = without_extra
+    try:
+        yield
+    finally:
+        lib.llama_model_default_params = original
+
+
 def physical_cores() -> int:
     """Physical cores, not hyper-threads: llama.cpp gets slower when it uses SMT siblings."""
     try:
@@ -101,7 +141,7 @@ class LlamaCppBackend:
 
     def __init__(
         self, model_path: Path, *, model: str, n_threads: int, n_ctx: int,
-        state_dir: Path | None = None, identity: str = "",
+        state_dir: Path | None = None, identity: str = "", tuning: dict[str, Any] | None = None,
     ) -> None:  # fmt: skip
         check_model_file(model_path)
         self.model = model
@@ -113,16 +153,19 @@ class LlamaCppBackend:
         self.identity = identity or str(model_path)
         self.warm_start = ""  # how the last warm-up went, for `cmdai helper status`
         self.evaluated = 0  # prompt and generated tokens llama.cpp evaluated, all calls
+        self.extra_buffers = not amx_present()
         from llama_cpp import Llama, LlamaGrammar  # heavy: imported only when a model loads
 
         try:
-            self._llama = Llama(
-                model_path=str(model_path),
-                n_ctx=n_ctx,
-                n_threads=n_threads,
-                n_threads_batch=n_threads,
-                verbose=False,
-            )
+            with _without_extra_buffers(not self.extra_buffers):
+                self._llama = Llama(
+                    model_path=str(model_path),
+                    n_ctx=n_ctx,
+                    n_threads=n_threads,
+                    n_threads_batch=n_threads,
+                    verbose=False,
+                    **(tuning or {}),  # further Llama() arguments: how benchmarks try settings
+                )
         except (ValueError, RuntimeError) as exc:
             raise BackendError(
                 f"llama.cpp could not load {model_path}: {exc}",
@@ -203,7 +246,7 @@ class LlamaCppBackend:
         start with the 1.5B model), else evaluated, then saved for the next start."""
         name = prefix_state.key(
             "llama_cpp", self.identity, json.dumps(list(messages), sort_keys=True),
-            f"n_ctx={self.n_ctx}", _llama_cpp_version(),
+            f"n_ctx={self.n_ctx}", f"extra_buffers={self.extra_buffers}", _llama_cpp_version(),
         )  # fmt: skip
         path = prefix_state.path_for(self.state_dir, name) if self.state_dir else None
         saved = prefix_state.load(path, name) if path else None

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from cmdai.backends.llama_cpp import LlamaCppBackend, check_model_file
+from cmdai.backends.llama_cpp import (
+    LlamaCppBackend,
+    _without_extra_buffers,
+    amx_present,
+    check_model_file,
+)
 from cmdai.config import Config
 from cmdai.errors import BackendError
 from cmdai.generate import generate
@@ -98,3 +103,23 @@ def test_not_enough_memory_is_reported_before_loading(
     with pytest.raises(BackendError, match=r"not enough memory to load big\.gguf") as caught:
         check_model_file(model)
     assert caught.value.hint == hint
+
+
+def test_amx_is_read_from_the_cpu_flags() -> None:
+    sapphire = "processor\t: 0\nflags\t\t: fpu avx2 avx512f amx_bf16 amx_tile amx_int8\n"
+    assert amx_present(sapphire)
+    assert not amx_present("processor\t: 0\nflags\t\t: fpu avx2 avx512f\n")
+    assert not amx_present("model name\t: amx_int8 lookalike\nflags\t\t: fpu\n")
+
+
+def test_extra_buffers_are_off_only_inside_the_load() -> None:
+    """On a CPU with AMX the model loads without llama.cpp's extra buffer types (they wrote
+    garbage there); the library's defaults are back afterwards."""
+    import llama_cpp.llama_cpp as lib
+
+    assert lib.llama_model_default_params().use_extra_bufts
+    with _without_extra_buffers(True):
+        assert not lib.llama_model_default_params().use_extra_bufts
+    assert lib.llama_model_default_params().use_extra_bufts
+    with _without_extra_buffers(False):
+        assert lib.llama_model_default_params().use_extra_bufts
