@@ -86,7 +86,8 @@ def generate_parser() -> argparse.ArgumentParser:
         dest="validate",
         action="store_false",
         default=None,
-        help="skip the syntax and installed-program checks (and the retry they may cause)",
+        help="skip the checks of syntax, programs, options and named places and programs (and "
+        "the retry they may cause; a reply that never ended is still asked again)",
     )
     parser.add_argument("--version", action="version", version=f"cmdai {__version__}")
     _common(parser)

@@ -128,7 +128,7 @@ SPEC: dict[str, Setting] = {
         boolean, "after a suggestion, prepare the next alternative while the model is idle"
     ),
     "validate": Setting(
-        boolean, "check syntax and installed programs, and re-ask once on a problem"
+        boolean, "check syntax, programs and their options, and re-ask once on a problem"
     ),
     "plugins": Setting(_module_names, "modules to import for more backends (see docs/backends.md)"),
 }

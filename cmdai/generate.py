@@ -21,6 +21,7 @@ from cmdai.prompting import (
     retry_messages,
 )
 from cmdai.protocol import MAX_BUFFER_CHARS
+from cmdai.repetition import text_repeats
 from cmdai.validate import Problem, validate
 
 MAX_REQUEST_CHARS = MAX_BUFFER_CHARS  # one limit for the fallback command and the hook
@@ -35,6 +36,7 @@ class Generated:
     prompt_tokens: int
     completion_tokens: int
     problem: Problem | None = None  # what validation still found wrong, if anything
+    cut_off: str = ""  # "length" or "repeating": the reply did not end by itself
     retry_reason: str = ""  # why the first answer was rejected and the model asked again
     skipped: tuple[str, ...] = ()  # why backends before this one in the chain did not answer
 
@@ -134,9 +136,11 @@ def generate(
     request = check_request(request)
     messages = alternative_messages(build_messages(request, context), avoid)
     first = ask(messages)
-    if not config.validate or first.refused:  # a refusal needs no second opinion
+    check = functools.partial(_check, config=config, context=context, path=path,
+                              request=request)  # fmt: skip
+    if first.refused:  # a refusal needs no second opinion
         return first
-    problem = validate(first.command, context.shell, context.cwd, path, request)
+    problem = check(first)
     if problem is None:
         return first
     try:
@@ -145,9 +149,7 @@ def generate(
         second = None
     if second and second.refused:  # a refusal is no fix for a command that was not refused
         second = None
-    second_problem = (
-        validate(second.command, context.shell, context.cwd, path, request) if second else None
-    )
+    second_problem = check(second) if second else None
     best, best_problem = first, problem
     if second and _rank(second_problem) < _rank(problem):
         best, best_problem = second, second_problem
@@ -155,10 +157,25 @@ def generate(
     return replace(best, problem=best_problem, retry_reason=problem.message, latency_ms=spent)
 
 
+def _check(
+    generated: Generated, *, config: Config, context: Context, path: str | None, request: str
+) -> Problem | None:
+    """What is wrong with an answer: cut off (always checked: such a reply is never whole),
+    then, unless validation is off, what validate() finds."""
+    if generated.cut_off == "repeating":
+        return Problem("runaway", "the reply kept repeating itself and was stopped")
+    if generated.cut_off == "length":
+        return Problem("runaway", f"the reply was cut off at {config.max_tokens} tokens")
+    if not config.validate:
+        return None
+    return validate(generated.command, context.shell, context.cwd, path, request)
+
+
 def _rank(problem: Problem | None) -> int:
     """Lower is better: a missing program can be installed and a place the command ignores can
     be typed in, but a syntax error cannot run at all. On a tie the first answer stays."""
-    ranks = {None: 0, "mismatch": 1, "missing": 1, "usage": 2, "syntax": 2}
+    ranks = {None: 0, "mismatch": 1, "missing": 1, "option": 2, "usage": 2, "syntax": 2,
+             "runaway": 3}  # fmt: skip
     return ranks[problem.kind if problem else None]
 
 
@@ -188,6 +205,11 @@ def _complete(
             f"the model's command holds hidden or control characters: {visible(command, 80)}",
             "rephrase the request and try again",
         )
+    cut_off = completion.cut_off
+    if not cut_off and completion.completion_tokens >= config.max_tokens:
+        cut_off = "length"  # a backend that does not say: it used every token it had
+    if not cut_off and text_repeats(command):
+        cut_off = "repeating"  # a server's reply, checked after the fact
     return Generated(
         command=command,
         backend=backend.name,
@@ -195,4 +217,5 @@ def _complete(
         latency_ms=latency_ms,
         prompt_tokens=completion.prompt_tokens,
         completion_tokens=completion.completion_tokens,
+        cut_off=cut_off,
     )

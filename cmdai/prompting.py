@@ -135,7 +135,12 @@ def retry_messages(
 ) -> list[Message]:
     """The same conversation, plus the rejected answer and why it was rejected."""
     fix = f"That command is wrong: {problem}. Reply with one corrected command, on one line."
-    if kind == "missing":
+    if kind == "runaway":
+        fix = (
+            f"That command is wrong: {problem}. Reply with one short, complete command that "
+            "does what was asked, on one line."
+        )
+    elif kind == "missing":
         fix = (
             f"That command does not work here: {problem}. Reply with one corrected command "
             "that uses only what is installed, on one line."

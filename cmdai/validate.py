@@ -18,6 +18,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+from cmdai import option_check
 from cmdai.commandline import COMPUTED, Simple, parse
 from cmdai.safety import operands
 
@@ -42,7 +43,7 @@ PREFIX_KEYWORDS = {"if", "then", "else", "elif", "do", "while", "until", "!", "t
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "syntax" or "missing"
+    kind: str  # "syntax", "missing", "option", "usage", "mismatch"
     message: str  # one line for the user and for the model: "`fd` is not installed"
 
     def as_json(self) -> dict[str, str]:
@@ -63,10 +64,24 @@ def validate(
     )  # fmt: skip
     if programs:
         return programs
-    usage = check_operands(command) if shell != "powershell" else None
-    if usage:
-        return usage
-    return check_named_places(request, command) if request and shell != "powershell" else None
+    if shell == "powershell":
+        return None  # the checks below read POSIX command lines
+    for problem in (
+        check_options(command),
+        check_operands(command),
+        check_named_places(request, command) if request else None,
+        check_named_programs(request, command) if request else None,
+    ):
+        if problem:
+            return problem
+    return None
+
+
+def check_options(command: str) -> Problem | None:
+    """An option the program's documentation on this machine does not list (`git reset
+    --config.yaml`): the command would stop at a usage error."""
+    message = option_check.check(command)
+    return Problem("option", message) if message else None
 
 
 # Programs that do nothing useful, or fail, without operands: (how many, what they need).
@@ -145,6 +160,65 @@ def check_named_places(request: str, command: str) -> Problem | None:
     if _HOME_WORDS.search(request) and not _HOME_IN_COMMAND.search(command):
         return Problem("mismatch", "the request is about the home directory (~), but the command "
                        "does not use it")  # fmt: skip
+    return None
+
+
+# Programs a request names by name: when someone writes "with sed" or "using xargs", another
+# tool is a wrong answer even if it works (the request may be practice, or a script's habit).
+# Names that are also everyday verbs or nouns (find, sort, cut, head, kill, "an ssh key", "the
+# git repository"…) count only after "with", "using", "via", "use", "run" or before "command".
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_PROGRAM_NAMES = _words(
+    "sed awk gawk xargs rsync grep egrep tar gzip gunzip bzip2 xz zip unzip 7z curl wget scp "
+    "sftp docker podman jq yq rg fd du df ps pkill pgrep killall chmod chown chgrp "
+    "systemctl journalctl lsof netstat ss nc ncat openssl ffmpeg tmux wc uniq comm sha256sum "
+    "sha1sum md5sum base64 xxd hexdump strace htop uptime whoami mkdir rmdir ln readlink "
+    "realpath basename dirname shuf tac iconv dig nslookup traceroute nmap ifconfig iptables "
+    "ufw useradd usermod sudo nohup kubectl helm npm pip pip3 python3 perl gcc cmake cargo "
+    "umount lsblk blkid fdisk parted dd mkfs losetup zcat zgrep vim"
+)
+_VERB_NAMES = _words(
+    "find sort cut head tail kill date diff split join touch watch file cat tr top free env "
+    "echo printf test time sleep wait which type alias export history locate whereis column "
+    "paste rev fold stat seq nl ip route screen make go mount more less tee truncate passwd "
+    "ping nano ssh git crontab"
+)
+_NAMED = re.compile(r"(?<![\w./-])([a-z][a-z0-9]*)(?![\w/-]|\.\w)")
+_TOLD = re.compile(
+    r"\b(?:with|using|via|use|run|through)\s+(?:the\s+)?`?([a-z][a-z0-9]*)`?"
+    r"|`?([a-z][a-z0-9]*)`?\s+command\b",
+    re.I,
+)
+# Another spelling of the same program: asked for grep, `egrep` and `zgrep` are grep.
+_SAME_PROGRAM = {
+    "grep": ("egrep", "fgrep", "zgrep", "rg"), "awk": ("gawk", "mawk"), "zip": ("unzip",),
+    "gzip": ("tar", "gunzip", "zcat"), "crontab": ("cron",),
+    "pip": ("pip3",), "pip3": ("pip",), "docker": ("docker-compose",), "python3": ("python",),
+    "ssh": ("scp", "sftp", "rsync", "autossh", "sshfs"), "nc": ("ncat", "netcat"),
+}  # fmt: skip
+
+
+def named_programs(request: str) -> list[str]:
+    """The programs a request asks for by name, in order."""
+    found = [w for w in _NAMED.findall(request) if w in _PROGRAM_NAMES]
+    for match in _TOLD.finditer(request):
+        word = (match.group(1) or match.group(2) or "").lower()
+        if word in _VERB_NAMES or word in _PROGRAM_NAMES:
+            found.append(word)
+    return list(dict.fromkeys(found))
+
+
+def check_named_programs(request: str, command: str) -> Problem | None:
+    """A command that leaves out a program the request names (tail where sed was asked for,
+    `find -exec` where xargs was)."""
+    for program in named_programs(request):
+        spellings = (program, *_SAME_PROGRAM.get(program, ()))
+        if not any(re.search(rf"(?<![\w.-]){re.escape(s)}(?![\w-])", command) for s in spellings):
+            return Problem("mismatch", f"the request asks for {program}, but the command does "
+                           "not use it")  # fmt: skip
     return None
 
 

@@ -26,6 +26,10 @@ class Completion:
     text: str
     prompt_tokens: int
     completion_tokens: int
+    # Why the reply is not whole: "length" (it hit max_tokens), "repeating" (stopped because
+    # it repeated itself), "" when it ended by itself. Backends that cannot tell leave it
+    # empty; generate() also compares completion_tokens with max_tokens.
+    cut_off: str = ""
 
 
 class Session(Protocol):

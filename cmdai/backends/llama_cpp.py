@@ -28,6 +28,7 @@ from cmdai.backends.base import (
     Target,
 )
 from cmdai.errors import BackendError, Cancelled, CmdaiError
+from cmdai.repetition import TOKEN_SPAN, repeats
 
 if TYPE_CHECKING:
     from cmdai.config import Config
@@ -154,6 +155,7 @@ class LlamaCppBackend:
         self.warm_start = ""  # how the last warm-up went, for `cmdai helper status`
         self.evaluated = 0  # prompt and generated tokens llama.cpp evaluated, all calls
         self.extra_buffers = not amx_present()
+        self.stop_repeats = True  # the runaway guard (RepetitionStop); off only to compare
         from llama_cpp import Llama, LlamaGrammar  # heavy: imported only when a model loads
 
         try:
@@ -197,21 +199,30 @@ class LlamaCppBackend:
     ) -> Completion:
         if cancelled is not None:
             return self._complete_streaming(messages, max_tokens, temperature, cancelled)
+        guard = RepetitionStop(self._llama.token_eos())
         try:
             reply: Any = self._llama.create_chat_completion(
                 messages=list(messages),  # type: ignore[arg-type]
                 max_tokens=max_tokens,
                 temperature=temperature,
                 grammar=self._grammar,
+                logits_processor=self._processors(guard),
             )
         except (ValueError, RuntimeError) as exc:
             raise BackendError(f"llama.cpp failed to generate: {exc}") from None
         usage = reply.get("usage", {})
+        choice = reply["choices"][0]
         return Completion(
-            text=reply["choices"][0]["message"]["content"] or "",
+            text=choice["message"]["content"] or "",
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             completion_tokens=int(usage.get("completion_tokens", 0)),
+            cut_off=guard.cut_off(choice.get("finish_reason")),
         )
+
+    def _processors(self, guard: RepetitionStop) -> Any:
+        from llama_cpp import LogitsProcessorList
+
+        return LogitsProcessorList([guard]) if self.stop_repeats else None
 
     def _complete_streaming(
         self,
@@ -222,23 +233,30 @@ class LlamaCppBackend:
     ) -> Completion:
         """Token by token, so that a client who left stops the generation within one token."""
         pieces: list[str] = []
+        guard = RepetitionStop(self._llama.token_eos())
+        finish = None
         try:
             chunks: Any = self._llama.create_chat_completion(
                 messages=list(messages),  # type: ignore[arg-type]
                 max_tokens=max_tokens,
                 temperature=temperature,
                 grammar=self._grammar,
+                logits_processor=self._processors(guard),
                 stream=True,
             )
             for chunk in chunks:
                 if cancelled():
                     chunks.close()
                     raise Cancelled("the request was cancelled")
-                pieces.append(chunk["choices"][0]["delta"].get("content") or "")
+                choice = chunk["choices"][0]
+                if content := choice["delta"].get("content"):
+                    pieces.append(content)
+                finish = choice.get("finish_reason") or finish
         except (ValueError, RuntimeError) as exc:
             raise BackendError(f"llama.cpp failed to generate: {exc}") from None
-        # Streaming reports no usage; every chunk is one token.
-        return Completion("".join(pieces), prompt_tokens=0, completion_tokens=len(pieces))
+        # Streaming reports no usage; every piece of content is one token.
+        return Completion("".join(pieces), prompt_tokens=0, completion_tokens=len(pieces),
+                          cut_off=guard.cut_off(finish))  # fmt: skip
 
     def warm_up(self, messages: Sequence[Message]) -> None:
         """Have the constant prompt prefix evaluated now, so the first real request pays only
@@ -291,6 +309,33 @@ class LlamaCppBackend:
 
     def close(self) -> None:
         self._llama.close()
+
+
+class RepetitionStop:
+    """A llama.cpp logits processor that ends the reply (only the end-of-turn token may
+    follow) once its generated tokens repeat themselves (cmdai.repetition)."""
+
+    def __init__(self, eos: int) -> None:
+        self.eos = eos
+        self.start: int | None = None  # where the reply begins in the token ids
+        self.fired = False
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        if self.start is None:
+            self.start = len(input_ids)  # first call: nothing generated yet
+        if not self.fired and repeats(list(input_ids[self.start :]), TOKEN_SPAN):
+            self.fired = True
+        if self.fired:
+            eos_score = scores[self.eos]
+            scores[:] = -float("inf")
+            scores[self.eos] = max(eos_score, 0.0)
+        return scores
+
+    def cut_off(self, finish_reason: str | None) -> str:
+        """Why the reply is not whole: "repeating", "length", or "" when it is."""
+        if self.fired:
+            return "repeating"
+        return "length" if finish_reason == "length" else ""
 
 
 # --- the spec -------------------------------------------------------------------------------

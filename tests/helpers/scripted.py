@@ -19,8 +19,8 @@ class ScriptedBackend:
     name = "scripted"
     model = "scripted-model"
 
-    def __init__(self, *replies: str) -> None:
-        self.replies = list(replies)
+    def __init__(self, *replies: str | Completion) -> None:
+        self.replies = list(replies)  # a string is a whole reply of 5 tokens
         self.asked: list[list[Message]] = []
 
     def complete(
@@ -33,7 +33,8 @@ class ScriptedBackend:
         deadline: float | None = None,
     ) -> Completion:
         self.asked.append(list(messages))
-        return Completion(self.replies.pop(0), prompt_tokens=10, completion_tokens=5)
+        reply = self.replies.pop(0)
+        return reply if isinstance(reply, Completion) else Completion(reply, 10, 5)
 
     def warm_up(self, messages: Sequence[Message]) -> None:
         pass

@@ -9,14 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from cmdai.backends.base import Completion
 from cmdai.config import Config
 from cmdai.errors import GenerationError
 from cmdai.generate import generate
 from cmdai.prompting import REFUSAL, Context
 from cmdai.validate import (
     check_named_places,
+    check_named_programs,
     check_operands,
     check_syntax,
+    named_programs,
     programs_run,
     validate,
 )
@@ -288,3 +291,97 @@ def test_the_program_check_stops_at_its_deadline(tmp_path: Path) -> None:
     command = "fdx-nonexistent -e py"
     assert check_programs(command, "bash", str(tmp_path), "/usr/bin") is not None
     assert check_programs(command, "bash", str(tmp_path), "/usr/bin", deadline=0.0) is None
+
+
+# --- programs the request names ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("asked", "named"),
+    [("print the 5th line of notes.txt with sed", ["sed"]),
+     ("delete .pyc files using find and xargs", ["xargs", "find"]),
+     ("copy photos to backup:/srv with rsync", ["rsync"]),
+     ("use sort to order names.txt by the second column", ["sort"]),
+     ("run the date command in UTC", ["date"]),
+     ("find python files changed this week", []),  # "find" the verb
+     ("sort names.txt and cut the first field", []),
+     ("edit config.sed in /etc/sed-rules", []),  # names of files, not programs
+     ("show my ip address", [])],
+)  # fmt: skip
+def test_programs_the_request_names(asked: str, named: list[str]) -> None:
+    assert named_programs(asked) == named
+
+
+@pytest.mark.parametrize(
+    ("asked", "command", "missing"),
+    [("print the 5th line of notes.txt with sed", "head -5 notes.txt | tail -1", "sed"),
+     ("delete .pyc files using xargs", "find . -name '*.pyc' -exec rm {} +", "xargs"),
+     ("sync photos to nas:/srv with rsync", "scp -r photos nas:/srv", "rsync"),
+     ("count the lines with awk", "wc -l data.txt", "awk"),
+     ("show the last 5 lines using tail", "sed -n '$p' log", "tail")],
+)  # fmt: skip
+def test_a_command_without_the_named_program_is_caught(
+    asked: str, command: str, missing: str
+) -> None:
+    problem = check_named_programs(asked, command)
+    assert problem is not None and problem.kind == "mismatch"
+    assert problem.message == f"the request asks for {missing}, but the command does not use it"
+
+
+@pytest.mark.parametrize(
+    ("asked", "command"),
+    [("print the 5th line of notes.txt with sed", "sed -n '5p' notes.txt"),
+     ("delete .pyc files using find and xargs", "find . -name '*.pyc' -print0 | xargs -0 rm"),
+     ("search for TODO with grep", "egrep -rn TODO ."),
+     ("compress app.log with gzip", "tar -czf app.log.tar.gz app.log"),
+     ("copy report.pdf to web1 over ssh", "scp report.pdf web1:"),
+     ("list containers with docker", "sudo docker ps")],
+)  # fmt: skip
+def test_a_command_with_the_named_program_passes(asked: str, command: str) -> None:
+    assert check_named_programs(asked, command) is None
+
+
+def test_a_missing_named_program_is_retried(tmp_path: Path) -> None:
+    require("bash")
+    backend = ScriptedBackend("head -5 notes.txt | tail -1", "sed -n '5p' notes.txt")
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    result = generate("print the 5th line of notes.txt with sed", Config(), backend, context)
+    assert result.command == "sed -n '5p' notes.txt" and result.warning == ""
+    assert "the request asks for sed" in backend.asked[1][-1]["content"]
+
+
+# --- replies that do not end by themselves ----------------------------------------------------
+
+RUNAWAY = "cat a.log | sort | uniq -c" + " | sort -rn | uniq -c" * 6
+
+
+def test_a_reply_cut_off_at_max_tokens_is_retried(tmp_path: Path) -> None:
+    require("bash")
+    cut = Completion("find . -name '*.py' -exec grep -l x {} + -o -name", 10, 128)
+    backend = ScriptedBackend(cut, "find . -name '*.py'")
+    result = run(backend, tmp_path)
+    assert result.command == "find . -name '*.py'" and result.warning == ""
+    assert result.retry_reason == "the reply was cut off at 128 tokens"
+    assert "Reply with one short, complete command" in backend.asked[1][-1]["content"]
+
+
+def test_a_repeating_reply_is_retried_even_with_validation_off(tmp_path: Path) -> None:
+    backend = ScriptedBackend(RUNAWAY, "sort a.log | uniq -c | sort -rn")
+    result = run(backend, tmp_path, validate=False)
+    assert result.command == "sort a.log | uniq -c | sort -rn"
+    assert result.retry_reason == "the reply kept repeating itself and was stopped"
+
+
+def test_a_second_runaway_is_shown_with_a_warning(tmp_path: Path) -> None:
+    require("bash")
+    stopped = Completion(RUNAWAY, 10, 40, cut_off="repeating")
+    result = run(ScriptedBackend(stopped, stopped), tmp_path)
+    assert result.command == RUNAWAY
+    assert result.note == "warning: the reply kept repeating itself and was stopped"
+
+
+def test_a_runaway_loses_to_any_other_problem(tmp_path: Path) -> None:
+    require("bash")
+    stopped = Completion(RUNAWAY, 10, 40, cut_off="repeating")
+    result = run(ScriptedBackend(stopped, "fdx-nonexistent -e py"), tmp_path)
+    assert result.command == "fdx-nonexistent -e py"

@@ -1,0 +1,329 @@
+"""Do the options a command passes to its programs exist? Looked up in the documentation on
+this machine, never guessed: the program's man page (found with `man -w`, read as roff), or
+its `--help` output for a few programs known to print only help. Nothing is executed but `man`
+and, for those few, `PROGRAM --help`.
+
+Long options are matched exactly (or as the unambiguous prefix GNU getopt accepts), short
+options and clusters letter by letter until a letter that takes a value (`-n5`, `-d,`),
+subcommands (`git reset`, `docker run`) on the subcommand's own page. A program without docs,
+a value that only looks like an option (`chmod -x`, `kill -HUP`, `find -mtime -7`) or anything
+after `--` is not checked: the check may miss an invented option, but must not reject a real
+one. What a page offers is parsed once per program and process (the helper keeps it warm).
+"""
+
+from __future__ import annotations
+
+import bz2
+import functools
+import gzip
+import lzma
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from cmdai.commandline import COMPUTED, Simple, parse
+
+MAN_TIMEOUT_S = 2.0
+MAX_PAGE_BYTES = 4 << 20  # a man page larger than this is not a man page
+# Programs whose subcommands have their own page (`git-reset(1)`, `docker-run(1)`).
+SUBCOMMAND_PAGES = {"git", "openssl", "docker", "podman", "npm", "cargo", "ip", "gh"}
+# Where a subcommand without a page is an alias or a plug-in: not checked at all.
+SUBCOMMAND_ONLY = {"git", "openssl"}
+# Programs without a man page on many systems whose `--help` only prints help.
+HELP_ONLY = {"rg", "fd", "fdfind", "bat", "batcat", "eza", "exa", "uv", "ruff", "pip", "pip3"}
+# Programs whose dash-words are values, not options: chmod's modes, kill's signals.
+_MODE = re.compile(r"^-[rwxXstugo]+$")
+_SIGNAL = re.compile(r"^-(?:SIG)?[A-Z][A-Z0-9+-]*$|^-\d+$")
+_FIND_COMMAND_ENDS = {";", "\\;", "+"}
+# Programs whose first operand starts another command line, whose options are not theirs:
+# `ssh web1 df -h`, `strace -f make -j4`, `docker run -d nginx nginx -g …`. Checked up to it.
+RUNNERS = {"ssh", "strace", "ltrace", "flock", "taskset", "runuser", "su", "valgrind",
+           "parallel", "gdb", "perf", "script", "docker run", "docker exec", "podman run",
+           "podman exec", "kubectl exec"}  # fmt: skip
+# Programs whose own page does not list their options: the page that does (none: not checked).
+OPTION_PAGES = {"perl": "perlrun"}
+# Interpreters: what follows `-m module`, `-c code`, `-e code` or the script is not theirs.
+INTERPRETERS = {"python", "python3", "python2", "perl", "ruby", "node", "php", "lua", "bash",
+                "sh", "dash", "zsh", "ksh", "fish", "java"}  # fmt: skip
+_INTERPRETER_ENDS = {"-m", "-c", "-e", "-E", "-jar", "-r", "--command", "--eval"}
+_NAME = re.compile(r"\w[\w.+-]*")  # a program or subcommand name, never an option
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What one page says a program accepts."""
+
+    longs: frozenset[str]  # "--all"
+    shorts: frozenset[str]  # "a"
+    words: frozenset[str]  # single-dash words: find's "-name", java's "-version"
+    valued: frozenset[str]  # options shown with a value: "n", "--lines", "-name"
+    word_style: bool = False  # options are mostly single-dash words (find, openssl, java)
+
+    def knows_long(self, name: str) -> bool:
+        if name in self.longs:
+            return True
+        base = name.removeprefix("--no-")
+        if base != name and f"--{base}" in self.longs:
+            return True  # `--no-verify` where the page documents `--verify` (and the reverse)
+        if f"--no-{name[2:]}" in self.longs:
+            return True
+        return len(name) >= 5 and any(long.startswith(name) for long in self.longs)
+
+    def knows_word(self, word: str) -> bool:
+        """A single-dash word (`-name`), or one filling a placeholder the page shows in capitals
+        (find's `-newerXY` documents `-newermt`)."""
+        if word in self.words:
+            return True
+        return any(
+            len(pattern) == len(word)
+            and word.startswith(pattern.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            for pattern in self.placeholders
+        )
+
+    @functools.cached_property
+    def placeholders(self) -> tuple[str, ...]:
+        return tuple(w for w in self.words if re.fullmatch(r"-[a-z]+[A-Z]+", w))
+
+
+def check(command: str) -> str | None:
+    """The first option a program of `command` does not have, worded for the user and the
+    model ("`git reset` has no option `--config.yaml`"), or None."""
+    for simple in parse(command).commands:
+        problem = check_simple(simple)
+        if problem:
+            return problem
+    return None
+
+
+def check_simple(simple: Simple) -> str | None:
+    program = simple.program
+    if program == COMPUTED or not _NAME.fullmatch(program):
+        return None
+    args = list(simple.args)
+    name = program
+    if program in SUBCOMMAND_PAGES:
+        if not args or not _NAME.fullmatch(args[0]):
+            return None  # global options first (`git -C dir log`): not checked
+        sub = args.pop(0)
+        doc = doc_for(f"{program}-{sub}")
+        name = f"{program} {sub}"
+        if doc is None and program in SUBCOMMAND_ONLY:
+            return None  # an alias, or a subcommand without a page
+        doc = doc or doc_for(program)
+    else:
+        doc = doc_for(OPTION_PAGES.get(program, program))
+    if doc is None:
+        return None
+    unknown = next(unknown_options(name, args, doc), None)
+    return f"`{name}` has no option {unknown}" if unknown else None
+
+
+def unknown_options(program: str, args: list[str], doc: Doc) -> Iterator[str]:
+    """Each option in `args` that `doc` does not list, in order, quoted for a message:
+    "`--colour`", or "`-z` (in `-lQz`)" for a letter of a cluster."""
+    words = iter(args)
+    for word in words:
+        if word == "--":
+            return
+        if program == "find" and word in ("-exec", "-execdir", "-ok", "-okdir"):
+            for inner in words:  # another program's words, up to `;` or `+`
+                if inner in _FIND_COMMAND_ENDS:
+                    break
+            continue
+        if program in INTERPRETERS and word in _INTERPRETER_ENDS:
+            return  # the module's, the code's or the script's own words follow
+        if not word.startswith("-") or word == "-":
+            if program in RUNNERS or program in INTERPRETERS:
+                return  # the command or script it runs begins here
+            continue
+        if _is_value(program, word):
+            continue
+        if word.startswith("--"):
+            name, has_value, _ = word.partition("=")
+            if not doc.knows_long(name):
+                yield f"`{name}`"
+            elif not has_value and name in doc.valued:
+                next(words, None)
+            continue
+        if doc.knows_word(word):
+            if word in doc.valued:
+                next(words, None)
+            continue
+        if doc.word_style and len(word) > 2:
+            yield f"`{word}`"  # `-expiry` is one option here, not a cluster of letters
+            continue
+        problem, takes_next = _cluster(word, doc)
+        if problem:
+            yield problem
+        elif takes_next:
+            next(words, None)
+
+
+def _is_value(program: str, word: str) -> bool:
+    if word[1].isdigit() or word[1] in "+.":  # `-7`, `-100k`, `-1.5`: a number
+        return True
+    if program == "chmod" and _MODE.match(word):
+        return True
+    return program in ("kill", "pkill", "killall", "timeout") and bool(_SIGNAL.match(word))
+
+
+def _cluster(word: str, doc: Doc) -> tuple[str | None, bool]:
+    """`-lah`: each letter an option, up to one that takes a value (the rest of the word, or
+    the next word when the cluster ends with it). (unknown option, next word is a value)."""
+    for index, letter in enumerate(word[1:], start=1):
+        if not letter.isalpha():
+            return None, False  # `-d,` `-I{}`: the value of the letter before
+        if letter not in doc.shorts:
+            alone = sum(c.isalpha() for c in word[1:]) == 1  # `-j1`: one option and its value
+            return (f"`-{letter}`" if alone else f"`-{letter}` (in `{word}`)"), False
+        if letter in doc.valued:
+            return None, index == len(word) - 1
+    return None, False
+
+
+# --- the documentation ----------------------------------------------------------------------
+
+
+@functools.cache
+def doc_for(program: str) -> Doc | None:
+    """The options `program` documents, or None when this machine has no docs for it."""
+    text = man_text(program)
+    if text is not None:
+        return parse_roff(text)
+    if program in HELP_ONLY:
+        help_text = help_output(program)
+        return parse_plain(help_text) if help_text else None
+    return None
+
+
+def man_text(program: str) -> str | None:
+    """The roff source of `program`'s page in sections 1 (1ssl: OpenSSL's), 8 or 6, or None."""
+    if shutil.which("man") is None:
+        return None
+    try:
+        found = subprocess.run(
+            ["man", "-w", "-S", "1:1ssl:8:6", program], capture_output=True, text=True,
+            timeout=MAN_TIMEOUT_S, env={**os.environ, "LC_ALL": "C", "MANPAGER": "cat"},
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    path = found.stdout.strip().splitlines()[0] if found.returncode == 0 and found.stdout else ""
+    return _read_page(Path(path)) if path else None
+
+
+def _read_page(path: Path, hops: int = 3) -> str | None:
+    """A page's text, decompressed; a `.so other/page` stub is followed."""
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
+    try:
+        with opener.get(path.suffix, open)(path, "rb") as handle:
+            raw = handle.read(MAX_PAGE_BYTES)
+    except (OSError, EOFError, lzma.LZMAError, gzip.BadGzipFile):
+        return None
+    text = raw.decode("utf-8", "replace")
+    stub = re.match(r"\s*\.so\s+(\S+)\s*$", text)
+    if stub and hops:
+        root = path.parent.parent  # .../man/man1/x.1.gz -> .../man
+        target = root / stub.group(1)
+        candidates = [target, *target.parent.glob(target.name + ".*")]
+        return next((t for c in candidates if (t := _read_page(c, hops - 1))), None)
+    return text
+
+
+def help_output(program: str) -> str | None:
+    if shutil.which(program) is None:
+        return None
+    try:
+        done = subprocess.run(
+            [program, "--help"], capture_output=True, text=True, timeout=MAN_TIMEOUT_S,
+            stdin=subprocess.DEVNULL, env={**os.environ, "LC_ALL": "C", "NO_COLOR": "1"},
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (done.stdout or done.stderr)[:MAX_PAGE_BYTES] or None
+
+
+# roff: font changes, zero-width and spacing escapes, special characters that are dashes.
+_FONT = re.compile(r"\\f(?:\[[^\]]*\]|\(..|.)")
+_ITALIC = re.compile(r"\\f(?:I|\[I\]|\(BI)")
+_DASH = re.compile(r"\\(?:-|\(hy|\(mi|\[hy\]|\[mi\])")
+_ZERO_WIDTH = re.compile(r"\\(?:&|%|:|\^|\||\)|c$)", re.M)
+_MDOC_FLAG = re.compile(r"\bFl\s+(\S+)(\s+(?:Ar|Oo|Op)\b)?")
+VALUE_MARK = "\x01"  # where an italic (argument) font started
+
+
+def parse_roff(source: str) -> Doc:
+    text = _ITALIC.sub(VALUE_MARK, source)
+    text = _ZERO_WIDTH.sub("", _FONT.sub("", _DASH.sub("-", text)))
+    text = re.sub(r'\\\(?[a-z]{2}|\\\[[a-z]+\]|\\e|\\ |"', " ", text)
+    doc = parse_plain(text)
+    mdoc_shorts, mdoc_words, mdoc_valued = set(), set(), set()
+    for match in _MDOC_FLAG.finditer(text):  # BSD mdoc pages: `.It Fl L Ar address`
+        flag = "-" + match.group(1).strip(",|[]")
+        if flag.startswith("--"):
+            mdoc_words.add(flag)
+        elif flag[1:].isalnum():
+            mdoc_shorts.update(flag[1:])
+            mdoc_words.add(flag)
+            if match.group(2) and len(flag) == 2:
+                mdoc_valued.add(flag[1])
+    longs = {w for w in mdoc_words if w.startswith("--")}
+    return Doc(
+        longs=doc.longs | longs,
+        shorts=doc.shorts | mdoc_shorts,
+        words=doc.words | (mdoc_words - longs),
+        valued=doc.valued | mdoc_valued,
+        word_style=doc.word_style,
+    )
+
+
+_OPTION = re.compile(r"(?<![\w/.\\-])(--?)(\[no-\])?([A-Za-z0-9?@#][\w?@#+.-]*)")
+# After an option: `=VALUE`, `[=VALUE]`, ` <value>`, ` VALUE`, an italic value, `[VALUE]`.
+_VALUE_AFTER = re.compile(r"^(?:,\s*--?[\w-]+)?(?:=|\[=|\[[A-Z<]|\s?\x01|\s+<|\s+[A-Z][A-Z_]+\b|<)")
+_SYNOPSIS_CLUSTER = re.compile(r"\[-([A-Za-z0-9]{2,})\]")
+
+
+def parse_plain(text: str) -> Doc:
+    longs: set[str] = set()
+    shorts: set[str] = set()
+    words: set[str] = set()
+    valued: set[str] = set()
+    letters: set[str] = set()  # shorts written as `-x` on their own
+    for match in _OPTION.finditer(text):
+        dashes, negatable, name = match.groups()
+        name = name.rstrip(".-")
+        if not name:
+            continue
+        takes_value = bool(_VALUE_AFTER.match(text[match.end() : match.end() + 60]))
+        if dashes == "--":
+            forms = [f"--{name}", f"--no-{name}"] if negatable else [f"--{name}"]
+            longs.update(forms)
+            if takes_value:
+                valued.update(forms)
+        elif len(name) == 1:
+            shorts.add(name)
+            letters.add(name)
+            if takes_value:
+                valued.add(name)
+        else:
+            words.add(f"-{name}")
+            if takes_value:
+                valued.add(f"-{name}")
+            _short_value_attached(name, shorts, valued)
+    for cluster in _SYNOPSIS_CLUSTER.findall(text):
+        if cluster.islower() and len(cluster) >= 4:
+            continue  # `[-help]`, `[-noout]`: one option spelled as a word (openssl)
+        shorts.update(cluster)
+        letters.update(cluster)
+    word_style = len(words) >= 10 and len(words) > 3 * len(letters)
+    return Doc(frozenset(longs), frozenset(shorts), frozenset(words), frozenset(valued), word_style)
+
+
+def _short_value_attached(name: str, shorts: set[str], valued: set[str]) -> None:
+    """`-nNUM`, `-I[FMT]` in a page: the letter is an option with its value attached."""
+    if re.fullmatch(r"[A-Za-z][A-Z_]{2,}|[A-Za-z]\[.*", name):
+        shorts.add(name[0])
+        valued.add(name[0])

@@ -1,0 +1,159 @@
+"""The option check against this machine's real man pages (man-db and the pages of coreutils,
+findutils, grep, sed, tar, git, openssh, curl, procps… which .ci/run makes sure of): real
+options pass however they are spelled, invented ones are named, programs without docs are not
+checked."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cmdai import option_check
+from cmdai.validate import validate
+
+# Skipped only off CI: .ci/run installs man-db, and there a missing `man` must fail loudly.
+pytestmark = pytest.mark.skipif(
+    shutil.which("man") is None and not os.environ.get("CI"), reason="man-db is not installed"
+)
+PROMPTS = Path(__file__).resolve().parents[1] / "fixtures" / "prompts"
+
+VALID = [
+    "ls -la",
+    "ls -lhS",
+    "ls -l --sort=size",
+    "ls --all --human-readable",
+    "ls -1 --color=never",
+    "cp -r src dst",
+    "cp --preserve=mode,timestamps a b",
+    "mv -n a b",
+    "du -sh --max-depth=1",
+    "du -h -d 1 | sort -rh",
+    "df -hT",
+    "sort -k2,2n -t, data.csv",
+    "sort -u -o out.txt in.txt",
+    "uniq -c",
+    "cut -d, -f1-3 a.csv",
+    "cut -d: -f1 /etc/passwd",
+    "tr -d '\\r'",
+    "head -n5 notes.txt",
+    "head -20 notes.txt",
+    "tail -f -n 100 app.log",
+    "wc -l README.md",
+    "date -d '-1 day' +%F",
+    "date -Iseconds",
+    "date --iso-8601=seconds",
+    "ln -sfn target link",
+    "chmod -R 755 public",
+    "chmod -x script.sh",
+    "comm -12 a.txt b.txt",
+    "diff -ruN old new",
+    "tee -a log.txt",
+    "grep -rn --include='*.py' TODO .",
+    "grep -Po '\\d+' file",
+    "grep -e -v file",
+    "grep --count error app.log",
+    "sed -i.bak 's/a/b/' f",
+    "sed -n '5p' notes.txt",
+    "find . -name '*.py' -mtime -7",
+    "find . -type f -size +100M -exec ls -lh {} +",
+    "find . -name '*.pyc' -exec rm -f {} \\;",
+    "find -L . -type l",
+    "find . -maxdepth 1 -newermt '2024-01-01' -print0 | xargs -0 -n1 echo",
+    "xargs -I{} cp {} /tmp",
+    "tar -czvf logs.tar.gz logs",
+    "tar --exclude='*.o' -cf a.tar dir",
+    "tar xzf archive.tar.gz",
+    "gzip -k big.log",
+    "git reset --soft HEAD~1",
+    "git log --oneline -5",
+    "git status --porcelain",
+    "git stash push --include-untracked",
+    "git commit -am 'fix: typo'",
+    "git push --force-with-lease origin main",
+    "git diff --cached --stat",
+    "git -C repo status",
+    "ssh -L 8080:localhost:80 web1",
+    "ssh -N -L8080:localhost:80 web1",
+    "ssh -p 2222 -i ~/.ssh/id_ed25519 user@host",
+    "ssh web1 df -h --output=pcent",  # the remote command's options are not ssh's
+    "strace -f -p 1234",
+    "strace -f make -j4",
+    "watch -n 2 ls -lh big.log",
+    "timeout 30s ./long_task --fast",
+    "scp -P 2222 -r dir host:/srv",
+    "curl -sSL -o out.html https://example.com",
+    "curl -X POST -H 'Content-Type: application/json' -d '{}' http://localhost:8080",
+    "ps -ef",
+    "ps aux --sort=-%mem",
+    "kill -HUP 1234",
+    "kill -9 1234",
+    "awk -F: '{print $1}' /etc/passwd",
+    "grep -- -v file",
+    "ls -l -- -weird-name",
+    "frobnicate-xyz --no-such-option",
+    "perl -pi -e 's/foo/bar/g' config.txt",  # perl(1) does not list its switches: perlrun(1)
+    "python3 -m http.server 9000 --bind 127.0.0.1",  # the module's options
+    "openssl x509 -enddate -noout -in cert.pem",  # openssl-x509(1ssl)
+    "openssl rand -hex 32",
+    "cmdai --definitely-not-an-option",
+]
+
+INVENTED = [
+    ("git reset --config.yaml", "`git reset` has no option `--config.yaml`"),
+    ("ls --colour=sometimes /nonexistent", "`ls` has no option `--colour`"),
+    ("ls -lQz", "`ls` has no option `-z` (in `-lQz`)"),
+    ("ssh -Z host", "`ssh` has no option `-Z`"),
+    ("grep --recursivly TODO .", "`grep` has no option `--recursivly`"),
+    ("tar -czvf out.tgz --gzipped dir", "`tar` has no option `--gzipped`"),
+    ("uniq --count-all f", "`uniq` has no option `--count-all`"),
+    ("openssl x509 -in cert.pem -expiry", "`openssl x509` has no option `-expiry`"),
+    ("find . -nmae notes.txt", "`find` has no option `-nmae`"),
+    ("du --depth=1", "`du` has no option `--depth`"),
+    ("sort --column=2 f", "`sort` has no option `--column`"),
+    ("git log --since-days=3", "`git log` has no option `--since-days`"),
+    ("git stash --untracked-files", "`git stash` has no option `--untracked-files`"),
+    ("head --count=5 f", "`head` has no option `--count`"),
+    ("cut -j1 f", "`cut` has no option `-j`"),
+    ("wc --words-only f", "`wc` has no option `--words-only`"),
+    ("curl --json-body x http://h", "`curl` has no option `--json-body`"),
+]
+
+
+@pytest.mark.parametrize("command", VALID)
+def test_real_options_pass(command: str) -> None:
+    assert option_check.check(command) is None
+
+
+@pytest.mark.parametrize(("command", "problem"), INVENTED)
+def test_invented_options_are_named(command: str, problem: str) -> None:
+    assert option_check.check(command) == problem
+
+
+def test_the_table_is_large_enough() -> None:
+    assert len(VALID) + len(INVENTED) >= 60
+
+
+def test_an_invented_option_feeds_the_retry_as_an_option_problem() -> None:
+    problem = validate("git reset --config.yaml", "bash", "/tmp")
+    assert problem is not None and problem.kind == "option"
+    assert problem.message == "`git reset` has no option `--config.yaml`"
+
+
+def test_each_page_is_read_once_per_process() -> None:
+    option_check.doc_for.cache_clear()
+    option_check.check("ls -la")
+    option_check.check("ls -lh")
+    assert option_check.doc_for.cache_info().misses == 1
+
+
+def test_no_right_answer_of_the_dev_set_is_rejected() -> None:
+    """700-odd real commands written as right answers (tests/fixtures/prompts/dev-answers.yaml):
+    the check must not turn a single one into a retry."""
+    answers = yaml.safe_load((PROMPTS / "dev-answers.yaml").read_text())
+    commands = [command for case in answers.values() for command in case["right"]]
+    assert len(commands) >= 600
+    assert [(c, option_check.check(c)) for c in commands if option_check.check(c)] == []
