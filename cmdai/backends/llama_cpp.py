@@ -143,6 +143,7 @@ class LlamaCppBackend:
     def __init__(
         self, model_path: Path, *, model: str, n_threads: int, n_ctx: int,
         state_dir: Path | None = None, identity: str = "", tuning: dict[str, Any] | None = None,
+        repack: str = "auto",
     ) -> None:  # fmt: skip
         check_model_file(model_path)
         self.model = model
@@ -154,7 +155,9 @@ class LlamaCppBackend:
         self.identity = identity or str(model_path)
         self.warm_start = ""  # how the last warm-up went, for `cmdai helper status`
         self.evaluated = 0  # prompt and generated tokens llama.cpp evaluated, all calls
-        self.extra_buffers = not amx_present()
+        # llama.cpp's extra buffer types: repacked weights (faster matrix products on some
+        # CPUs, a second copy of most weights in memory) and AMX, which fails here.
+        self.extra_buffers = {"on": True, "off": False}.get(repack, not amx_present())
         self.stop_repeats = True  # the runaway guard (RepetitionStop); off only to compare
         from llama_cpp import Llama, LlamaGrammar  # heavy: imported only when a model loads
 
@@ -364,6 +367,7 @@ def _open(config: Config, options: Options) -> LlamaCppBackend:
     return LlamaCppBackend(
         path, model=config.model, n_threads=options["n_threads"], n_ctx=options["n_ctx"],
         state_dir=paths.cache_dir() / "prefix-state", identity=_identity(config, path),
+        repack=options["repack"],
     )  # fmt: skip
 
 
@@ -413,6 +417,12 @@ SPEC = BackendSpec(
             settings.int_range(512, 32768),
             "context window in tokens (the prompt prefix alone is about 1,200)",
             default=4096,  # a 1,200-token prefix plus a request of up to 4,000 characters
+        ),
+        "repack": Option(
+            settings.choice(("auto", "on", "off")),
+            "llama.cpp's repacked weights: faster on some CPUs, a second copy of most weights "
+            "in memory; auto = on, except on CPUs with AMX, where that path fails",
+            default="auto",
         ),
     },
 )

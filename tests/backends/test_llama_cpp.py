@@ -123,3 +123,26 @@ def test_extra_buffers_are_off_only_inside_the_load() -> None:
     assert lib.llama_model_default_params().use_extra_bufts
     with _without_extra_buffers(False):
         assert lib.llama_model_default_params().use_extra_bufts
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("repack", "expected"), [("on", True), ("off", False), ("auto", None)])
+def test_the_repack_option_decides_the_extra_buffers(
+    small_model_path: Path, repack: str, expected: bool | None
+) -> None:
+    loaded = LlamaCppBackend(
+        small_model_path, model="qwen2.5-coder-0.5b", n_threads=2, n_ctx=512, repack=repack
+    )
+    loaded.close()
+    assert loaded.extra_buffers is (not amx_present() if expected is None else expected)
+
+
+def test_the_repack_option_is_checked() -> None:
+    from cmdai.config import load_config
+    from cmdai.errors import ConfigError
+
+    config = load_config({}, environ={"CMDAI_LLAMA_CPP_REPACK": "off"})
+    assert config.options("llama_cpp")["repack"] == "off"
+    assert load_config({}, environ={}).options("llama_cpp")["repack"] == "auto"
+    with pytest.raises(ConfigError, match="repack"):
+        load_config({}, environ={"CMDAI_LLAMA_CPP_REPACK": "sometimes"}).options("llama_cpp")

@@ -230,7 +230,7 @@ def test_backend_options_have_defaults_and_every_layer() -> None:
 def test_old_top_level_llama_cpp_keys_still_work_with_a_note() -> None:
     path = write_config("n_threads = 3\n")
     config = load_config({}, environ={"CMDAI_N_CTX": "2048"})
-    assert config.options("llama_cpp") | {} == {"n_threads": 3, "n_ctx": 2048}
+    assert config.options("llama_cpp") | {} == {"n_threads": 3, "n_ctx": 2048, "repack": "auto"}
     assert config.notes == (
         f"{path}: top-level n_threads is deprecated: move it under [backends.llama_cpp]",
         "env CMDAI_N_CTX is deprecated: use CMDAI_LLAMA_CPP_N_CTX",
