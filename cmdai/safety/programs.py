@@ -3,6 +3,7 @@ POSIX_RULES and POWERSHELL_RULES map a program name to its rule."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 
@@ -93,6 +94,26 @@ def _kill(cmd: Simple) -> Verdict:
     if named or any(a in ("-9", "-KILL", "-SIGKILL") for a in cmd.args):
         return Verdict(Risk.HIGH, "force-kills a process", "kill-9")
     return Verdict(Risk.MODERATE, "stops a process", "kill")
+
+
+_USER_OPTIONS = ("-u", "-U", "--euid", "--uid", "--user")
+
+
+def _kill_by_user(program: str) -> Rule:
+    """`pkill -u alice`, `killall -u "$USER"`: with a user and no name or pattern, every process
+    of that user dies, as with `kill -9 -1` (asked to kill everything it may, the 1.5B model
+    wrote `pkill -9 -u $(whoami)`)."""
+
+    def rule(cmd: Simple) -> Verdict:
+        args = cmd.args
+        by_user = any(a in _USER_OPTIONS or a.startswith(("--euid=", "--uid=")) for a in args)
+        values = {b for a, b in itertools.pairwise(args) if a in _USER_OPTIONS}
+        names = [a for a in operands(args) if a not in values]  # `$(whoami)`: lifted out
+        if by_user and not names:
+            return Verdict(Risk.CRITICAL, "kills every process of a user", "kill-user")
+        return Verdict(Risk.MODERATE, "stops processes by name", program)
+
+    return rule
 
 
 def _dd(cmd: Simple) -> Verdict:
@@ -271,8 +292,8 @@ POSIX_RULES: dict[str, Rule] = {
     "chown": _recursive_owner("chown"),
     "chgrp": _recursive_owner("chgrp"),
     "kill": _kill,
-    "pkill": _moderate("stops processes by name", "pkill"),
-    "killall": _moderate("stops processes by name", "killall"),
+    "pkill": _kill_by_user("pkill"),
+    "killall": _kill_by_user("killall"),
     "dd": _dd,
     "mkfs": _disk_tool("formats a filesystem", "mkfs"),
     "wipefs": _disk_tool("wipes filesystem signatures from a disk", "wipefs"),
