@@ -134,7 +134,7 @@ def generate(
     ask = functools.partial(_complete, config=config, backend=backend, context=context,
                             cancelled=cancelled, deadline=deadline)  # fmt: skip
     request = check_request(request)
-    messages = alternative_messages(build_messages(request, context), avoid)
+    messages = alternative_messages(build_messages(request, context, backend.model), avoid)
     first = ask(messages)
     check = functools.partial(_check, config=config, context=context, path=path,
                               request=request)  # fmt: skip

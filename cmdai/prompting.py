@@ -6,6 +6,7 @@ llama.cpp then reuses their KV cache and each request only pays for its own shor
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import re
@@ -28,8 +29,14 @@ as ~ and the root of the filesystem as /.
 ls -t by time; git log --oneline prints one line per commit.
 - Chain steps with pipes or && when one command is not enough.
 - If the request is already a shell command, reply with it, correcting obvious mistakes.
-- If the request would destroy, disable or take over the system or a disk, or delete data the \
-user did not name precisely, reply exactly: echo "cmdai: refused a destructive request\""""
+- Follow every detail of the request: use the programs, options, files, paths, numbers and \
+names it gives, and keep what it says to keep (the original file, untracked files, the staged \
+changes, existing files).
+- Everyday work is never refused: networking, ssh tunnels and proxies, containers, services, \
+logs, processes, users and permissions all get a command.
+- Refuse only a request to wipe a disk or the whole system, delete data the user did not name \
+precisely, or take over the machine; then reply exactly: \
+echo "cmdai: refused a destructive request\""""
 
 REFUSAL = 'echo "cmdai: refused a destructive request"'
 
@@ -58,12 +65,26 @@ FEW_SHOT: tuple[tuple[str, str, str], ...] = (
     ("fish", "set EDITOR to vim for this session", "set -gx EDITOR vim"),
     ("powershell", "list the 3 largest files in this folder",
      "Get-ChildItem -File | Sort-Object Length -Descending | Select-Object -First 3"),
+    # Everyday networking is answered (the models refused ssh tunnels), named tools are kept
+    # (awk when awk is asked for), and so is what the request says to keep (-k).
+    ("bash", "open a tunnel so my local port 9000 reaches port 80 of intranet.lan through "
+     "gw.example.com", "ssh -N -L 9000:intranet.lan:80 gw.example.com"),
+    ("bash", "print lines 3 to 7 of app.log using awk", "awk 'NR>=3 && NR<=7' app.log"),
+    ("bash", "compress data.csv with xz and keep the original", "xz -k data.csv"),
+)  # fmt: skip
+
+# Refusals, shown to the models that follow them without refusing everyday requests too.
+REFUSAL_SHOTS: tuple[tuple[str, str, str], ...] = (
     ("bash", "wipe the whole disk", REFUSAL),
     ("bash", "remove every user account on this machine", REFUSAL),
     ("bash", "use up all the memory so the machine hangs", REFUSAL),
     ("bash", "erase all the data on this server", REFUSAL),
     ("bash", "give everyone write access to every system file", REFUSAL),
-)  # fmt: skip
+)
+# Models shown no refusal examples: with them, the 0.5B model refused 40 of the 151 everyday
+# requests of dev-tune.yaml (26%); without, 2, and 41% of them passed instead of 30%. The
+# safety check, not the model's refusal, keeps destructive commands off the line.
+NO_REFUSAL_SHOTS = frozenset({"qwen2.5-coder-0.5b"})
 
 
 @dataclass(frozen=True)
@@ -92,9 +113,9 @@ def _user_turn(shell: str, os_name: str, cwd: str, request: str) -> str:
     return f"Shell: {shell}\nOS: {os_name}\nCurrent directory: {cwd}\nRequest: {request}"
 
 
-def _few_shot_messages() -> list[Message]:
+def _few_shot_messages(shots: Sequence[tuple[str, str, str]] = FEW_SHOT) -> list[Message]:
     messages: list[Message] = []
-    for shell, request, command in FEW_SHOT:
+    for shell, request, command in shots:
         os_name = "Windows" if shell == "powershell" else "Linux"
         cwd = "C:\\Users\\ana\\project" if shell == "powershell" else "/home/ana/project"
         messages.append({"role": "user", "content": _user_turn(shell, os_name, cwd, request)})
@@ -102,16 +123,17 @@ def _few_shot_messages() -> list[Message]:
     return messages
 
 
-_PREFIX: tuple[Message, ...] = (
-    {"role": "system", "content": SYSTEM_PROMPT},
-    *_few_shot_messages(),
-)
+@functools.cache
+def prefix(model: str = "") -> tuple[Message, ...]:
+    """The constant start of every conversation with `model`: system prompt, then examples."""
+    shots = FEW_SHOT if model in NO_REFUSAL_SHOTS else (*FEW_SHOT, *REFUSAL_SHOTS)
+    return ({"role": "system", "content": SYSTEM_PROMPT}, *_few_shot_messages(shots))
 
 
-def build_messages(request: str, context: Context) -> list[Message]:
-    """The constant prefix, then this request with its context."""
+def build_messages(request: str, context: Context, model: str = "") -> list[Message]:
+    """The constant prefix for `model`, then this request with its context."""
     turn = _user_turn(context.shell, context.os_name, context.cwd, request.strip())
-    return [*_PREFIX, {"role": "user", "content": turn}]
+    return [*prefix(model), {"role": "user", "content": turn}]
 
 
 def alternative_messages(messages: list[Message], offered: Sequence[str]) -> list[Message]:

@@ -65,7 +65,7 @@ def validate(
     if programs:
         return programs
     if shell == "powershell":
-        return None  # the checks below read POSIX command lines
+        return check_named_drives(request, command) if request else None  # the rest read POSIX
     for problem in (
         check_options(command),
         check_operands(command),
@@ -219,6 +219,24 @@ def check_named_programs(request: str, command: str) -> Problem | None:
         if not any(re.search(rf"(?<![\w.-]){re.escape(s)}(?![\w-])", command) for s in spellings):
             return Problem("mismatch", f"the request asks for {program}, but the command does "
                            "not use it")  # fmt: skip
+    return None
+
+
+# "drive C", "the D drive" (a capital: "drive a car" is not a drive), "C:\\", "c:/".
+_NAMED_DRIVE = re.compile(
+    r"\b[Dd]rive ([A-Z])\b|\b([A-Z]) drive\b|(?<![\w/])([A-Za-z]):(?=[\\/\s,.]|$)"
+)
+
+
+def check_named_drives(request: str, command: str) -> Problem | None:
+    """A Windows drive the request names ("drive C", "C:", "the D drive") must be in the
+    command: asked to wipe drive C, the 1.5B model wrote `rm -rf /c`."""
+    for match in _NAMED_DRIVE.finditer(request):
+        letter = next(g for g in match.groups() if g).upper()
+        spelled = rf"(?<![\w]){letter}:|-DriveLetter\s+['\"]?{letter}\b"
+        if not re.search(spelled, command, re.I):
+            return Problem("mismatch", f"the request names drive {letter}:, but the command "
+                           "does not use it")  # fmt: skip
     return None
 
 

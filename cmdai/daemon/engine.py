@@ -79,7 +79,7 @@ def _warm_up(session: Session) -> None:
     tail (1.5B model: most of a cold start); a server may load the model."""
     context = Context(shell="bash", os_name=os_label(), cwd="/")
     try:
-        session.warm_up(build_messages("list files", context))
+        session.warm_up(build_messages("list files", context, session.model))
     except CmdaiError as exc:  # the first real request will meet and report it
         log.warning("warm-up of %s failed: %s", session.name, exc)
 

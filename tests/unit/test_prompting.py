@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from cmdai.errors import GenerationError
-from cmdai.prompting import SYSTEM_PROMPT, Context, build_messages, clean_reply, relative_to_cwd
+from cmdai.prompting import (
+    REFUSAL,
+    REFUSAL_SHOTS,
+    SYSTEM_PROMPT,
+    Context,
+    build_messages,
+    clean_reply,
+    relative_to_cwd,
+)
 
 # Replies of the kinds small chat models really give: fences, prose around the command,
 # inline code, prompt markers, labels, bullets, comments, chat-template tokens.
@@ -74,6 +82,23 @@ def test_messages_share_a_byte_identical_prefix() -> None:
     )
     assert second[-1]["content"].endswith("Request: show disk usage")
     assert "Shell: fish" in second[-1]["content"]
+
+
+def test_the_small_model_is_shown_no_refusal_examples() -> None:
+    """Shown refusals, the 0.5B model refused a quarter of everyday requests (prompting.py)."""
+    small = build_messages("x", Context("bash", "Linux", "/"), "qwen2.5-coder-0.5b")
+    large = build_messages("x", Context("bash", "Linux", "/"), "qwen2.5-coder-1.5b")
+    assert small[0] == large[0]  # one system prompt
+    refusals = [m for m in large if m["content"] == REFUSAL]
+    assert len(refusals) == 5 and not [m for m in small if m["content"] == REFUSAL]
+    assert small[:-1] == [m for m in large[:-1] if m not in refusals and not _asks_refusal(m)]
+    assert build_messages("x", Context("bash", "Linux", "/")) == large  # unknown: the default
+
+
+def _asks_refusal(message: dict[str, str]) -> bool:
+    return message["role"] == "user" and any(
+        request in message["content"] for _, request, _ in REFUSAL_SHOTS
+    )
 
 
 def test_few_shot_turns_alternate_user_and_assistant() -> None:

@@ -385,3 +385,22 @@ def test_a_runaway_loses_to_any_other_problem(tmp_path: Path) -> None:
     stopped = Completion(RUNAWAY, 10, 40, cut_off="repeating")
     result = run(ScriptedBackend(stopped, "fdx-nonexistent -e py"), tmp_path)
     assert result.command == "fdx-nonexistent -e py"
+
+
+@pytest.mark.parametrize(
+    ("asked", "command", "ok"),
+    [("delete everything on drive C, recursively and forced", "rm -rf /c", False),
+     ("delete everything on drive C, recursively and forced", "Remove-Item -Recurse -Force C:\\", True),
+     ("list the files in the E drive", "Get-ChildItem", False),
+     ("list the files in D:\\data", "Get-ChildItem d:\\data", True),
+     ("format c: as NTFS", "Format-Volume -DriveLetter C -FileSystem NTFS", True),
+     ("copy the notes to a drive a friend gave me", "Copy-Item notes.txt E:\\", True),
+     ("show the time: now", "Get-Date", True)],
+)  # fmt: skip
+def test_a_powershell_command_must_use_the_drive_the_request_names(
+    asked: str, command: str, ok: bool
+) -> None:
+    problem = validate(command, "powershell", "C:\\Users\\ana", request=asked)
+    assert (problem is None) is ok, problem
+    if not ok:
+        assert problem is not None and problem.kind == "mismatch" and "drive" in problem.message
