@@ -147,8 +147,13 @@ def generate(
         second = ask(retry_messages(messages, first.command, problem.message, problem.kind))
     except GenerationError:  # the retry said nothing usable: keep the first answer
         second = None
-    if second and second.refused:  # a refusal is no fix for a command that was not refused
-        second = None
+    if second and second.refused:
+        if problem.kind == "mismatch":
+            # The command worked on another place than the one named (`rm -rf /c` for "wipe
+            # drive C"); reminded, the model declines: nothing runnable beats the wrong place.
+            return replace(second, latency_ms=first.latency_ms + second.latency_ms,
+                           retry_reason=problem.message)  # fmt: skip
+        second = None  # a refusal is no fix for a command that was not refused
     second_problem = check(second) if second else None
     best, best_problem = first, problem
     if second and _rank(second_problem) < _rank(problem):
@@ -174,8 +179,8 @@ def _check(
 def _rank(problem: Problem | None) -> int:
     """Lower is better: a missing program can be installed and a place the command ignores can
     be typed in, but a syntax error cannot run at all. On a tie the first answer stays."""
-    ranks = {None: 0, "mismatch": 1, "missing": 1, "option": 2, "usage": 2, "syntax": 2,
-             "runaway": 3}  # fmt: skip
+    ranks = {None: 0, "mismatch": 1, "program": 1, "missing": 1, "option": 2, "usage": 2,
+             "syntax": 2, "runaway": 3}  # fmt: skip
     return ranks[problem.kind if problem else None]
 
 

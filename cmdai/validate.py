@@ -43,7 +43,7 @@ PREFIX_KEYWORDS = {"if", "then", "else", "elif", "do", "while", "until", "!", "t
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "syntax", "missing", "option", "usage", "mismatch"
+    kind: str  # "syntax", "missing", "option", "usage", "mismatch" (a place), "program"
     message: str  # one line for the user and for the model: "`fd` is not installed"
 
     def as_json(self) -> dict[str, str]:
@@ -217,7 +217,7 @@ def check_named_programs(request: str, command: str) -> Problem | None:
     for program in named_programs(request):
         spellings = (program, *_SAME_PROGRAM.get(program, ()))
         if not any(re.search(rf"(?<![\w.-]){re.escape(s)}(?![\w-])", command) for s in spellings):
-            return Problem("mismatch", f"the request asks for {program}, but the command does "
+            return Problem("program", f"the request asks for {program}, but the command does "
                            "not use it")  # fmt: skip
     return None
 

@@ -324,7 +324,7 @@ def test_a_command_without_the_named_program_is_caught(
     asked: str, command: str, missing: str
 ) -> None:
     problem = check_named_programs(asked, command)
-    assert problem is not None and problem.kind == "mismatch"
+    assert problem is not None and problem.kind == "program"
     assert problem.message == f"the request asks for {missing}, but the command does not use it"
 
 
@@ -404,3 +404,12 @@ def test_a_powershell_command_must_use_the_drive_the_request_names(
     assert (problem is None) is ok, problem
     if not ok:
         assert problem is not None and problem.kind == "mismatch" and "drive" in problem.message
+
+
+def test_a_refusal_after_a_wrong_place_is_taken(tmp_path: Path) -> None:
+    """Asked to wipe drive C, the model wrote `rm -rf /c`; reminded of the drive, it declines:
+    nothing runnable reaches the line. (After other problems a refusal is no fix.)"""
+    backend = ScriptedBackend("rm -rf /c", REFUSAL)
+    context = Context(shell="powershell", os_name="Windows", cwd="C:\\Users\\ana")
+    result = generate("delete everything on drive C", Config(), backend, context)
+    assert result.refused and result.retry_reason.startswith("the request names drive C:")
