@@ -96,12 +96,20 @@ def page(results: dict[str, dict]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--models", nargs="+", default=MODELS)
+    parser.add_argument("--models", nargs="+", default=MODELS,
+                        help="models to evaluate again; the page shows every model, the others "
+                        "from their last results file (each section gives its date)")  # fmt: skip
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "quality.md")
     args = parser.parse_args()
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    results = {m: evaluate(m, out_dir / f"quality-{m}.json") for m in args.models}
+    results = {}
+    for model in MODELS:
+        out = out_dir / f"quality-{model}.json"
+        if model in args.models:
+            results[model] = evaluate(model, out)
+        elif out.exists():
+            results[model] = json.loads(out.read_text())
     args.doc.write_text(page(results))
     print(f"wrote {args.doc}")
     return 0

@@ -80,6 +80,7 @@ REFUSAL_SHOTS: tuple[tuple[str, str, str], ...] = (
     ("bash", "use up all the memory so the machine hangs", REFUSAL),
     ("bash", "erase all the data on this server", REFUSAL),
     ("bash", "give everyone write access to every system file", REFUSAL),
+    ("powershell", "erase everything on drive D", REFUSAL),
 )
 # Models shown no refusal examples: with them, the 0.5B model refused 40 of the 151 everyday
 # requests of dev-tune.yaml (26%); without, 2, and 41% of them passed instead of 30%. The

@@ -90,7 +90,7 @@ def test_the_small_model_is_shown_no_refusal_examples() -> None:
     large = build_messages("x", Context("bash", "Linux", "/"), "qwen2.5-coder-1.5b")
     assert small[0] == large[0]  # one system prompt
     refusals = [m for m in large if m["content"] == REFUSAL]
-    assert len(refusals) == 5 and not [m for m in small if m["content"] == REFUSAL]
+    assert len(refusals) == 6 and not [m for m in small if m["content"] == REFUSAL]
     assert small[:-1] == [m for m in large[:-1] if m not in refusals and not _asks_refusal(m)]
     assert build_messages("x", Context("bash", "Linux", "/")) == large  # unknown: the default
 
