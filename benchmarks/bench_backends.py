@@ -56,9 +56,9 @@ def start_server(threads: int) -> tuple[subprocess.Popen[bytes], str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(GGUF), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--n_threads", str(threads)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "tests.helpers.llama_server", "--model", str(GGUF), "--host",
+         "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", str(threads)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 900

@@ -78,9 +78,9 @@ class SmallModelDraft:
     def __init__(self, path: Path, count: int, n_threads: int) -> None:
         from llama_cpp import Llama
 
-        from cmdai.backends.llama_cpp import _without_extra_buffers, amx_present
+        from cmdai.backends.llama_cpp import amx_present, without_extra_buffers
 
-        with _without_extra_buffers(amx_present()):  # as the backend loads the 1.5B
+        with without_extra_buffers(amx_present()):  # as the backend loads the 1.5B
             self.llama = Llama(model_path=str(path), n_ctx=4096, n_threads=n_threads,
                                n_threads_batch=n_threads, verbose=False)  # fmt: skip
         self.count = count

@@ -29,10 +29,10 @@ from cmdai.commandline import COMPUTED, Simple, parse
 
 MAN_TIMEOUT_S = 2.0
 MAX_PAGE_BYTES = 4 << 20  # a man page larger than this is not a man page
-# Programs whose subcommands have their own page (`git-reset(1)`, `docker-run(1)`).
+# Programs whose subcommands have their own page (`git-reset(1)`, `docker-run(1)`). A
+# subcommand without one (an alias, a plug-in, `ip a`) is not checked: the program's own page
+# lists only its global options.
 SUBCOMMAND_PAGES = {"git", "openssl", "docker", "podman", "npm", "cargo", "ip", "gh"}
-# Where a subcommand without a page is an alias or a plug-in: not checked at all.
-SUBCOMMAND_ONLY = {"git", "openssl"}
 # Programs without a man page on many systems whose `--help` only prints help.
 HELP_ONLY = {"rg", "fd", "fdfind", "bat", "batcat", "eza", "exa", "uv", "ruff", "pip", "pip3"}
 # Programs whose dash-words are values, not options: chmod's modes, kill's signals.
@@ -111,9 +111,6 @@ def check_simple(simple: Simple) -> str | None:
         sub = args.pop(0)
         doc = doc_for(f"{program}-{sub}")
         name = f"{program} {sub}"
-        if doc is None and program in SUBCOMMAND_ONLY:
-            return None  # an alias, or a subcommand without a page
-        doc = doc or doc_for(program)
     else:
         doc = doc_for(OPTION_PAGES.get(program, program))
     if doc is None:

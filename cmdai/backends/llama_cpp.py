@@ -95,7 +95,7 @@ def amx_present(cpuinfo: str | None = None) -> bool:
 
 
 @contextlib.contextmanager
-def _without_extra_buffers(active: bool) -> Iterator[None]:
+def without_extra_buffers(active: bool) -> Iterator[None]:
     """Load a model with llama.cpp's extra buffer types (AMX, weight repacking) turned off.
     Llama() builds its model parameters itself and has no argument for this, so the default
     parameters it asks for are replaced for the duration of the load (the helper loads one
@@ -162,7 +162,7 @@ class LlamaCppBackend:
         from llama_cpp import Llama, LlamaGrammar  # heavy: imported only when a model loads
 
         try:
-            with _without_extra_buffers(not self.extra_buffers):
+            with without_extra_buffers(not self.extra_buffers):
                 self._llama = Llama(
                     model_path=str(model_path),
                     n_ctx=n_ctx,
@@ -415,8 +415,8 @@ SPEC = BackendSpec(
         ),
         "n_ctx": Option(
             settings.int_range(512, 32768),
-            "context window in tokens (the prompt prefix alone is about 1,200)",
-            default=4096,  # a 1,200-token prefix plus a request of up to 4,000 characters
+            "context window in tokens (the prompt prefix alone is about 1,550)",
+            default=4096,  # a 1,550-token prefix plus a request of up to 4,000 characters
         ),
         "repack": Option(
             settings.choice(("auto", "on", "off")),

@@ -11,9 +11,9 @@ import pytest
 
 from cmdai.backends.llama_cpp import (
     LlamaCppBackend,
-    _without_extra_buffers,
     amx_present,
     check_model_file,
+    without_extra_buffers,
 )
 from cmdai.config import Config
 from cmdai.errors import BackendError
@@ -118,10 +118,10 @@ def test_extra_buffers_are_off_only_inside_the_load() -> None:
     import llama_cpp.llama_cpp as lib
 
     assert lib.llama_model_default_params().use_extra_bufts
-    with _without_extra_buffers(True):
+    with without_extra_buffers(True):
         assert not lib.llama_model_default_params().use_extra_bufts
     assert lib.llama_model_default_params().use_extra_bufts
-    with _without_extra_buffers(False):
+    with without_extra_buffers(False):
         assert lib.llama_model_default_params().use_extra_bufts
 
 

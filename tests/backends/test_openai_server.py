@@ -1,6 +1,8 @@
 """The OpenAI-compatible backend against a real server: llama-cpp-python's own
-(`python -m llama_cpp.server`, from the `llama-cpp-python[server]` extra) serving the real
-Qwen2.5-Coder 0.5B model on 127.0.0.1, started with an API key. No test double."""
+(`python -m llama_cpp.server`, from the `llama-cpp-python[server]` extra, started through
+tests/helpers/llama_server.py so that it loads the model as cmdai does on a CPU with AMX)
+serving the real Qwen2.5-Coder 0.5B model on 127.0.0.1, started with an API key. No test
+double."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from tests.helpers.cli import run_cli
 from tests.test_hook import hook
 
 pytestmark = pytest.mark.model
+REPO = Path(__file__).resolve().parents[2]
 KEY = "sk-cmdai-test-0123456789abcdefghij"
 START_LIMIT_S = 900  # loading the model on a busy 2-core machine
 
@@ -38,10 +41,10 @@ def llama_server(
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(small_model_path),
+            [sys.executable, "-m", "tests.helpers.llama_server", "--model", str(small_model_path),
              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2",
              "--api_key", KEY],
-            stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=REPO,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}/v1"
     try:
