@@ -201,12 +201,23 @@ _SAME_PROGRAM = {
 }  # fmt: skip
 
 
+# "without sudo", "not with awk", "instead of grep": a name the command must not need.
+_NEGATED = re.compile(
+    r"\b(?:without|not|no|never|don'?t|instead of|rather than)\W+(?:\w+\W+)?$", re.I
+)
+
+
 def named_programs(request: str) -> list[str]:
     """The programs a request asks for by name, in order."""
-    found = [w for w in _NAMED.findall(request) if w in _PROGRAM_NAMES]
+    found = [
+        m.group(1) for m in _NAMED.finditer(request)
+        if m.group(1) in _PROGRAM_NAMES and not _NEGATED.search(request[: m.start()])
+    ]  # fmt: skip
     for match in _TOLD.finditer(request):
         word = (match.group(1) or match.group(2) or "").lower()
-        if word in _VERB_NAMES or word in _PROGRAM_NAMES:
+        if (word in _VERB_NAMES or word in _PROGRAM_NAMES) and not _NEGATED.search(
+            request[: match.start()]
+        ):
             found.append(word)
     return list(dict.fromkeys(found))
 

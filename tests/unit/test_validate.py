@@ -306,7 +306,10 @@ def test_the_program_check_stops_at_its_deadline(tmp_path: Path) -> None:
      ("find python files changed this week", []),  # "find" the verb
      ("sort names.txt and cut the first field", []),
      ("edit config.sed in /etc/sed-rules", []),  # names of files, not programs
-     ("show my ip address", [])],
+     ("show my ip address", []),
+     ("list the open ports without sudo", []),
+     ("count the lines, not with awk", []),
+     ("search for TODO instead of using grep", [])],
 )  # fmt: skip
 def test_programs_the_request_names(asked: str, named: list[str]) -> None:
     assert named_programs(asked) == named
