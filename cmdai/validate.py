@@ -66,15 +66,11 @@ def validate(
         return programs
     if shell == "powershell":
         return check_named_drives(request, command) if request else None  # the rest read POSIX
-    for problem in (
-        check_options(command),
-        check_operands(command),
-        check_named_places(request, command) if request else None,
-        check_named_programs(request, command) if request else None,
-    ):
-        if problem:
-            return problem
-    return None
+    checks = [lambda: check_options(command), lambda: check_operands(command)]
+    if request:
+        checks += [lambda: check_named_places(request, command),
+                   lambda: check_named_programs(request, command)]  # fmt: skip
+    return next((problem for check in checks if (problem := check())), None)
 
 
 def check_options(command: str) -> Problem | None:
