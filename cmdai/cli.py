@@ -37,6 +37,7 @@ commands (see `cmdai COMMAND --help`):
                             the backends cmdai knows
   model list|pull|path|verify|rm|import
                             manage the local model cache
+  explain "COMMAND"         what a command does, from this machine's man pages (no model)
   eval --fixtures FILE…     measure command quality on fixture files (JSON results)
   report --input FILE       summarise eval results as markdown, JSON or HTML
 
@@ -226,6 +227,26 @@ def init_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def explain_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cmdai explain",
+        description="Say what a command does without running it: each program with the summary "
+        "of its man page, each option with its description there, pipes and redirections in "
+        "words, and the safety check's verdict. Everything comes from the documentation on "
+        "this machine, nothing from a model; what it does not cover is said to be missing. "
+        "In a shell set up with `cmdai init`, Alt-G (or $CMDAI_EXPLAIN_KEY) explains the line.",
+        epilog='examples:\n  cmdai explain "tar -xzvf backup.tar.gz -C /opt"\n'
+        "  cmdai explain \"find . -name '*.log' -mtime +7 -exec rm {} +\"\n"
+        '  cmdai explain --json "git reset --soft HEAD~1"',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("command", nargs="+", help="the command line (one argument, quoted)")
+    parser.add_argument("--shell", choices=SHELLS, help="the shell it is for (default: $SHELL)")
+    parser.add_argument("--json", action="store_true", help="print a JSON object instead")
+    _common(parser)
+    return parser
+
+
 def model_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cmdai model",
@@ -307,6 +328,17 @@ def _run_backends(args: argparse.Namespace, config: Config) -> int:
     return commands.run(args, config)
 
 
+def _run_explain(args: argparse.Namespace, config: Config) -> int:
+    import json
+    from dataclasses import asdict
+
+    from cmdai.explain import explain
+
+    found = explain(" ".join(args.command), config.shell, config.safety_policy())
+    print(json.dumps(asdict(found), ensure_ascii=False) if args.json else found.render())
+    return 0
+
+
 def _run_eval(args: argparse.Namespace, config: Config) -> int:
     from cmdai.quality import commands
 
@@ -333,6 +365,7 @@ COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Callable[..., i
     "config": (config_parser, _run_config),
     "backends": (backends_parser, _run_backends),
     "model": (model_parser, _run_model),
+    "explain": (explain_parser, _run_explain),
     "eval": (eval_parser, _run_eval),
     "report": (report_parser, _run_report),
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -54,7 +55,7 @@ WRAPPERS: dict[str, set[str]] = {
     "proxychains4": {"-f"},
 }
 # `timeout 5 CMD`, `chroot DIR CMD`, `flock LOCKFILE CMD`
-_POSITIONAL_WRAPPER_ARGS = {"timeout": 1, "chroot": 1, "flock": 1}
+POSITIONAL_WRAPPER_ARGS = {"timeout": 1, "chroot": 1, "flock": 1}
 
 # Reserved words that start a command list in bash, zsh and fish: what follows them is a
 # command (`if rm …`, `then rm …`, `do rm …`, fish `and rm …`), so they are dropped from the
@@ -68,7 +69,7 @@ LEADING_KEYWORDS = {
 CLOSING_KEYWORDS = {"fi", "done", "esac", "end", "}"}
 HEADER_KEYWORDS = {"for", "select", "case", "function", "foreach", "switch"}
 # Compiled once: these run on every word of every command the classifier sees.
-_REDIRECT_TOKEN = re.compile(r"\d?>{1,2}\|?&?|&>>?|<&")
+_REDIRECT_TOKEN = re.compile(r"\d?>{1,2}\|?&?|&>>?|\d?<&?")
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.S)
 _EQUALS_NAME = re.compile(r"=[A-Za-z_][\w.-]*")
 _VERB_NOUN = re.compile(r"[A-Za-z]+-[A-Za-z]+")
@@ -150,34 +151,86 @@ def _lexer(text: str, powershell: bool) -> shlex.shlex:
     return lexer
 
 
-def _split(tokens: list[str], powershell: bool) -> list[Simple]:
-    commands: list[Simple] = []
+@dataclass
+class Step:
+    """One word list of a line as written (wrappers and all), its redirections, and the
+    separator after it ("|", "&&", ";", …; "" at the end of the line)."""
+
+    words: list[str]
+    redirects: list[tuple[str, str]]
+    then: str
+
+
+def steps(line: str) -> tuple[list[Step], list[str]]:
+    """The line's word lists in order, and the text of each `$( )`, backtick or `<( )` in it
+    (their commands run first). A file descriptor written against its redirection (`2>`,
+    `2>&1`) is part of the operator, not a word of the command."""
+    text, substitutions = _lift_substitutions(line)
+    try:
+        tokens = _tokenize(text, False)
+    except ValueError:  # unbalanced quotes: plain words
+        tokens = text.replace("'", " ").replace('"', " ").split()
+    found = []
+    for words, redirects, then in _word_lists(_join_descriptors(tokens, text)):
+        redirects = [(op + "1", "") if target == "1" and op.endswith(">&") else (op, target)
+                     for op, target in redirects]  # fmt: skip
+        words = [w for w in words if w != SUBST]
+        if words or redirects:
+            found.append(Step(words, redirects, then))
+    return found, substitutions
+
+
+def _join_descriptors(tokens: list[str], text: str) -> list[str]:
+    """["2", ">", "x"] -> ["2>", "x"] where the line has `2>` written together."""
+    joined: list[str] = []
+    for token in tokens:
+        if (
+            joined
+            and joined[-1].isdigit()
+            and len(joined[-1]) == 1
+            and token in (">", ">>", ">&", "<", "<&", ">|")
+            and re.search(rf"(?<![\w-]){joined[-1]}{re.escape(token)}", text)
+        ):
+            joined[-1] += token
+        else:
+            joined.append(token)
+    return joined
+
+
+def _word_lists(tokens: list[str]) -> Iterator[tuple[list[str], list[tuple[str, str]], str]]:
+    """(words, redirections, separator after them) for each stretch between separators."""
     words: list[str] = []
     redirects: list[tuple[str, str]] = []
-    pipe_source: Simple | None = None  # the command whose output the next stage reads
     pending_redirect: str | None = None
-    for token in [*tokens, ";"]:
-        if pending_redirect:
+    for index, token in enumerate([*tokens, ""]):
+        if pending_redirect and index < len(tokens):
             redirects.append((pending_redirect, token))
             pending_redirect = None
         elif token in REDIRECTS or _REDIRECT_TOKEN.fullmatch(token):
             pending_redirect = token
-        elif token not in SEPARATORS:
+        elif token not in SEPARATORS and index < len(tokens):
             words.append(token)
         else:
-            made = _make(words, redirects, powershell)
-            if made and pipe_source is not None:
-                made[0].pipe_from = pipe_source
-            commands += made
-            pipe_source = made[0] if made and token in ("|", "|&") else None
+            yield words, redirects, token
             words, redirects = [], []
+
+
+def _split(tokens: list[str], powershell: bool) -> list[Simple]:
+    commands: list[Simple] = []
+    pipe_source: Simple | None = None  # the command whose output the next stage reads
+    for words, redirects, separator in _word_lists(tokens):
+        made = _make(words, redirects, powershell)
+        if made and pipe_source is not None:
+            made[0].pipe_from = pipe_source
+        commands += made
+        pipe_source = made[0] if made and separator in ("|", "|&") else None
     return commands
 
 
 def _make(words: list[str], redirects: list[tuple[str, str]], powershell: bool) -> list[Simple]:
     """Unwrap one word list into the simple commands it runs (a wrapper may run another)."""
     if not powershell:
-        words = _strip_leading(words)
+        words = strip_leading(words)
     computed = (
         not powershell
         and bool(words)
@@ -195,7 +248,7 @@ def _make(words: list[str], redirects: list[tuple[str, str]], powershell: bool) 
             break
         wrappers.append(program)
         words = _skip_wrapper_options(program, words[1:])
-        words = _strip_leading(words)  # `time LANG=C rm`, `sudo FOO=1 rm`, `time coproc rm`
+        words = strip_leading(words)  # `time LANG=C rm`, `sudo FOO=1 rm`, `time coproc rm`
     if not words:
         return [Simple(wrappers[-1], [], redirects, wrappers[:-1])] if wrappers else []
     main = Simple(program_name(words[0], powershell), words[1:], redirects, wrappers, word=words[0])
@@ -209,7 +262,7 @@ def _skip_wrapper_options(program: str, words: list[str]) -> list[str]:
         index += 2 if words[index] in takes_value else 1
     if index < len(words) and words[index] == "--":
         index += 1
-    return words[index + _POSITIONAL_WRAPPER_ARGS.get(program, 0) :]
+    return words[index + POSITIONAL_WRAPPER_ARGS.get(program, 0) :]
 
 
 def _nested(command: Simple, powershell: bool) -> list[Simple]:
@@ -231,7 +284,7 @@ def _nested(command: Simple, powershell: bool) -> list[Simple]:
     return nested
 
 
-def _strip_leading(words: list[str]) -> list[str]:
+def strip_leading(words: list[str]) -> list[str]:
     """`then FOO=1 rm …` -> `rm …`: reserved words and assignments, in any order."""
     while (stripped := _drop_keywords(_drop_assignments(words))) != words:
         words = stripped

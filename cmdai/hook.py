@@ -7,6 +7,8 @@ Exit 0: stdout is the new line, verbatim, and stderr may hold one message for th
 Exit 9 (EXIT_CONFIRM): the same, and the line is high risk: the widget asks for a second Enter.
 Any other exit (see protocol.EXIT_*): the shell keeps the line and shows stderr's one line;
 8 (EXIT_BLOCKED) means the command was blocked or the model refused.
+With --explain (the Alt-G widget): stderr says what the command on the line does, in several
+lines, and the widget never changes the line, whatever the exit status.
 While waiting, a `⌛` line says what is happening: on stderr when it is a terminal, else on the
 terminal itself when the widget asks for it (its stderr is then a file it shows afterwards).
 """
@@ -23,7 +25,10 @@ if TYPE_CHECKING:
     from typing import Any, TextIO
 
 DEFAULT_TIMEOUT_S = 60.0
-USAGE = "usage: cmdai hook --shell {bash,zsh,fish,powershell}  (called by the Ctrl-G widget)"
+USAGE = (
+    "usage: cmdai hook --shell {bash,zsh,fish,powershell} [--explain]  (called by the widgets "
+    "of Ctrl-G and Alt-G)"
+)
 
 
 def main(argv: list[str]) -> int:
@@ -39,7 +44,8 @@ def main(argv: list[str]) -> int:
 
 
 def _run(argv: list[str], status: Status) -> int:
-    shell = _shell_from(argv)
+    explaining = "--explain" in argv
+    shell = _shell_from([a for a in argv if a != "--explain"])
     if shell is None:
         return status.fail(USAGE, protocol.EXIT_USAGE)
     buffer = os.environ.get("CMDAI_BUFFER")
@@ -49,12 +55,16 @@ def _run(argv: list[str], status: Status) -> int:
             protocol.EXIT_USAGE,
         )
     problem = _check_buffer(buffer)
+    if explaining and not buffer.strip():
+        problem = "nothing to explain: type or recall a command, then press the key again"
     if problem:
         return status.fail(problem, protocol.EXIT_ERROR)
     try:
         timeout = hook_timeout()
     except ValueError as exc:
         return status.fail(f"{exc}; your line is unchanged", protocol.EXIT_USAGE)
+    if explaining:
+        return _explain(buffer, shell, timeout, status)
     frame = protocol.generate(
         __version__, buffer, _cursor(buffer), shell, **client.client_env(),
         timeout=timeout, settings=client.settings_env(),
@@ -84,6 +94,28 @@ def _run(argv: list[str], status: Status) -> int:
     if message:
         print(f"cmdai: {_printable(message)}", file=sys.stderr)
     return EXITS[action]
+
+
+def _explain(buffer: str, shell: str, timeout: float, status: Status) -> int:
+    """The explanation of the line on stderr, several lines; the line itself never changes
+    (the widget does not read stdout)."""
+    where = client.client_env()
+    frame = protocol.explain(
+        __version__, buffer, shell, where["cwd"], where["path"], client.settings_env()
+    )
+    status.show("explaining")
+    try:
+        reply = client.request(frame, timeout=timeout, on_progress=status.show)
+    except client.ClientError as exc:
+        return status.fail(str(exc), exc.exit_code)
+    lines = reply.get("lines")
+    text = reply.get("text")
+    if not isinstance(lines, list) or not isinstance(text, str):
+        return status.fail("the helper sent a malformed reply", protocol.EXIT_BAD_REPLY)
+    status.clear()
+    for line in text.split("\n"):
+        print(_printable(line), file=sys.stderr)
+    return protocol.EXIT_OK
 
 
 def _printable(text: str) -> str:

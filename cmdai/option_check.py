@@ -1,7 +1,6 @@
 """Do the options a command passes to its programs exist? Looked up in the documentation on
-this machine, never guessed: the program's man page (found with `man -w`, read as roff), or
-its `--help` output for a few programs known to print only help. Nothing is executed but `man`
-and, for those few, `PROGRAM --help`.
+this machine (`manpage.py`: the program's man page read as roff, or its `--help` output for a
+few programs known to print only help), never guessed.
 
 Long options are matched exactly (or as the unambiguous prefix GNU getopt accepts), short
 options and clusters letter by letter until a letter that takes a value (`-n5`, `-d,`),
@@ -13,28 +12,18 @@ one. What a page offers is parsed once per program and process (the helper keeps
 
 from __future__ import annotations
 
-import bz2
 import functools
-import gzip
-import lzma
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 
+from cmdai import manpage
 from cmdai.commandline import COMPUTED, Simple, parse
 
-MAN_TIMEOUT_S = 2.0
-MAX_PAGE_BYTES = 4 << 20  # a man page larger than this is not a man page
 # Programs whose subcommands have their own page (`git-reset(1)`, `docker-run(1)`). A
 # subcommand without one (an alias, a plug-in, `ip a`) is not checked: the program's own page
 # lists only its global options.
 SUBCOMMAND_PAGES = {"git", "openssl", "docker", "podman", "npm", "cargo", "ip", "gh"}
-# Programs without a man page on many systems whose `--help` only prints help.
-HELP_ONLY = {"rg", "fd", "fdfind", "bat", "batcat", "eza", "exa", "uv", "ruff", "pip", "pip3"}
 # Programs whose dash-words are values, not options: chmod's modes, kill's signals.
 _MODE = re.compile(r"^-[rwxXstugo]+$")
 _SIGNAL = re.compile(r"^-(?:SIG)?[A-Z][A-Z0-9+-]*$|^-\d+$")
@@ -119,45 +108,92 @@ def check_simple(simple: Simple) -> str | None:
     return f"`{name}` has no option {unknown}" if unknown else None
 
 
+@dataclass(frozen=True)
+class Option:
+    """One option as a command passes it, and whether the program's docs list it."""
+
+    name: str  # "--all", "-a", "-name"
+    value: str | None  # its value: "*.py" of `-name '*.py'`, "5" of `-n5`
+    known: bool
+    cluster: str = ""  # the word a letter came from ("-lah"), for messages
+    command: tuple[str, ...] = ()  # what find's -exec runs, with its `;` or `+`
+
+
 def unknown_options(program: str, args: list[str], doc: Doc) -> Iterator[str]:
     """Each option in `args` that `doc` does not list, in order, quoted for a message:
     "`--colour`", or "`-z` (in `-lQz`)" for a letter of a cluster."""
+    for option in read_options(program, args, doc):
+        if not option.known:
+            alone = not option.cluster or sum(c.isalpha() for c in option.cluster[1:]) == 1
+            yield f"`{option.name}`" if alone else f"`{option.name}` (in `{option.cluster}`)"
+
+
+def read_options(program: str, args: list[str], doc: Doc) -> Iterator[Option]:
+    """The options in `args`, each with its value, as `doc` says the program reads them: up
+    to `--`, the command a runner or interpreter runs, or the end. Operands are skipped."""
     words = iter(args)
     for word in words:
         if word == "--":
             return
         if program == "find" and word in ("-exec", "-execdir", "-ok", "-okdir"):
-            for inner in words:  # another program's words, up to `;` or `+`
-                if inner in _FIND_COMMAND_ENDS:
+            inner = []
+            for inner_word in words:  # another program's words, up to `;` or `+`
+                inner.append(inner_word)
+                if inner_word in _FIND_COMMAND_ENDS:
                     break
+            yield Option(word, None, True, command=tuple(inner))
             continue
         if program in INTERPRETERS and word in _INTERPRETER_ENDS:
+            yield Option(word, next(words, None), True)  # not checked: -e is perl's, -jar java's
             return  # the module's, the code's or the script's own words follow
         if not word.startswith("-") or word == "-":
             if program in RUNNERS or program in INTERPRETERS:
                 return  # the command or script it runs begins here
             continue
-        if _is_value(program, word):
-            continue
-        if word.startswith("--"):
-            name, has_value, _ = word.partition("=")
-            if not doc.knows_long(name):
-                yield f"`{name}`"
-            elif not has_value and name in doc.valued:
-                next(words, None)
-            continue
-        if doc.knows_word(word):
-            if word in doc.valued:
-                next(words, None)
-            continue
-        if doc.word_style and len(word) > 2:
-            yield f"`{word}`"  # `-expiry` is one option here, not a cluster of letters
-            continue
-        problem, takes_next = _cluster(word, doc)
-        if problem:
-            yield problem
-        elif takes_next:
-            next(words, None)
+        if _is_value(program, word) and not (len(word) == 2 and word[1] in doc.shorts):
+            continue  # `-7` is a number, but xargs's `-0` an option
+        yield from _read_option(word, words, doc)
+
+
+def _read_option(word: str, words: Iterator[str], doc: Doc) -> Iterator[Option]:
+    """The option (or the letters of the cluster) in `word`; its value may be the next word."""
+    if word.startswith("--"):
+        name, has_value, value = word.partition("=")
+        known = doc.knows_long(name)
+        if known and not has_value and name in doc.valued:
+            yield Option(name, next(words, None), known)
+        else:
+            yield Option(name, value if has_value else None, known)
+        return
+    if len(word) > 2 and doc.knows_word(word):  # `-name`; `-L` is read as a letter below
+        yield Option(word, next(words, None) if word in doc.valued else None, True)
+        return
+    if doc.word_style and len(word) > 2:
+        yield Option(word, None, False)  # `-expiry` is one option here, not letters
+        return
+    yield from _cluster(word, words, doc)
+
+
+def _cluster(word: str, words: Iterator[str], doc: Doc) -> Iterator[Option]:
+    """`-lah`: each letter an option, up to one that takes a value (the rest of the word, or
+    the next word when the cluster ends with it); an unknown letter ends the reading, and so
+    does a character that is not a letter (`-j4`, `-d,`: the value of the letter before)."""
+    cluster = word if len(word) > 2 else ""
+    letters: list[Option] = []
+    for index, letter in enumerate(word[1:], start=1):
+        if not (letter.isalpha() or (index == 1 and letter in doc.shorts)):  # xargs -0, ls -1
+            if letters:
+                letters[-1] = replace(letters[-1], value=word[index:])
+            break
+        if letter not in doc.shorts:
+            letters.append(Option(f"-{letter}", None, False, cluster))
+            break
+        if letter in doc.valued:
+            rest = word[index + 1 :]
+            letters.append(Option(f"-{letter}", rest or next(words, None), True, cluster))
+            break
+        letters.append(Option(f"-{letter}", None, True, cluster))
+    yield from letters
 
 
 def _is_value(program: str, word: str) -> bool:
@@ -168,85 +204,23 @@ def _is_value(program: str, word: str) -> bool:
     return program in ("kill", "pkill", "killall", "timeout") and bool(_SIGNAL.match(word))
 
 
-def _cluster(word: str, doc: Doc) -> tuple[str | None, bool]:
-    """`-lah`: each letter an option, up to one that takes a value (the rest of the word, or
-    the next word when the cluster ends with it). (unknown option, next word is a value)."""
-    for index, letter in enumerate(word[1:], start=1):
-        if not letter.isalpha():
-            return None, False  # `-d,` `-I{}`: the value of the letter before
-        if letter not in doc.shorts:
-            alone = sum(c.isalpha() for c in word[1:]) == 1  # `-j1`: one option and its value
-            return (f"`-{letter}`" if alone else f"`-{letter}` (in `{word}`)"), False
-        if letter in doc.valued:
-            return None, index == len(word) - 1
-    return None, False
-
-
 # --- the documentation ----------------------------------------------------------------------
 
 
 @functools.cache
 def doc_for(program: str) -> Doc | None:
     """The options `program` documents, or None when this machine has no docs for it."""
-    text = man_text(program)
+    text = manpage.man_text(program)
     if text is not None:
         return parse_roff(text)
-    if program in HELP_ONLY:
-        help_text = help_output(program)
-        return parse_plain(help_text) if help_text else None
-    return None
-
-
-def man_text(program: str) -> str | None:
-    """The roff source of `program`'s page in sections 1 (1ssl: OpenSSL's), 8 or 6, or None."""
-    if shutil.which("man") is None:
-        return None
-    try:
-        found = subprocess.run(
-            ["man", "-w", "-S", "1:1ssl:8:6", program], capture_output=True, text=True,
-            timeout=MAN_TIMEOUT_S, env={**os.environ, "LC_ALL": "C", "MANPAGER": "cat"},
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    path = found.stdout.strip().splitlines()[0] if found.returncode == 0 and found.stdout else ""
-    return _read_page(Path(path)) if path else None
-
-
-def _read_page(path: Path, hops: int = 3) -> str | None:
-    """A page's text, decompressed; a `.so other/page` stub is followed."""
-    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
-    try:
-        with opener.get(path.suffix, open)(path, "rb") as handle:
-            raw = handle.read(MAX_PAGE_BYTES)
-    except (OSError, EOFError, lzma.LZMAError, gzip.BadGzipFile):
-        return None
-    text = raw.decode("utf-8", "replace")
-    stub = re.match(r"\s*\.so\s+(\S+)\s*$", text)
-    if stub and hops:
-        root = path.parent.parent  # .../man/man1/x.1.gz -> .../man
-        target = root / stub.group(1)
-        candidates = [target, *target.parent.glob(target.name + ".*")]
-        return next((t for c in candidates if (t := _read_page(c, hops - 1))), None)
-    return text
-
-
-def help_output(program: str) -> str | None:
-    if shutil.which(program) is None:
-        return None
-    try:
-        done = subprocess.run(
-            [program, "--help"], capture_output=True, text=True, timeout=MAN_TIMEOUT_S,
-            stdin=subprocess.DEVNULL, env={**os.environ, "LC_ALL": "C", "NO_COLOR": "1"},
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return (done.stdout or done.stderr)[:MAX_PAGE_BYTES] or None
+    help_text = manpage.help_output(program)
+    return parse_plain(help_text) if help_text else None
 
 
 # roff: font changes, zero-width and spacing escapes, special characters that are dashes.
-_FONT = re.compile(r"\\f(?:\[[^\]]*\]|\(..|.)")
+_FONT = manpage.FONT
 _ITALIC = re.compile(r"\\f(?:I|\[I\]|\(BI)")
-_DASH = re.compile(r"\\(?:-|\(hy|\(mi|\[hy\]|\[mi\])")
+_DASH = manpage.DASH
 _ZERO_WIDTH = re.compile(r"\\(?:&|%|:|\^|\||\)|c$)", re.M)
 _MDOC_FLAG = re.compile(r"\bFl\s+(\S+)(\s+(?:Ar|Oo|Op)\b)?")
 VALUE_MARK = "\x01"  # where an italic (argument) font started

@@ -29,7 +29,7 @@ PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 64 * 1024
 MAX_BUFFER_CHARS = 4000  # the same limit as a request to the fallback command
 
-OPS = ("hello", "generate", "stop")
+OPS = ("hello", "generate", "explain", "stop")
 # Variables outside CMDAI_* that feed a setting (backend options read them): sent with a request.
 SETTING_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OLLAMA_HOST")
 SHELLS = ("bash", "zsh", "fish", "powershell")
@@ -202,6 +202,21 @@ def generate(
     return frame
 
 
+def explain(
+    client: str, buffer: str, shell: str, cwd: str, path: str,
+    settings: dict[str, str] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """What the command on the line does: the line and where the user is, as `generate` says
+    them; answered from the man pages, without the model."""
+    frame = {
+        "v": PROTOCOL_VERSION, "op": "explain", "client": client, "buffer": buffer,
+        "shell": shell, "cwd": cwd, "path": path,
+    }  # fmt: skip
+    if settings is not None:
+        frame["settings"] = settings
+    return frame
+
+
 def parse_request(frame: dict[str, Any]) -> Request:
     version = frame.get("v")
     if type(version) is not int or version != PROTOCOL_VERSION:  # true == 1 in Python
@@ -213,10 +228,10 @@ def parse_request(frame: dict[str, Any]) -> Request:
     if op not in OPS:
         raise ProtocolError(UNKNOWN_OP, f"unknown op {op!r}; known: {', '.join(OPS)}")
     fields = {"client": _field(frame, "client", str)}
-    if op == "generate":
+    if op in ("generate", "explain"):
         fields |= {
             "buffer": _field(frame, "buffer", str),
-            "cursor": _field(frame, "cursor", int),
+            "cursor": _field(frame, "cursor", int, 0 if op == "explain" else None),
             "shell": _field(frame, "shell", str),
             "cwd": _field(frame, "cwd", str),
             "path": _field(frame, "path", str, ""),

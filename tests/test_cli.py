@@ -69,9 +69,12 @@ def test_a_request_at_the_length_limit_fits_the_context_window(use_small_model: 
     """About 1,000 tokens of request after a 1,200-token prompt prefix: the default n_ctx must
     hold both (it did not at 2048)."""
     request = ("list the files and then also the big ones " * 100)[:3999]
-    result = run_cli("--print", "--no-daemon", request)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip()
+    result = run_cli("--json", "--no-daemon", request)
+    # What the model makes of this repetitive text (a command, or the refusal) is not the
+    # point, and changes with the smallest numeric difference: that it answered is.
+    assert result.returncode in (0, 8), result.stderr
+    data = json.loads(result.stdout)
+    assert data["command"] and data["model"] == SMALL_MODEL
 
 
 @pytest.mark.model

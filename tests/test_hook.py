@@ -214,3 +214,44 @@ def test_a_server_that_sends_hidden_characters_gets_nothing_onto_the_line(
         result = hook("--shell", "bash", buffer="list files")
     assert result.returncode == protocol.EXIT_BAD_REPLY and result.stdout == b""
     assert "hidden or control characters (ls\\u001b[8m; rm -rf ~)" in result.stderr.decode()
+
+
+def test_explain_prints_the_explanation_and_nothing_for_the_line(helper: Helper) -> None:
+    """Answered by the helper from this machine's man pages: the scripted model is not asked."""
+    result = hook("--shell", "zsh", "--explain", buffer="ls -la | wc -l > n.txt")
+    assert result.returncode == protocol.EXIT_OK and result.stdout == b""
+    assert result.stderr.decode().splitlines() == [
+        "ls: list directory contents",
+        "  -l  use a long listing format",
+        "  -a  do not ignore entries starting with .",
+        "│ its output is the input of:",
+        "wc: print newline, word, and byte counts for each file",
+        "  -l  print the newline counts",
+        "  >n.txt  the output is written to n.txt, replacing what it held",
+        "risk: moderate (writes to n.txt)",
+    ]
+    assert "explained (moderate)" in helper.log()
+
+
+def test_explain_on_an_empty_line_says_so_without_a_round_trip(scripted_env: None) -> None:
+    result = hook("--explain", "--shell", "bash", buffer="  ")
+    assert result.returncode == protocol.EXIT_ERROR and result.stdout == b""
+    assert result.stderr.decode() == (
+        "cmdai: nothing to explain: type or recall a command, then press the key again\n"
+    )
+
+
+def test_explain_with_a_malformed_reply_says_so(isolated_home: Path) -> None:
+    with serving_reply(isolated_home / "run" / "helper.sock", b'{"type": "result"}\n'):
+        result = hook("--shell", "fish", "--explain", buffer="ls")
+    assert result.returncode == protocol.EXIT_BAD_REPLY and result.stdout == b""
+    assert result.stderr.decode() == "cmdai: the helper sent a malformed reply\n"
+
+
+def test_an_explanation_cannot_carry_terminal_escapes(isolated_home: Path) -> None:
+    """A fake helper: a real one builds its text from man pages, which could hold anything."""
+    reply = b'{"type": "result", "lines": [], "text": "ls: \\u001b[2Jlists"}\n'
+    with serving_reply(isolated_home / "run" / "helper.sock", reply):
+        result = hook("--shell", "zsh", "--explain", buffer="ls")
+    assert result.returncode == protocol.EXIT_OK
+    assert result.stderr.decode() == "ls: \\u001b[2Jlists\n"

@@ -22,6 +22,7 @@ from cmdai import __version__, protocol, transport
 from cmdai.daemon.engine import Engine
 from cmdai.daemon.settings_watch import SettingsWatch
 from cmdai.errors import CmdaiError
+from cmdai.explain import explain
 
 READ_TIMEOUT_S = 5.0  # a client has this long to send its whole request line
 MAX_CONNECTIONS = 64  # served at once; more are told `busy` (each holds a thread)
@@ -166,6 +167,8 @@ class Server:
             return "stop"
         if request.settings is not None and (refused := self._settings_refused(request, send)):
             return refused
+        if request.op == "explain":
+            return self._explain(request, send)
         if request.model and request.model != self.engine.config.model:
             send(protocol.error(
                 protocol.MODEL_MISMATCH,
@@ -174,6 +177,17 @@ class Server:
             ))  # fmt: skip
             return "model mismatch"
         return self._generate(request, conn, send)
+
+    def _explain(self, request: protocol.Request, send: Any) -> str:
+        """Answered from the man pages (cached in this process), never waiting for the model."""
+        found = explain(
+            request.buffer, request.shell, self.engine.config.safety_policy(), path=request.path
+        )
+        send(protocol.result(
+            lines=list(found.lines), risk=found.risk, reason=found.reason,
+            undocumented=list(found.undocumented), text=found.render(),
+        ))  # fmt: skip
+        return f"explained ({found.risk})"
 
     def _settings_refused(self, request: protocol.Request, send: Any) -> str:
         """Serve with the client's current settings (see settings_watch.py); "" when it can."""

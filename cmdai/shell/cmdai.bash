@@ -1,5 +1,6 @@
 # cmdai for bash >= 4: press Ctrl-G (or $CMDAI_KEY, readline syntax) to turn the English on
-# your line into a command. Printed by `cmdai init bash`; load it with: eval "$(cmdai init bash)"
+# your line into a command, Alt-G (or $CMDAI_EXPLAIN_KEY) to see what the command on your line
+# does. Printed by `cmdai init bash`; load it with: eval "$(cmdai init bash)"
 # Every decision is made by `cmdai hook`; this adapter passes the line in, applies the new line
 # only when the hook exits 0 (or 9: high risk, then Enter must be pressed twice), and shows the
 # hook's one-line message above the prompt, where the next message replaces it.
@@ -26,14 +27,33 @@ _cmdai_generate() {
   return 0
 }
 
+# Alt-G: what the command on the line does, shown above the prompt; the line is never changed.
+_cmdai_explain() {
+  local int_trap errfile msg
+  errfile=$(command mktemp "${TMPDIR:-/tmp}/cmdai.XXXXXX") || return 0
+  _cmdai_unsay
+  int_trap=$(trap -p INT)
+  trap : INT
+  CMDAI_BUFFER=$READLINE_LINE CMDAI_STATUS=tty __CMDAI_EXE__ hook --shell bash --explain </dev/null >/dev/null 2>"$errfile"
+  eval "${int_trap:-trap - INT}"
+  msg=$(<"$errfile")
+  command rm -f -- "$errfile"
+  _cmdai_say "$msg"
+  return 0
+}
+
 # Messages: bash has cleared the prompt's line when a widget runs and redraws it below what
 # the widget prints. The next message replaces this one while it is still right above the
 # line: same command number, same line.
 _cmdai_say() {
   [[ -n $1 ]] || return 0
+  local line rows=0
   printf '%s\n' "$1" >&2
+  while IFS= read -r line; do  # the rows each line of the message takes on the screen
+    rows=$(( rows + (${#line} > 0 ? (${#line} - 1) / ${COLUMNS:-80} + 1 : 1) ))
+  done <<<"$1"
   _cmdai_here
-  _cmdai_said="$(( (${#1} - 1) / ${COLUMNS:-80} + 1 )) $REPLY"
+  _cmdai_said="$rows $REPLY"
 }
 
 _cmdai_unsay() {
@@ -88,23 +108,28 @@ _cmdai_disarm() {
 }
 
 _cmdai_bind() {
-  local key=${CMDAI_KEY:-'\C-g'} map line taken
+  local map key=${CMDAI_KEY:-'\C-g'} explain_key=${CMDAI_EXPLAIN_KEY:-'\eg'}
   for map in emacs vi-insert vi-command; do
-    taken=
-    # Keep the key if the user bound it to a command or function of their own.
-    while IFS= read -r line; do
-      case $line in
-        "\"$key\": \"_cmdai_generate\""|"\"$key\": abort"|"\"$key\": self-insert") ;;
-        "\"$key\": "*) taken=1 ;;
-      esac
-    done < <(bind -m "$map" -X 2>/dev/null; bind -m "$map" -p 2>/dev/null)
-    if [[ -z $taken ]]; then
-      bind -m "$map" -x "\"$key\": _cmdai_generate"
-    fi
+    _cmdai_bind_key "$map" "$key" _cmdai_generate
+    _cmdai_bind_key "$map" "$explain_key" _cmdai_explain
   done
 }
+
+# Keep the key if the user bound it to a command or function of their own.
+_cmdai_bind_key() {
+  local map=$1 key=$2 widget=$3 line
+  while IFS= read -r line; do
+    case $line in
+      # readline's defaults: Ctrl-G aborts, Alt-G completes a glob
+      "\"$key\": \"$widget\""|"\"$key\": abort"|"\"$key\": self-insert") ;;
+      "\"$key\": glob-complete-word") ;;
+      "\"$key\": "*) return 0 ;;
+    esac
+  done < <(bind -m "$map" -X 2>/dev/null; bind -m "$map" -p 2>/dev/null)
+  bind -m "$map" -x "\"$key\": $widget"
+}
 [[ $- == *i* ]] && _cmdai_bind
-unset -f _cmdai_bind
+unset -f _cmdai_bind _cmdai_bind_key
 
 # Start the helper now, in the background and detached (a subshell's child: no job, no
 # message, not killed when this shell exits), so the first Ctrl-G finds the model loaded.

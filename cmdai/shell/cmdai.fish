@@ -1,5 +1,6 @@
 # cmdai for fish: press Ctrl-G (or $CMDAI_KEY, fish bind syntax) to turn the English on your
-# line into a command. Printed by `cmdai init fish`; load it with: cmdai init fish | source
+# line into a command, Alt-G (or $CMDAI_EXPLAIN_KEY) to see what the command on your line does.
+# Printed by `cmdai init fish`; load it with: cmdai init fish | source
 # Every decision is made by `cmdai hook`; this adapter passes the line in, applies the new line
 # only when the hook exits 0 (or 9: high risk, then Enter must be pressed twice), and shows the
 # hook's one-line message under the line, where fish clears it when the line runs.
@@ -25,10 +26,25 @@ function _cmdai_generate --description 'cmdai: turn the English on the line into
     commandline -f force-repaint
 end
 
+function _cmdai_explain --description 'cmdai: say what the command on the line does'
+    set -l errfile (command mktemp); or return 0
+    function _cmdai_on_int --on-signal INT
+    end
+    CMDAI_BUFFER=(commandline | string collect) CMDAI_STATUS=tty __CMDAI_EXE__ hook --shell fish --explain </dev/null >/dev/null 2>$errfile
+    functions -e _cmdai_on_int
+    set -l msg (string collect <$errfile)
+    command rm -f -- $errfile
+    _cmdai_say $msg
+    commandline -f force-repaint
+end
+
 function _cmdai_say --description 'cmdai: show a message under the line'
     test -n "$argv[1]"; or return 0
-    set -l rows (math --scale 0 "($(string length -- $argv[1]) - 1) / $COLUMNS + 1")
-    printf '\n\e[J%s\e[%dA\r' $argv[1] $rows >/dev/tty
+    set -l rows 0
+    for line in (string split \n -- $argv[1]) # the rows each line takes on the screen
+        set rows (math --scale 0 "$rows + max(1, ceil($(string length -- $line) / $COLUMNS))")
+    end
+    printf '\n\e[J%s\e[%dA\r' (string replace -a \n \r\n -- $argv[1] | string collect) $rows >/dev/tty
     set -g _cmdai_said
 end
 
@@ -75,16 +91,23 @@ end
 function _cmdai_bind
     set -l key \cg
     set -q CMDAI_KEY; and set key (string unescape -- $CMDAI_KEY) # `\cx\cg` or the keys themselves
+    set -l explain_key \eg
+    set -q CMDAI_EXPLAIN_KEY; and set explain_key (string unescape -- $CMDAI_EXPLAIN_KEY)
     for mode in default insert
-        # Keep the key if the user bound it to something of their own.
-        set -l current (bind -M $mode $key 2>/dev/null | string split -r -m1 ' ')[-1]
-        if test -z "$current"; or test "$current" = _cmdai_generate; or test "$current" = cancel
-            bind -M $mode $key _cmdai_generate
-        end
+        _cmdai_bind_key $mode $key _cmdai_generate
+        _cmdai_bind_key $mode $explain_key _cmdai_explain
+    end
+end
+
+# Keep the key if the user bound it to something of their own.
+function _cmdai_bind_key
+    set -l current (bind -M $argv[1] $argv[2] 2>/dev/null | string split -r -m1 ' ')[-1]
+    if test -z "$current"; or test "$current" = $argv[3]; or test "$current" = cancel
+        bind -M $argv[1] $argv[2] $argv[3]
     end
 end
 _cmdai_bind
-functions -e _cmdai_bind
+functions -e _cmdai_bind _cmdai_bind_key
 
 # Start the helper now, in the background and detached (sh's child: no fish job, no message,
 # not killed when this shell exits), so the first Ctrl-G finds the model loaded. It does

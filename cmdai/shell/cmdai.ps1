@@ -1,5 +1,6 @@
 # cmdai for PowerShell (PSReadLine 2.x): press Ctrl+g (or $env:CMDAI_KEY, a PSReadLine chord)
-# to turn the English on your line into a command. Printed by `cmdai init powershell`; load it
+# to turn the English on your line into a command, Alt+g (or $env:CMDAI_EXPLAIN_KEY) to see
+# what the command on your line does. Printed by `cmdai init powershell`; load it
 # from $PROFILE with: Invoke-Expression (& cmdai init powershell | Out-String)
 # Every decision is made by `cmdai hook`; this adapter passes the line in, applies the new line
 # only when the hook exits 0 (or 9: high risk, then Enter must be pressed twice), and writes the
@@ -47,6 +48,31 @@ function global:_cmdai_generate {
     [Microsoft.PowerShell.PSConsoleReadLine]::InvokePrompt()
 }
 
+# Alt+g: what the command on the line does, written below it; the line is never changed.
+function global:_cmdai_explain {
+    $line = $null
+    $cursor = $null
+    [Microsoft.PowerShell.PSConsoleReadLine]::GetBufferState([ref]$line, [ref]$cursor)
+    $savedEncoding = [Console]::OutputEncoding
+    $env:CMDAI_BUFFER = $line
+    $env:PYTHONUTF8 = '1'
+    $output = @()
+    try {
+        [Console]::OutputEncoding = [System.Text.Encoding]::UTF8
+        $output = & __CMDAI_EXE__ hook --shell powershell --explain 2>&1
+    } catch {
+        $output = @("cmdai: cancelled; your line is unchanged")
+    } finally {
+        [Console]::OutputEncoding = $savedEncoding
+        Remove-Item -Path 'Env:CMDAI_BUFFER', 'Env:PYTHONUTF8' -ErrorAction SilentlyContinue
+    }
+    [Console]::WriteLine()
+    foreach ($text in $output) {
+        [Console]::WriteLine("$text")
+    }
+    [Microsoft.PowerShell.PSConsoleReadLine]::InvokePrompt()
+}
+
 # A high-risk suggestion runs only on a second Enter: while it is on the line, Enter checks
 # whether the line is still that suggestion, unchanged, before it accepts the line.
 function global:_cmdai_arm([string]$suggestion, [string]$message) {
@@ -85,6 +111,14 @@ if (-not $_cmdai_taken) {
     Set-PSReadLineKeyHandler -Chord $_cmdai_key -BriefDescription 'cmdai' `
         -Description 'Turn the English on the line into a command' `
         -ScriptBlock { _cmdai_generate }
+}
+$_cmdai_key = if ($env:CMDAI_EXPLAIN_KEY) { $env:CMDAI_EXPLAIN_KEY } else { 'Alt+g' }
+$_cmdai_taken = Get-PSReadLineKeyHandler -Chord $_cmdai_key -ErrorAction SilentlyContinue |
+    Where-Object { $_.Function -notin @('Unbound', 'cmdai-explain', '') }
+if (-not $_cmdai_taken) {
+    Set-PSReadLineKeyHandler -Chord $_cmdai_key -BriefDescription 'cmdai-explain' `
+        -Description 'Say what the command on the line does' `
+        -ScriptBlock { _cmdai_explain }
 }
 Remove-Variable -Name '_cmdai_key', '_cmdai_taken'
 

@@ -1,4 +1,5 @@
-# cmdai for zsh: press Ctrl-G (or $CMDAI_KEY) to turn the English on your line into a command.
+# cmdai for zsh: press Ctrl-G (or $CMDAI_KEY) to turn the English on your line into a command,
+# Alt-G (or $CMDAI_EXPLAIN_KEY) to see what the command on your line does.
 # Printed by `cmdai init zsh`; load it with: eval "$(cmdai init zsh)"
 # Every decision is made by `cmdai hook`; this adapter passes the line in, applies the new
 # line only when the hook exits 0 (or 9: high risk, then Enter must be pressed twice), and
@@ -25,6 +26,22 @@ _cmdai_generate() {
   else
     CURSOR=$cursor
   fi
+  zle -M -- "${msg:-}"
+  return 0
+}
+
+# Alt-G: what the command on the line does, shown under it; the line is never changed.
+_cmdai_explain() {
+  emulate -L zsh
+  trap : INT
+  local msg errfile
+  errfile=$(command mktemp "${TMPDIR:-/tmp}/cmdai.XXXXXX") || return 0
+  # zle's own status line, not the hook's (CMDAI_STATUS): with a message of several lines
+  # after it, zle would not redraw the prompt the hook's line had moved.
+  zle -R "⌛ cmdai: explaining… (Ctrl-C cancels)"
+  CMDAI_BUFFER=$BUFFER __CMDAI_EXE__ hook --shell zsh --explain </dev/null >/dev/null 2>$errfile
+  msg=$(<$errfile)
+  command rm -f -- $errfile
   zle -M -- "${msg:-}"
   return 0
 }
@@ -57,14 +74,18 @@ _cmdai_accept_line() {
 
 _cmdai_bind() {
   emulate -L zsh
-  local key=${CMDAI_KEY:-'^G'} map current
+  local key=${CMDAI_KEY:-'^G'} explain_key=${CMDAI_EXPLAIN_KEY:-'^[g'} map current
   zle -N cmdai-generate _cmdai_generate
+  zle -N cmdai-explain _cmdai_explain
   for map in emacs viins vicmd; do
+    # Take a key only from zsh's defaults: a widget of the user's own keeps its key.
     current=$(bindkey -M $map -- $key 2>/dev/null)
-    current=${current##* }
-    # Take the key only from zsh's defaults: a widget of the user's own keeps its key.
-    case $current in
+    case ${current##* } in
       (cmdai-generate|send-break|list-expand|undefined-key|'') bindkey -M $map -- $key cmdai-generate ;;
+    esac
+    current=$(bindkey -M $map -- $explain_key 2>/dev/null)
+    case ${current##* } in
+      (cmdai-explain|get-line|undefined-key|'') bindkey -M $map -- $explain_key cmdai-explain ;;
     esac
   done
 }

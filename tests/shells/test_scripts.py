@@ -14,7 +14,8 @@ from tests.helpers.cli import run_cli
 from tests.helpers.shells import require
 
 POSIX_SHELLS = ["zsh", "bash", "fish"]
-CONTRACT_VARIABLES = {"CMDAI_BUFFER", "CMDAI_CURSOR", "CMDAI_STATUS", "CMDAI_KEY"}
+CONTRACT_VARIABLES = {"CMDAI_BUFFER", "CMDAI_CURSOR", "CMDAI_STATUS", "CMDAI_KEY",
+                      "CMDAI_EXPLAIN_KEY"}  # fmt: skip
 
 
 def rendered(shell: str, tmp_path: Path) -> Path:
@@ -79,21 +80,45 @@ def test_key_is_bound_in_every_keymap_and_loading_twice_changes_nothing(
     assert once.stdout.count("cmdai-generate" if shell == "zsh" else "_cmdai_generate") == expected
 
 
-USER_BINDING = {
-    "zsh": "my_widget() { :; }; zle -N my_widget; bindkey -M emacs '^G' my_widget; ",
-    "bash": "my_func() { :; }; bind -m emacs -x '\"\\C-g\": my_func'; ",
-    "fish": "function my_func; end; bind \\cg my_func; ",
+# The default keys of Ctrl-G and Alt-G, as each shell spells them in a binding and a query.
+KEYS = {
+    "generate": {"zsh": "^G", "bash": "\\C-g", "fish": "\\cg"},
+    "explain": {"zsh": "^[g", "bash": "\\eg", "fish": "\\eg"},
 }
 
 
+@pytest.mark.parametrize("kind", KEYS)
 @pytest.mark.parametrize("shell", POSIX_SHELLS)
-def test_a_key_the_user_bound_is_left_alone(shell: str, tmp_path: Path) -> None:
+def test_a_key_the_user_bound_is_left_alone(shell: str, kind: str, tmp_path: Path) -> None:
     require(shell)
     script = rendered(shell, tmp_path)
-    query = {"zsh": "bindkey -M emacs '^G'", "bash": "bind -m emacs -X", "fish": "bind \\cg"}
-    result = run_in(shell, f"{USER_BINDING[shell]}source '{script}'; {query[shell]}")
+    key = KEYS[kind][shell]
+    bind, query = {
+        "zsh": (f"my_widget() {{ :; }}; zle -N my_widget; bindkey -M emacs '{key}' my_widget",
+                f"bindkey -M emacs '{key}'"),
+        "bash": (f"my_func() {{ :; }}; bind -m emacs -x '\"{key}\": my_func'",
+                 f"bind -m emacs -X | grep -F '{key}'"),
+        "fish": (f"function my_func; end; bind {key} my_func", f"bind {key}"),
+    }[shell]  # fmt: skip
+    result = run_in(shell, f"{bind}; source '{script}'; {query}")
     assert result.returncode == 0, result.stderr
     assert "my_" in result.stdout and "cmdai" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("shell", "setter", "query"),
+    [("zsh", "export CMDAI_EXPLAIN_KEY='^X^Y'", "bindkey -M emacs '^X^Y'"),
+     ("bash", "export CMDAI_EXPLAIN_KEY='\\C-x\\C-y'", "bind -m emacs -X"),
+     ("fish", "set -gx CMDAI_EXPLAIN_KEY '\\cx\\cy'", "bind \\cx\\cy")],
+)  # fmt: skip
+def test_cmdai_explain_key_chooses_the_key(
+    shell: str, setter: str, query: str, tmp_path: Path
+) -> None:
+    require(shell)
+    script = rendered(shell, tmp_path)
+    result = run_in(shell, f"{setter}; source '{script}'; {query}")
+    assert result.returncode == 0, result.stderr
+    assert "_cmdai_explain" in result.stdout or "cmdai-explain" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -139,7 +164,8 @@ def test_powershell_script_parses_cleanly() -> None:
 @pytest.mark.parametrize("shell", [*POSIX_SHELLS, "powershell"])
 def test_scripts_use_only_the_contract(shell: str) -> None:
     """docs/protocol.md: the widget sets CMDAI_BUFFER and CMDAI_CURSOR, runs `hook --shell
-    NAME`, applies stdout only on exit 0 or 9 (and arms Enter on 9); each script also runs
+    NAME`, applies stdout only on exit 0 or 9 (and arms Enter on 9), runs `hook --shell NAME
+    --explain` for the explain key and never changes the line after it; each script also runs
     `helper prestart` once, in the background. Nothing else of cmdai's is used."""
     text = widgets.source(shell)
     variables = set(re.findall(r"\bCMDAI_[A-Z_]+", text))
@@ -148,10 +174,12 @@ def test_scripts_use_only_the_contract(shell: str) -> None:
     if shell == "powershell":  # Start-Process takes the arguments as one string
         assert calls == [
             f"hook --shell {shell}",
+            f"hook --shell {shell} --explain",
             "-ArgumentList 'helper prestart' @_cmdai_hidden -ErrorAction Stop",
         ]
     else:
-        assert calls == [f"hook --shell {shell}", "helper prestart"]
+        assert calls == [f"hook --shell {shell}", f"hook --shell {shell} --explain",
+                         "helper prestart"]  # fmt: skip
     applies = {"zsh": "rc == 0 || rc == 9", "bash": "$rc -eq 0 || $rc -eq 9",
                "fish": "test $rc -eq 0; or test $rc -eq 9",
                "powershell": "$code -eq 0 -or $code -eq 9"}[shell]  # fmt: skip

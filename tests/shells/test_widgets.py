@@ -210,6 +210,36 @@ def test_empty_line_is_explained(shell: ShellSession) -> None:
     assert shell.buffer() == ""
 
 
+def test_alt_g_explains_the_line_under_or_above_it_and_keeps_it(shell: ShellSession) -> None:
+    """Explained by the real helper from this machine's man pages; the scripted model is not
+    asked. The line stays as it was."""
+    shell.type("ls -la | wc -l > n.txt")
+    shell.keys("C-b", "C-b")  # the cursor is not at the end: it must stay where it is
+    shell.keys("M-g")
+    shell.wait_for("wc: print newline, word, and byte counts for each file")
+    shell.wait_for("  >n.txt  the output is written to n.txt, replacing what it held")
+    shell.wait_for("risk: moderate (writes to n.txt)")
+    assert shell.buffer() == "ls -la | wc -l > n.txt"
+    shell.keys("C-g")  # the next message replaces the explanation, all its lines
+    shell.wait_gone("risk: moderate (writes to n.txt)")
+    shell.wait_gone("wc: print newline")
+
+
+def test_alt_g_keeps_the_cursor_where_it_was(shell: ShellSession) -> None:
+    shell.type("ls -la")
+    shell.keys("C-b", "C-b")
+    shell.keys("M-g")
+    shell.wait_for("risk: safe (reads only)")
+    shell.type("X")
+    assert shell.buffer() == "ls -Xla"
+
+
+def test_alt_g_on_an_empty_line_says_what_to_do(shell: ShellSession) -> None:
+    shell.keys("M-g")
+    shell.wait_for("cmdai: nothing to explain: type or recall a command, then press the key again")
+    assert shell.buffer() == ""
+
+
 def test_helper_killed_mid_request_keeps_the_line(shell: ShellSession, isolated_home: Path) -> None:
     shell.type(f"crash {TRICKY}")
     shell.keys("C-g")
