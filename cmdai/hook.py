@@ -1,6 +1,8 @@
 """`cmdai hook --shell NAME`: the hot path behind Ctrl-G. Standard library only.
 
 Reads: CMDAI_BUFFER (the line as typed), CMDAI_CURSOR (the cursor offset, in characters),
+CMDAI_LAST_COMMAND and CMDAI_LAST_STATUS (the shell's last command and its exit status: on an
+empty line after a failure, not Ctrl-C's 130, the helper is asked for a fix of it),
 CMDAI_HOOK_TIMEOUT (seconds; else `hook_timeout` from config.toml; default 60), CMDAI_STATUS
 (`tty`: the widget asks for the waiting line on the terminal, placed for its shell).
 Exit 0: stdout is the new line, verbatim, and stderr may hold one message for the user.
@@ -54,7 +56,8 @@ def _run(argv: list[str], status: Status) -> int:
             "CMDAI_BUFFER is not set (set up the widget with `cmdai init SHELL`)",
             protocol.EXIT_USAGE,
         )
-    problem = _check_buffer(buffer)
+    last_command, last_status = _last_failure() if not buffer.strip() else ("", 0)
+    problem = None if last_command and not explaining else _check_buffer(buffer)
     if explaining and not buffer.strip():
         problem = "nothing to explain: type or recall a command, then press the key again"
     if problem:
@@ -68,8 +71,9 @@ def _run(argv: list[str], status: Status) -> int:
     frame = protocol.generate(
         __version__, buffer, _cursor(buffer), shell, **client.client_env(),
         timeout=timeout, settings=client.settings_env(),
+        last_command=last_command, last_status=last_status,
     )  # fmt: skip
-    status.show("thinking")
+    status.show("looking at what failed" if last_command else "thinking")
     try:
         reply = client.request(frame, timeout=timeout, on_progress=status.show)
     except client.HelperTimeout as exc:
@@ -156,6 +160,20 @@ def _check_buffer(buffer: str) -> str | None:
             f"{protocol.MAX_BUFFER_CHARS:,}: describe the command in a sentence or two"
         )
     return None
+
+
+def _last_failure() -> tuple[str, int]:
+    """The shell's last command and its exit status, when it failed (not by Ctrl-C): the
+    widget passes them in CMDAI_LAST_COMMAND and CMDAI_LAST_STATUS, and a key pressed on an
+    empty line then asks for a fix. ("", 0) otherwise."""
+    command = os.environ.get("CMDAI_LAST_COMMAND", "").strip()
+    try:
+        status = int(os.environ.get("CMDAI_LAST_STATUS", "0"))
+    except ValueError:
+        return "", 0
+    if not command or status in (0, protocol.STATUS_INTERRUPTED) or _check_buffer(command):
+        return "", 0
+    return command, status
 
 
 def _cursor(buffer: str) -> int:

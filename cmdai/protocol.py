@@ -82,6 +82,7 @@ EXIT_UNAVAILABLE = 3  # the helper could not be started or reached
 EXIT_TIMEOUT = 4  # no answer within hook_timeout
 EXIT_BAD_REPLY = 5  # the helper broke the protocol or hung up mid-request
 EXIT_CANCELLED = 130  # Ctrl-C
+STATUS_INTERRUPTED = 130  # a shell's $? after Ctrl-C: a command the user stopped, not a failure
 
 
 class ProtocolError(Exception):
@@ -146,8 +147,8 @@ class Request:
     """A parsed, checked request (a plain class: dataclasses cost the hook 8 ms to import)."""
 
     __slots__ = (
-        "buffer", "client", "cursor", "cwd", "model", "op", "path", "session", "settings",
-        "shell", "timeout",
+        "buffer", "client", "cursor", "cwd", "last_command", "last_status", "model", "op",
+        "path", "session", "settings", "shell", "timeout",
     )  # fmt: skip
 
     def __init__(
@@ -163,10 +164,13 @@ class Request:
         model: str = "",  # the model the client expects; empty: whatever the helper runs
         timeout: float = 0.0,  # seconds the client waits; 0: not said
         settings: dict[str, str] | None = None,  # the client's CMDAI_* variables, if sent
+        last_command: str = "",  # the shell's last command, when the line is empty (a fix)
+        last_status: int = 0,  # and its exit status
     ) -> None:
         self.op, self.client, self.buffer, self.cursor = op, client, buffer, cursor
         self.shell, self.cwd, self.path, self.session, self.model = shell, cwd, path, session, model
         self.timeout, self.settings = timeout, settings
+        self.last_command, self.last_status = last_command, last_status
 
 
 def hello(client: str) -> dict[str, Any]:
@@ -188,11 +192,15 @@ def generate(
     model: str = "",
     timeout: float = 0.0,
     settings: dict[str, str] | None = None,
+    last_command: str = "",
+    last_status: int = 0,
 ) -> dict[str, Any]:
     frame = {
         "v": PROTOCOL_VERSION, "op": "generate", "client": client, "buffer": buffer,
         "cursor": cursor, "shell": shell, "cwd": cwd, "path": path, "session": session,
     }  # fmt: skip
+    if last_command:
+        frame["last_command"], frame["last_status"] = last_command, last_status
     if model:
         frame["model"] = model
     if timeout:
@@ -239,6 +247,8 @@ def parse_request(frame: dict[str, Any]) -> Request:
             "model": _field(frame, "model", str, ""),
             "timeout": _timeout(frame),
             "settings": _settings(frame),
+            "last_command": _field(frame, "last_command", str, ""),
+            "last_status": _field(frame, "last_status", int, 0),
         }
         _check_generate(fields)
     return Request(op=op, **fields)
@@ -285,8 +295,10 @@ def _check_generate(fields: dict[str, Any]) -> None:
             f"the line is {len(fields['buffer']):,} characters long; "
             f"the limit is {MAX_BUFFER_CHARS:,}",
         )
-    if "\x00" in fields["buffer"]:
+    if "\x00" in fields["buffer"] or "\x00" in fields["last_command"]:
         raise ProtocolError(BAD_REQUEST, "the line contains a NUL byte")
+    if len(fields["last_command"]) > MAX_BUFFER_CHARS:
+        raise ProtocolError(BAD_REQUEST, "field 'last_command' is over the line's length limit")
     cwd = fields["cwd"]
     if not (cwd.startswith("/") or cwd[1:3] in (":\\", ":/")) or "\x00" in cwd or len(cwd) > 4096:
         raise ProtocolError(BAD_REQUEST, "field 'cwd' must be an absolute path without NUL")

@@ -255,3 +255,42 @@ def test_an_explanation_cannot_carry_terminal_escapes(isolated_home: Path) -> No
         result = hook("--shell", "zsh", "--explain", buffer="ls")
     assert result.returncode == protocol.EXIT_OK
     assert result.stderr.decode() == "ls: \\u001b[2Jlists\n"
+
+
+@pytest.fixture
+def few_programs(tmp_path: Path) -> str:
+    """A PATH with a known set of programs, so the closest name is the same on every machine."""
+    for name in ("git", "tic", "sh"):
+        program = tmp_path / "bin" / name
+        program.parent.mkdir(exist_ok=True)
+        program.write_text("#!/bin/sh\n")
+        program.chmod(0o755)
+    return str(tmp_path / "bin")
+
+
+def test_an_empty_line_after_a_failure_gets_a_fix_found_without_the_model(
+    helper: Helper, few_programs: str
+) -> None:
+    result = hook("--shell", "zsh", buffer="", CMDAI_LAST_COMMAND="gti status",
+                  CMDAI_LAST_STATUS="127", PATH=few_programs)  # fmt: skip
+    assert result.returncode == protocol.EXIT_OK, result.stderr
+    assert result.stdout == b"git status"
+    assert result.stderr.decode() == "cmdai: `gti` is not installed; did you mean git?\n"
+
+
+def test_a_failure_with_nothing_found_is_fixed_by_the_model(helper: Helper) -> None:
+    """HelperScript answers a fix of `false` with `echo false`."""
+    result = hook("--shell", "bash", buffer=" ", CMDAI_LAST_COMMAND="false",
+                  CMDAI_LAST_STATUS="1")  # fmt: skip
+    assert result.returncode == protocol.EXIT_OK and result.stdout == b"echo false"
+    assert result.stderr.decode() == (
+        "cmdai: it exited with status 1; nothing here says why without running it\n"
+    )
+
+
+@pytest.mark.parametrize("status", ["0", "130", "not-a-number"])
+def test_no_failure_to_fix_keeps_the_empty_line_message(status: str, scripted_env: None) -> None:
+    result = hook("--shell", "fish", buffer="", CMDAI_LAST_COMMAND="gti status",
+                  CMDAI_LAST_STATUS=status)  # fmt: skip
+    assert result.returncode == protocol.EXIT_ERROR and result.stdout == b""
+    assert "type what you want first" in result.stderr.decode()

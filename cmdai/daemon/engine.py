@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from cmdai import protocol
+from cmdai import fix, protocol
 from cmdai.backends.base import Session
 from cmdai.chain import Chain, Slot
 from cmdai.config import Config
@@ -47,6 +47,10 @@ class Cycle:
     shell: str
     cwd: str
     path: str
+    failed: str = ""  # the command being fixed, on an empty line after it failed
+    ask: str = ""  # what the model is asked then, with what was found out
+    found: list[str] = field(default_factory=list)  # fixes found without the model, offered first
+    reason: str = ""  # what went wrong with the command being fixed, for the first reply
     tried: list[str] = field(default_factory=list)  # every command the model gave: not again
     offered: int = 0  # how many of them were put on the line
     shown: str = ""  # the exact line the shell has after the last reply
@@ -127,7 +131,7 @@ class Engine:
         """The result frame for a generate request (raises CmdaiError for an error frame)."""
         cycle = self._cycle_for(request)
         if cycle is None:
-            cycle = Cycle(request.buffer, request.shell, request.cwd, request.path)
+            cycle = self._new_cycle(request)
             cycle.deadline = _deadline(request)
             reply = self._first_reply(cycle, request, progress, cancelled)
         else:
@@ -142,6 +146,17 @@ class Engine:
             self._prepare_next(cycle)
         return reply
 
+    def _new_cycle(self, request: protocol.Request) -> Cycle:
+        """A cycle for the user's text, or, on an empty line after a failed command, for fixes
+        of that command: those found on this machine first, then the model's."""
+        cycle = Cycle(request.buffer, request.shell, request.cwd, request.path)
+        command, status = request.last_command, request.last_status
+        if not request.buffer.strip() and fix.worth_fixing(command, status):
+            found = fix.diagnose(command, status, request.cwd, request.path)
+            cycle.failed, cycle.reason = command, found.reason
+            cycle.ask, cycle.found = found.request(command, status), list(found.fixes)
+        return cycle
+
     def _cycle_for(self, request: protocol.Request) -> Cycle | None:
         """The cycle this press continues: same terminal, its last line unchanged, same place."""
         with self._cycles_lock:
@@ -153,6 +168,9 @@ class Engine:
     def _first_reply(
         self, cycle: Cycle, request: protocol.Request, progress: Progress, cancelled: IsCancelled
     ) -> dict[str, Any]:
+        if cycle.failed:
+            return self._first_fix(cycle, progress, cancelled)
+
         def work(session: Session) -> Generated:
             return self._generate(session, cycle, cancelled)
 
@@ -163,10 +181,26 @@ class Engine:
         cycle.offered += 1
         return self._reply(cycle, generated)
 
+    def _first_fix(
+        self, cycle: Cycle, progress: Progress, cancelled: IsCancelled
+    ) -> dict[str, Any]:
+        """A fix found on this machine, else the model's (never the failed command again), else
+        the empty line back with what was found."""
+        generated = self._found_fix(cycle)
+        if generated is None:
+
+            def work(session: Session) -> Generated | None:
+                return self._alternative(session, cycle, cancelled)
+
+            generated = self._run(cycle, work, progress, cancelled)
+        return self._original_reply(cycle) if generated is None else self._reply(cycle, generated)
+
     def _next_step(
         self, cycle: Cycle, progress: Progress, cancelled: IsCancelled
     ) -> Generated | None:
         """The next alternative, or None when there is none: prepared ahead if it could be."""
+        if found := self._found_fix(cycle):
+            return found
         ahead, cycle.ahead = cycle.ahead, None
         if ahead is not None:
             while not ahead.done.wait(POLL_S):
@@ -204,7 +238,7 @@ class Engine:
         skipped, a repeat means the model has nothing new. Counts it as offered."""
         while not cycle.exhausted():
             generated = self._generate(backend, cycle, cancelled)
-            if generated.command in cycle.tried:
+            if generated.command in cycle.tried or generated.command == cycle.failed:
                 return None
             cycle.tried.append(generated.command)
             if self._kept_off_the_line(cycle, generated):
@@ -213,10 +247,23 @@ class Engine:
             return generated
         return None
 
+    def _found_fix(self, cycle: Cycle) -> Generated | None:
+        """The next fix found without the model (answered by "cmdai" itself), or None."""
+        while cycle.found:
+            command = cycle.found.pop(0)
+            if command in cycle.tried or command == cycle.failed:
+                continue
+            cycle.tried.append(command)
+            generated = Generated(command, "cmdai", "", 0, 0, 0)
+            if not self._kept_off_the_line(cycle, generated):  # `rn -rf /` is no typo to fix
+                cycle.offered += 1
+                return generated
+        return None
+
     def _generate(self, backend: Session, cycle: Cycle, cancelled: IsCancelled) -> Generated:
         context = Context(shell=cycle.shell, os_name=os_label(), cwd=cycle.cwd)
         return generate(
-            cycle.original, self.config, backend, context, cycle.path,
+            cycle.ask or cycle.original, self.config, backend, context, cycle.path,
             avoid=cycle.tried, cancelled=cancelled, deadline=cycle.deadline,
         )  # fmt: skip
 
@@ -269,7 +316,7 @@ class Engine:
     def _reply(self, cycle: Cycle, generated: Generated) -> dict[str, Any]:
         """A command for the line: inserted, or inserted to be confirmed by a second Enter."""
         verdict, action = self._verdict(cycle, generated)
-        notes = []
+        notes = [cycle.reason] if cycle.failed and cycle.offered <= 1 else []
         if verdict.level >= Risk.MODERATE:
             notes.append(f"{verdict.level.label} risk: {verdict.reason}")
         if action is Action.CONFIRM:
@@ -308,11 +355,15 @@ class Engine:
 
     def _original_reply(self, cycle: Cycle) -> dict[str, Any]:
         """No (more) alternatives: the user's own words come back."""
-        message = (
-            "no other suggestion; your original text"
-            if cycle.offered <= 1
-            else "your original text (press the key again for a new suggestion)"
-        )
+        if cycle.failed:
+            message = (
+                f"{cycle.reason}; no fix found" if cycle.offered == 0
+                else "no other fix; the line is empty again"
+            )  # fmt: skip
+        elif cycle.offered <= 1:
+            message = "no other suggestion; your original text"
+        else:
+            message = "your original text (press the key again for a new suggestion)"
         return protocol.result(
             action="insert", buffer=cycle.original, cursor=len(cycle.original), command="",
             risk="safe", reason="", rule="", blocked=False, refused=False, message=message,

@@ -5,7 +5,7 @@
 # only when the hook exits 0 (or 9: high risk, then Enter must be pressed twice), and shows the
 # hook's one-line message above the prompt, where the next message replaces it.
 
-_cmdai_confirm='' _cmdai_confirm_msg='' _cmdai_said=''
+_cmdai_confirm='' _cmdai_confirm_msg='' _cmdai_said='' _cmdai_last_status=0 _cmdai_histcmd=''
 
 _cmdai_generate() {
   local out rc=0 int_trap errfile msg
@@ -14,7 +14,13 @@ _cmdai_generate() {
   _cmdai_unsay
   int_trap=$(trap -p INT)
   trap : INT  # Ctrl-C stops the hook (it exits 130) but must not discard the line
-  out=$(CMDAI_BUFFER=$READLINE_LINE CMDAI_CURSOR=$READLINE_POINT CMDAI_STATUS=tty __CMDAI_EXE__ hook --shell bash </dev/null 2>"$errfile") || rc=$?
+  local last=''
+  if [[ -z ${READLINE_LINE//[[:space:]]/} && $_cmdai_last_status != 0 ]]; then
+    last=$(HISTTIMEFORMAT='' history 1)  # "  42  the command" (42* when edited)
+    last=${last#"${last%%[![:space:]]*}"} && last=${last#"${last%%[![:digit:]]*}"}
+    last=${last#\*} && last=${last#"${last%%[![:space:]]*}"}
+  fi
+  out=$(CMDAI_BUFFER=$READLINE_LINE CMDAI_CURSOR=$READLINE_POINT CMDAI_STATUS=tty CMDAI_LAST_COMMAND=$last CMDAI_LAST_STATUS=$_cmdai_last_status __CMDAI_EXE__ hook --shell bash </dev/null 2>"$errfile") || rc=$?
   eval "${int_trap:-trap - INT}"
   msg=$(<"$errfile")
   command rm -f -- "$errfile"
@@ -26,6 +32,21 @@ _cmdai_generate() {
   _cmdai_say "$msg"
   return 0
 }
+
+# The exit status of the last command, for the key on an empty line (a fix for what failed;
+# its text is read from the history then). Run first in PROMPT_COMMAND, with no process
+# started, it hands $? on unchanged to what the user's PROMPT_COMMAND runs after it. A command
+# that did not enter the history (an empty line, `ignorespace`) leaves the record as it was.
+_cmdai_precmd() {
+  local last=$?
+  if [[ $HISTCMD != "$_cmdai_histcmd" ]]; then
+    _cmdai_last_status=$last _cmdai_histcmd=$HISTCMD
+  fi
+  return $last
+}
+if [[ $- == *i* && ";${PROMPT_COMMAND[*]:-};" != *";_cmdai_precmd;"* ]]; then
+  PROMPT_COMMAND="_cmdai_precmd${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+fi
 
 # Alt-G: what the command on the line does, shown above the prompt; the line is never changed.
 _cmdai_explain() {

@@ -12,18 +12,27 @@ function _cmdai_generate --description 'cmdai: turn the English on the line into
     # Ctrl-C stops the hook (it exits 130); this handler keeps fish from cancelling the repaint.
     function _cmdai_on_int --on-signal INT
     end
-    set -l out (CMDAI_BUFFER=$line CMDAI_CURSOR=(commandline -C) CMDAI_STATUS=tty __CMDAI_EXE__ hook --shell fish </dev/null 2>$errfile | string collect)
+    set -q _cmdai_last_status; or set -g _cmdai_last_status 0
+    set -q _cmdai_last_cmd; or set -g _cmdai_last_cmd ''
+    set -l out (CMDAI_BUFFER=$line CMDAI_CURSOR=(commandline -C) CMDAI_STATUS=tty CMDAI_LAST_COMMAND=$_cmdai_last_cmd CMDAI_LAST_STATUS=$_cmdai_last_status __CMDAI_EXE__ hook --shell fish </dev/null 2>$errfile | string collect)
     set -l rc $pipestatus[1]
     functions -e _cmdai_on_int
     set -l msg (string collect <$errfile)
     command rm -f -- $errfile
     if test $rc -eq 0; or test $rc -eq 9
-        commandline -r -- $out
-        commandline -C (string length -- $out)
+        commandline -r -- "$out"
+        commandline -C (string length -- "$out")
         test $rc -eq 9; and _cmdai_arm $msg
     end
     _cmdai_say $msg
     commandline -f force-repaint
+end
+
+# The last command and its exit status, for the key on an empty line (a fix for what failed):
+# an event handler beside the user's own, no process started; fish keeps $status as it was.
+function _cmdai_postexec --on-event fish_postexec
+    set -g _cmdai_last_status $status
+    set -g _cmdai_last_cmd $argv[1]
 end
 
 function _cmdai_explain --description 'cmdai: say what the command on the line does'

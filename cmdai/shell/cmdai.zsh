@@ -5,7 +5,7 @@
 # line only when the hook exits 0 (or 9: high risk, then Enter must be pressed twice), and
 # shows the hook's one-line message under the prompt.
 
-typeset -g _cmdai_confirm='' _cmdai_confirm_msg=''
+typeset -g _cmdai_confirm='' _cmdai_confirm_msg='' _cmdai_last_cmd='' _cmdai_last_status=0 _cmdai_ran=0
 
 _cmdai_generate() {
   emulate -L zsh  # also makes the trap below local to this function
@@ -15,7 +15,7 @@ _cmdai_generate() {
   errfile=$(command mktemp "${TMPDIR:-/tmp}/cmdai.XXXXXX") || return 0
   CURSOR=$#BUFFER  # the hook draws its waiting line under the line's last row
   zle -R "⌛ cmdai: thinking… (Ctrl-C cancels)"
-  out=$(CMDAI_BUFFER=$line CMDAI_CURSOR=$cursor CMDAI_STATUS=tty __CMDAI_EXE__ hook --shell zsh </dev/null 2>$errfile)
+  out=$(CMDAI_BUFFER=$line CMDAI_CURSOR=$cursor CMDAI_STATUS=tty CMDAI_LAST_COMMAND=$_cmdai_last_cmd CMDAI_LAST_STATUS=$_cmdai_last_status __CMDAI_EXE__ hook --shell zsh </dev/null 2>$errfile)
   rc=$?
   msg=$(<$errfile)
   command rm -f -- $errfile
@@ -45,6 +45,19 @@ _cmdai_explain() {
   zle -M -- "${msg:-}"
   return 0
 }
+
+# The last command and its exit status, for the key on an empty line (a fix for what failed):
+# kept by two hook functions beside the user's own, no process started, $? left as it was.
+_cmdai_preexec() { _cmdai_last_cmd=$1 _cmdai_ran=1 }
+_cmdai_precmd() {
+  local last=$?
+  (( _cmdai_ran )) && _cmdai_last_status=$last
+  _cmdai_ran=0
+  return $last
+}
+autoload -Uz add-zsh-hook
+add-zsh-hook preexec _cmdai_preexec
+add-zsh-hook precmd _cmdai_precmd
 
 # A high-risk suggestion runs only on a second Enter: until then accept-line first checks
 # whether the line is still that suggestion, unchanged. An edited line runs on one Enter.

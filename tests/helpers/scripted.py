@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -68,6 +69,8 @@ class HelperScript:
       hostile N  answers the Nth reply of tests/fixtures/hostile_replies.py
       wipehere … answers `rm -rf .` (critical or not depending on the directory)
       anything   answers `echo WORDS` first, then `echo WORDS 2`, `echo WORDS 3` for alternatives
+    A request to fix a failed command (an empty line after it) is answered as that command
+    would be: `false` gets `echo false`, `slow 5` waits.
     """
 
     def __init__(self, config: object, name: str = "scripted") -> None:
@@ -97,6 +100,9 @@ class HelperScript:
     def _reply(
         self, request: str, offered: int, retried: bool, cancelled: Callable[[], bool] | None
     ) -> str:
+        fixing = re.match(r"Fix this command, which failed with exit status \d+: (.*)", request)
+        if fixing:  # a fix of a failed command is scripted by that command's own words
+            request = fixing.group(1)
         word, _, rest = request.partition(" ")
         if word == "slow":
             deadline = time.monotonic() + float(rest.split()[0])

@@ -15,7 +15,7 @@ from tests.helpers.shells import require
 
 POSIX_SHELLS = ["zsh", "bash", "fish"]
 CONTRACT_VARIABLES = {"CMDAI_BUFFER", "CMDAI_CURSOR", "CMDAI_STATUS", "CMDAI_KEY",
-                      "CMDAI_EXPLAIN_KEY"}  # fmt: skip
+                      "CMDAI_EXPLAIN_KEY", "CMDAI_LAST_COMMAND", "CMDAI_LAST_STATUS"}  # fmt: skip
 
 
 def rendered(shell: str, tmp_path: Path) -> Path:
@@ -192,7 +192,7 @@ def test_init_prints_the_script_with_this_executable(tmp_path: Path) -> None:
     result = run_cli("init", "zsh")
     assert result.returncode == 0
     assert widgets.PLACEHOLDER not in result.stdout
-    exe = re.search(r"CMDAI_STATUS=tty (\S+) hook", result.stdout)
+    exe = re.search(r"CMDAI_LAST_STATUS=\$_cmdai_last_status (\S+) hook", result.stdout)
     assert exe and Path(exe.group(1)).is_file()
 
 

@@ -210,6 +210,75 @@ def test_empty_line_is_explained(shell: ShellSession) -> None:
     assert shell.buffer() == ""
 
 
+@pytest.mark.parametrize(
+    ("failing", "fixed", "reason"),
+    [("gti status", "git status", "cmdai: `gti` is not installed; did you mean git?"),
+     ("ls --colour=sometimes /nonexistent", "ls --color=sometimes /nonexistent",
+      "cmdai: `ls` has no option `--colour`; did you mean `--color`?; `/nonexistent` does not "
+      "exist"),
+     ("tar -xf missing.tar", "tar -xf mising.tar",
+      "cmdai: `missing.tar` does not exist; did you mean `mising.tar`?")],
+)  # fmt: skip
+def test_the_key_on_an_empty_line_after_a_failure_puts_a_fix_on_it(
+    shell: ShellSession, failing: str, fixed: str, reason: str
+) -> None:
+    """The fix comes from what this machine says (programs on PATH, man pages, files), found
+    without running anything again; the scripted model is not asked for the first one."""
+    (shell.workdir / "mising.tar").write_text("")
+    shell.type(failing)
+    shell.keys("Enter")
+    shell.wait_prompt()
+    shell.keys("C-g")
+    shell.wait_for(reason)
+    assert shell.buffer() == fixed
+    shell.keys("C-g")  # the next press: the model's fix, then the empty line again
+    shell.wait_for("alternative 2 of up to 3")
+    for _ in range(2):  # the third, then the empty line
+        shell.keys("C-g")
+        shell.buffer()
+    shell.wait_for("no other fix; the line is empty again")
+    assert shell.buffer() == ""
+
+
+def test_after_a_success_the_empty_line_message_stays(shell: ShellSession) -> None:
+    shell.type("true")
+    shell.keys("Enter")
+    shell.wait_prompt()
+    shell.keys("C-g")
+    shell.wait_for("cmdai: type what you want first")
+    assert shell.buffer() == ""
+
+
+def test_the_status_and_the_users_own_prompt_hooks_still_work(shell: ShellSession) -> None:
+    """The prompt's counter is the user's precmd / PROMPT_COMMAND / fish_prompt event: each
+    wait_prompt() needs it. $? (fish: $status) must still be the failed command's."""
+    shell.type("ls /nonexistent")
+    shell.keys("Enter")
+    shell.wait_prompt()
+    shell.type("echo status=$status" if shell.shell == "fish" else "echo status=$?")
+    shell.keys("Enter")
+    shell.wait_prompt()
+    shell.wait_for("status=2")
+
+
+def test_ctrl_c_while_a_fix_is_made_keeps_the_empty_line(shell: ShellSession) -> None:
+    """`slow 30`, a shell function that fails with status 3 (nothing to find about it), is
+    fixed by the scripted model, which waits 30 s: Ctrl-C cancels."""
+    define = {"fish": "function slow; return 3; end", "zsh": "slow() { return 3 }"}
+    shell.type(define.get(shell.shell, "slow() { return 3; }"))
+    shell.keys("Enter")
+    shell.wait_prompt()
+    shell.type("slow 30")
+    shell.keys("Enter")
+    shell.wait_prompt()
+    shell.keys("C-g")
+    shell.wait_for("⌛ cmdai: ")
+    shell.wait_for_hook()
+    shell.keys("C-c")
+    shell.wait_for("cmdai: cancelled; your line is unchanged")
+    assert shell.buffer() == ""
+
+
 def test_alt_g_explains_the_line_under_or_above_it_and_keeps_it(shell: ShellSession) -> None:
     """Explained by the real helper from this machine's man pages; the scripted model is not
     asked. The line stays as it was."""
