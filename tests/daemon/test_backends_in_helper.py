@@ -175,3 +175,28 @@ def test_the_helper_says_what_auto_chose_and_why(
         "configured (tried in this order; backend = auto chose llama_cpp: "
         "not macOS on Apple Silicon):\n"
     )
+
+
+def test_a_failed_command_reaches_a_server_only_through_the_redactor(
+    helper: Helper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fix of a failed command is asked of a remote backend (a FakeServer, the documented
+    test double) with the secret in it masked; the fix comes back with the secret in place."""
+    secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789AB"
+    server = fake.FakeServer()
+    server.script("/v1/models", fake.models())
+    server.script("/v1/chat/completions",
+                  fake.sse_text("git push https://CMDAI_SECRET_1@github.com/a/b main"))  # fmt: skip
+    monkeypatch.setenv("CMDAI_BACKEND", "openai")
+    monkeypatch.setenv("CMDAI_OPENAI_BASE_URL", f"{server.url}/v1")
+    monkeypatch.setenv("CMDAI_OPENAI_GRAMMAR", "off")
+    failed = f"git psuh https://{secret}@github.com/a/b main"
+    try:
+        result = hook("--shell", "bash", buffer="", CMDAI_LAST_COMMAND=failed,
+                      CMDAI_LAST_STATUS="1")  # fmt: skip
+    finally:
+        server.close()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode() == f"git push https://{secret}@github.com/a/b main"
+    sent = str(server.requests("/v1/chat/completions")[0].body)
+    assert secret not in sent and "git psuh https://CMDAI_SECRET_1@github.com" in sent
