@@ -243,6 +243,11 @@ def explain_parser() -> argparse.ArgumentParser:
     parser.add_argument("command", nargs="+", help="the command line (one argument, quoted)")
     parser.add_argument("--shell", choices=SHELLS, help="the shell it is for (default: $SHELL)")
     parser.add_argument("--json", action="store_true", help="print a JSON object instead")
+    parser.add_argument(
+        "--model-explain", action="store_true",
+        help="for programs this machine has no documentation for, also ask the model (its "
+        "words are marked as its own: they may be wrong)",
+    )  # fmt: skip
     _common(parser)
     return parser
 
@@ -334,9 +339,43 @@ def _run_explain(args: argparse.Namespace, config: Config) -> int:
 
     from cmdai.explain import explain
 
-    found = explain(" ".join(args.command), config.shell, config.safety_policy())
-    print(json.dumps(asdict(found), ensure_ascii=False) if args.json else found.render())
+    line = " ".join(args.command)
+    found = explain(line, config.shell, config.safety_policy())
+    said, model = (
+        _model_explain(line, found.undocumented, config) if args.model_explain else ("", "")
+    )
+    if args.json:
+        print(json.dumps({**asdict(found), "model_says": said, "model": model}, ensure_ascii=False))
+        return 0
+    print(found.render())
+    if said:
+        print(f"the model {model} says (not from the documentation here; it may be wrong): {said}")
+    elif args.model_explain:
+        print("everything here is in this machine's documentation: the model was not asked")
     return 0
+
+
+def _model_explain(line: str, undocumented: Sequence[str], config: Config) -> tuple[str, str]:
+    """What the helper's model says about the programs without docs here, and which model."""
+    if not undocumented:
+        return "", ""
+    from cmdai import __version__, client, protocol
+    from cmdai.fallback import FALLBACK_TIMEOUT_S
+    from cmdai.hook import Status
+
+    where = client.client_env()
+    frame = protocol.explain(__version__, line, config.shell, where["cwd"], where["path"],
+                             client.settings_env(), ask_model=True)  # fmt: skip
+    status = Status(sys.stderr)
+    try:
+        reply = client.request(frame, FALLBACK_TIMEOUT_S, on_progress=status.show)
+    except client.HelperError as exc:
+        raise protocol.error_for(exc.code, exc.message, exc.hint) from None
+    except client.ClientError as exc:
+        raise protocol.error_for(protocol.BACKEND, str(exc)) from None
+    finally:
+        status.clear()
+    return str(reply.get("model_says", "")), str(reply.get("model", ""))
 
 
 def _run_eval(args: argparse.Namespace, config: Config) -> int:

@@ -137,6 +137,31 @@ def build_messages(request: str, context: Context, model: str = "") -> list[Mess
     return [*prefix(model), {"role": "user", "content": turn}]
 
 
+DESCRIBE_PROMPT = (
+    "You explain shell commands to their user. For each program asked about, say what it does "
+    "in the command, all on one line, each as `name: explanation`, separated by `; `. Say only "
+    "what you are sure of; no other text."
+)
+# One example (without it the 1.5B model repeated the format's placeholder words).
+_DESCRIBE_EXAMPLE = (
+    "Command: tar -xzf site.tgz -C /srv && nginx -t\nPrograms: tar, nginx",
+    "tar: extracts the gzip-compressed archive site.tgz into /srv; nginx: tests the web "
+    "server's configuration files",
+)
+
+
+def describe_messages(line: str, programs: Sequence[str]) -> list[Message]:
+    """Asks the model what `programs` do in `line` (for `cmdai explain --model-explain`, when
+    this machine has no documentation for them)."""
+    ask = f"Command: {line}\nPrograms: {', '.join(programs)}"
+    return [
+        {"role": "system", "content": DESCRIBE_PROMPT},
+        {"role": "user", "content": _DESCRIBE_EXAMPLE[0]},
+        {"role": "assistant", "content": _DESCRIBE_EXAMPLE[1]},
+        {"role": "user", "content": ask},
+    ]
+
+
 def alternative_messages(messages: list[Message], offered: Sequence[str]) -> list[Message]:
     """The conversation plus the commands already offered, each turned down: asks for another."""
     # Measured on the 1.5B model: "Give a different command" made it repeat itself at

@@ -147,8 +147,8 @@ class Request:
     """A parsed, checked request (a plain class: dataclasses cost the hook 8 ms to import)."""
 
     __slots__ = (
-        "buffer", "client", "cursor", "cwd", "last_command", "last_status", "model", "op",
-        "path", "session", "settings", "shell", "timeout",
+        "ask_model", "buffer", "client", "cursor", "cwd", "last_command", "last_status",
+        "model", "op", "path", "session", "settings", "shell", "timeout",
     )  # fmt: skip
 
     def __init__(
@@ -166,11 +166,13 @@ class Request:
         settings: dict[str, str] | None = None,  # the client's CMDAI_* variables, if sent
         last_command: str = "",  # the shell's last command, when the line is empty (a fix)
         last_status: int = 0,  # and its exit status
+        ask_model: bool = False,  # explain: the model describes what the local docs do not
     ) -> None:
         self.op, self.client, self.buffer, self.cursor = op, client, buffer, cursor
         self.shell, self.cwd, self.path, self.session, self.model = shell, cwd, path, session, model
         self.timeout, self.settings = timeout, settings
         self.last_command, self.last_status = last_command, last_status
+        self.ask_model = ask_model
 
 
 def hello(client: str) -> dict[str, Any]:
@@ -212,7 +214,7 @@ def generate(
 
 def explain(
     client: str, buffer: str, shell: str, cwd: str, path: str,
-    settings: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None, ask_model: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     """What the command on the line does: the line and where the user is, as `generate` says
     them; answered from the man pages, without the model."""
@@ -222,6 +224,8 @@ def explain(
     }  # fmt: skip
     if settings is not None:
         frame["settings"] = settings
+    if ask_model:
+        frame["ask_model"] = True
     return frame
 
 
@@ -251,6 +255,10 @@ def parse_request(frame: dict[str, Any]) -> Request:
             "last_status": _field(frame, "last_status", int, 0),
         }
         _check_generate(fields)
+    if op == "explain":
+        fields["ask_model"] = frame.get("ask_model", False)
+        if type(fields["ask_model"]) is not bool:
+            raise ProtocolError(BAD_REQUEST, "field 'ask_model' must be true or false")
     return Request(op=op, **fields)
 
 

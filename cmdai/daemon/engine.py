@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -21,16 +21,18 @@ from cmdai import fix, protocol
 from cmdai.backends.base import Session
 from cmdai.chain import Chain, Slot
 from cmdai.config import Config
-from cmdai.display import REFUSED_MESSAGE, blocked_message
+from cmdai.display import REFUSED_MESSAGE, blocked_message, visible
 from cmdai.errors import Cancelled, CmdaiError
 from cmdai.generate import Generated, generate
-from cmdai.prompting import Context, build_messages, os_label
+from cmdai.prompting import Context, build_messages, describe_messages, os_label
 from cmdai.safety import Action, Risk, Verdict, action_for, classify
 
 MAX_ALTERNATIVES = 3
 MAX_TRIES = MAX_ALTERNATIVES + 2  # model answers per cycle, skipped refusals and blocks included
 MAX_SESSIONS = 64  # terminals whose last suggestion is remembered
 POLL_S = 0.05
+DESCRIBE_TOKENS = 120  # the model's description of programs without docs: one line
+DESCRIBE_CHARS = 400
 log = logging.getLogger("cmdai.daemon")
 
 Progress = Callable[[str], None]
@@ -266,6 +268,28 @@ class Engine:
             cycle.ask or cycle.original, self.config, backend, context, cycle.path,
             avoid=cycle.tried, cancelled=cancelled, deadline=cycle.deadline,
         )  # fmt: skip
+
+    def describe(
+        self, line: str, programs: Sequence[str], progress: Progress, cancelled: IsCancelled
+    ) -> tuple[str, str]:
+        """The model's words on what `programs` do in `line` (one line, every control character
+        written as an escape), and the model that said them."""
+
+        def work(session: Session) -> str:
+            try:
+                messages = describe_messages(line, programs)
+                return session.complete(
+                    messages, max_tokens=DESCRIBE_TOKENS, temperature=0.0, cancelled=cancelled
+                ).text
+            finally:
+                _warm_up(session)  # the next Ctrl-G finds its prompt prefix in place again
+
+        text, slot, _ = self.chain.run(work, progress, cancelled, _warm_up)
+        first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+        # Only what was asked: models like to go on about `&&` and `;` too.
+        asked = [part.strip() for part in first.split("; ")
+                 if part.partition(":")[0].strip(" `") in programs]  # fmt: skip
+        return visible("; ".join(asked), DESCRIBE_CHARS), slot.target.model
 
     # --- the next step, ahead of time -------------------------------------------------------
 

@@ -168,7 +168,7 @@ class Server:
         if request.settings is not None and (refused := self._settings_refused(request, send)):
             return refused
         if request.op == "explain":
-            return self._explain(request, send)
+            return self._explain(request, conn, send)
         if request.model and request.model != self.engine.config.model:
             send(protocol.error(
                 protocol.MODEL_MISMATCH,
@@ -178,16 +178,30 @@ class Server:
             return "model mismatch"
         return self._generate(request, conn, send)
 
-    def _explain(self, request: protocol.Request, send: Any) -> str:
-        """Answered from the man pages (cached in this process), never waiting for the model."""
+    def _explain(self, request: protocol.Request, conn: socket.socket, send: Any) -> str:
+        """Answered from the man pages (cached in this process), never waiting for the model,
+        unless the client asks the model about the programs without docs (`ask_model`)."""
         found = explain(
             request.buffer, request.shell, self.engine.config.safety_policy(), path=request.path
         )
+        said, by = "", ""
+        if request.ask_model and found.undocumented:
+            try:
+                said, by = self.engine.describe(
+                    request.buffer, found.undocumented,
+                    lambda message: send(protocol.progress(message)), lambda: client_gone(conn),
+                )  # fmt: skip
+            except CmdaiError as exc:
+                code = protocol.code_for(exc)
+                if code != protocol.CANCELLED:
+                    send(protocol.error(code, exc.message, exc.hint or ""))
+                return f"error: {code}"
         send(protocol.result(
             lines=list(found.lines), risk=found.risk, reason=found.reason,
             undocumented=list(found.undocumented), text=found.render(),
+            model_says=said, model=by,
         ))  # fmt: skip
-        return f"explained ({found.risk})"
+        return f"explained ({found.risk})" + (f", with {by}'s words" if said else "")
 
     def _settings_refused(self, request: protocol.Request, send: Any) -> str:
         """Serve with the client's current settings (see settings_watch.py); "" when it can."""

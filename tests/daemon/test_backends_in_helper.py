@@ -200,3 +200,22 @@ def test_a_failed_command_reaches_a_server_only_through_the_redactor(
     assert result.stdout.decode() == f"git push https://{secret}@github.com/a/b main"
     sent = str(server.requests("/v1/chat/completions")[0].body)
     assert secret not in sent and "git psuh https://CMDAI_SECRET_1@github.com" in sent
+
+
+def test_model_explain_asks_the_helpers_model_about_programs_without_docs(helper: Helper) -> None:
+    """HelperScript describes the programs it is asked about (and `&&`, which is dropped)."""
+    done = run_cli("explain", "--model-explain", "frobnicate --fast && ls -l")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "frobnicate: not installed here, and no documentation on this machine"
+    assert "ls: list directory contents" in lines
+    model = helper.hello()["model"]  # HelperScript answers as the configured model
+    assert lines[-1] == (
+        f"the model {model} says (not from the documentation here; it may be wrong): "
+        "frobnicate: scripted words about frobnicate"
+    )
+    done = run_cli("explain", "--model-explain", "ls -l")  # all documented: not asked
+    assert done.stdout.splitlines()[-1] == (
+        "everything here is in this machine's documentation: the model was not asked"
+    )
+    assert f"with {model}'s words" in helper.log()

@@ -70,7 +70,9 @@ class HelperScript:
       wipehere … answers `rm -rf .` (critical or not depending on the directory)
       anything   answers `echo WORDS` first, then `echo WORDS 2`, `echo WORDS 3` for alternatives
     A request to fix a failed command (an empty line after it) is answered as that command
-    would be: `false` gets `echo false`, `slow 5` waits.
+    would be: `false` gets `echo false`, `slow 5` waits. Asked to describe programs
+    (`cmdai explain --model-explain`), it says `NAME: scripted words about NAME` for each, and
+    something about `&&` that nobody asked for.
     """
 
     def __init__(self, config: object, name: str = "scripted") -> None:
@@ -86,6 +88,10 @@ class HelperScript:
         cancelled: Callable[[], bool] | None = None,
         deadline: float | None = None,
     ) -> Completion:
+        if messages[-1]["content"].startswith("Command: "):  # --model-explain: describe them
+            programs = messages[-1]["content"].rpartition("Programs: ")[2].split(", ")
+            said = "; ".join(f"{p}: scripted words about {p}" for p in programs)
+            return Completion(f"{said}; &&: not asked about", 10, 5)
         request = next(
             m["content"] for m in reversed(messages) if m["content"].startswith("Shell:")
         ).rpartition("Request: ")[2]
