@@ -347,7 +347,7 @@ def _run_explain(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print(json.dumps({**asdict(found), "model_says": said, "model": model}, ensure_ascii=False))
         return 0
-    print(found.render())
+    print(found.render(offer_model=not args.model_explain))
     if said:
         print(f"the model {model} says (not from the documentation here; it may be wrong): {said}")
     elif args.model_explain:

@@ -89,9 +89,14 @@ class Explanation:
     reason: str  # the safety check's
     undocumented: tuple[str, ...]  # programs with no documentation on this machine
 
-    def render(self) -> str:
-        verdict = f"risk: {self.risk} ({self.reason})"
-        return "\n".join([*self.lines, verdict])
+    def render(self, offer_model: bool = True) -> str:
+        """The explanation as shown; where the docs have nothing, how to ask the model."""
+        lines = [*self.lines, f"risk: {self.risk} ({self.reason})"]
+        if offer_model and self.undocumented:
+            names = ", ".join(self.undocumented)
+            lines.append(f"no documentation here for {names}: `cmdai explain --model-explain` "
+                         "asks the model")  # fmt: skip
+        return "\n".join(lines)
 
 
 def explain(

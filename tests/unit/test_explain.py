@@ -128,7 +128,11 @@ def test_the_table_covers_what_the_issue_asks_for() -> None:
 def test_a_program_without_docs_is_named_as_undocumented() -> None:
     found = explain("frobnicate --fast | sort")
     assert found.undocumented == ("frobnicate",)
-    assert "risk: safe" in found.render()
+    assert found.render().splitlines()[-2:] == [
+        "risk: safe (reads only)",
+        "no documentation here for frobnicate: `cmdai explain --model-explain` asks the model",
+    ]
+    assert "model-explain" not in found.render(offer_model=False)
 
 
 def test_powershell_gets_the_verdict_and_says_why_nothing_more() -> None:
