@@ -172,7 +172,8 @@ def steps(line: str) -> tuple[list[Step], list[str]]:
         tokens = text.replace("'", " ").replace('"', " ").split()
     found = []
     for words, redirects, then in _word_lists(_join_descriptors(tokens, text)):
-        redirects = [(op + "1", "") if target == "1" and op.endswith(">&") else (op, target)
+        # `2>&1`, `>&2`: a descriptor is written against its operator, with no target word.
+        redirects = [(op + target, "") if target.isdigit() and op.endswith("&") else (op, target)
                      for op, target in redirects]  # fmt: skip
         words = [w for w in words if w != SUBST]
         if words or redirects:

@@ -230,7 +230,8 @@ def _doc_key(option: str) -> str:
 
 
 def _synonym(name: str, page: manpage.Page) -> str:
-    """`--no-color` where the page describes `--color`, `--colour` for `--color`."""
+    """`--no-color` where the page describes `--color`; `--human` where it describes
+    `--human-readable` (GNU getopt takes an unambiguous abbreviation)."""
     if name.startswith("--no-"):
         return page.options.get("--" + name[5:], "")
     matches = [o for o in page.options if o.startswith(name)] if name.startswith("--") else []
@@ -251,12 +252,10 @@ def program_summary(program: str, page: manpage.Page | None, path: str | None = 
 
 def redirect_words(operator: str, target: str) -> str:
     """`2>/dev/null` -> "error messages are thrown away"."""
-    if operator in ("2>&1", ">&2", "1>&2"):
-        return (
-            "error messages go where the output goes"
-            if operator == "2>&1"
-            else ("the output goes to the error stream")
-        )
+    if operator == "2>&1":
+        return "error messages go where the output goes"
+    if operator in (">&2", "1>&2"):
+        return "the output goes to the error stream"
     if operator.startswith("&"):
         what = "the output and error messages are"
     else:

@@ -260,7 +260,7 @@ def test_an_explanation_cannot_carry_terminal_escapes(isolated_home: Path) -> No
 @pytest.fixture
 def few_programs(tmp_path: Path) -> str:
     """A PATH with a known set of programs, so the closest name is the same on every machine."""
-    for name in ("git", "tic", "sh"):
+    for name in ("git", "tic", "sh", "rm"):
         program = tmp_path / "bin" / name
         program.parent.mkdir(exist_ok=True)
         program.write_text("#!/bin/sh\n")
@@ -294,3 +294,13 @@ def test_no_failure_to_fix_keeps_the_empty_line_message(status: str, scripted_en
                   CMDAI_LAST_STATUS=status)  # fmt: skip
     assert result.returncode == protocol.EXIT_ERROR and result.stdout == b""
     assert "type what you want first" in result.stderr.decode()
+
+
+def test_a_fix_that_would_be_blocked_is_never_offered(helper: Helper, few_programs: str) -> None:
+    """`rn -rf /` failed (127); the closest program makes it `rm -rf /`, which the safety check
+    blocks: the model is asked instead (HelperScript: `echo rn--rf-/`, as another command than
+    the one turned down)."""
+    result = hook("--shell", "bash", buffer="", CMDAI_LAST_COMMAND="rn -rf /",
+                  CMDAI_LAST_STATUS="127", PATH=few_programs)  # fmt: skip
+    assert result.returncode == protocol.EXIT_OK, result.stderr
+    assert result.stdout.startswith(b"echo rn--rf-/") and b"rm " not in result.stdout

@@ -77,6 +77,7 @@ TABLE: list[tuple[str, list[str]]] = [
      ["  >sorted.txt  the output is written to sorted.txt, replacing what it held",
       "  2>&1  error messages go where the output goes"]),
     ("date >> log.txt", ["  >>log.txt  the output is appended to log.txt"]),
+    ("echo oops >&2", ["  >&2  the output goes to the error stream"]),
     ("wc -l < notes.txt", ["  <notes.txt  reads its input from notes.txt"]),
     # wrappers: sudo (no page on a minimal system: its role still said), xargs, env, find -exec
     ("sudo tar -xzf a.tgz", ["runs the command below as root (or the user given with -u)",
