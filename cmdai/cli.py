@@ -27,7 +27,8 @@ examples:
 
 commands (see `cmdai COMMAND --help`):
   init zsh|bash|fish|powershell
-                            print the Ctrl-G widget for your shell's rc file
+                            print the widgets (Ctrl-G: generate, or fix what just
+                            failed; Alt-G: explain the line) for your shell's rc file
   helper status|start|stop|restart|logs
                             manage the helper that keeps the model loaded
                             (`cmdai daemon …` is another name for it)
@@ -213,8 +214,10 @@ def report_parser() -> argparse.ArgumentParser:
 def init_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cmdai init",
-        description="Print the Ctrl-G widget for a shell, with this cmdai's path filled in. "
-        "Load it from your shell's startup file; CMDAI_KEY changes the key.",
+        description="Print the widgets for a shell, with this cmdai's path filled in: Ctrl-G "
+        "turns the English on the line into a command (on an empty line after a failed "
+        "command: a fix for it), Alt-G says what the command on the line does. Load it from "
+        "your shell's startup file; CMDAI_KEY and CMDAI_EXPLAIN_KEY change the keys.",
         epilog="setup:\n"
         '  zsh  (~/.zshrc):   eval "$(cmdai init zsh)"\n'
         '  bash (~/.bashrc):  eval "$(cmdai init bash)"\n'
