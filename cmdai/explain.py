@@ -175,8 +175,8 @@ class _Writer:
         if self._has_subcommand_page(program, args):
             name, page_name = f"{program} {args[0]}", f"{program}-{args[0]}"
             args = args[1:]
-        page = manpage.page_for(option_check.OPTION_PAGES.get(page_name, page_name))
-        doc = option_check.doc_for(option_check.OPTION_PAGES.get(page_name, page_name))
+        page_name = option_check.OPTION_PAGES.get(page_name, page_name)
+        page, doc = manpage.page_for(page_name), option_check.doc_for(page_name)
         if program in BUILTINS and page is None:
             self.add(depth, f"{name}: shell builtin: {BUILTINS[program]}")
             return
