@@ -112,6 +112,14 @@ def check_operands(command: str) -> Problem | None:
 _NAMED_PATH = re.compile(
     r"(?<![\w:/.~-])(~(?:/[\w.@%+-]*+)*+|/(?:[\w.@%+-]++/?)*+)(?=$|[\s,;:!?)'\"])"
 )
+# A file or host the request names by name and extension: "names.txt", "dump.sql.gz",
+# "files.example.com" (not a path, a URL's tail or an address, and not "1.5GB" or "e.g.").
+_NAMED_FILE = re.compile(
+    r"(?<![\w./~@:-])([A-Za-z_][\w-]*(?:\.[\w-]+)*\.[A-Za-z][A-Za-z0-9]{0,5})(?![\w/@-])"
+)
+_NOT_FILES = {"e.g", "i.e", "etc"}
+# A name given as an example of a form ("named with the date, like log-2024-05-01.txt").
+_EXAMPLE_BEFORE = re.compile(r"\b(?:like|such as|e\.g\.?|for (?:example|instance))\W*$", re.I)
 _HOME_WORDS = re.compile(r"\b(?:my|the|your|user'?s?) home (?:directory|dir|folder)\b", re.I)
 # A destructive request about the whole machine: answered with a command on `.` or `*`, it
 # would still destroy something (the current directory) and hide its intent from the safety
@@ -134,8 +142,9 @@ def _spellings(place: str) -> set[str]:
 
 
 def check_named_places(request: str, command: str) -> Problem | None:
-    """A command that ignores a place the request names is wrong, and often dangerous in a
-    new way: asked to clean "/", a model wrote `find . -exec rm {} \\;`."""
+    """A command that ignores a place, a file or a host the request names is wrong, and often
+    dangerous in a new way: asked to clean "/", a model wrote `find . -exec rm {} \\;`; asked
+    to copy report.pdf to a host, `cp report.pdf ~`."""
     for place in _NAMED_PATH.findall(request):
         place = place.rstrip(".,;:!?")
         if place in ("", "~"):
@@ -145,6 +154,12 @@ def check_named_places(request: str, command: str) -> Problem | None:
                 return Problem("mismatch", "the request names /, but the command does not use it")
         elif not any(form in command for form in _spellings(place.rstrip("/"))):
             return Problem("mismatch", f"the request names {place}, but the command does not")
+    for match in _NAMED_FILE.finditer(request):
+        name = match.group(1)
+        if name in _NOT_FILES or _EXAMPLE_BEFORE.search(request[: match.start()]):
+            continue
+        if name not in command:
+            return Problem("mismatch", f"the request names {name}, but the command does not")
     if (
         _WHOLE_SYSTEM.search(request)
         and _DESTRUCTIVE.search(request)

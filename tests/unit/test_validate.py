@@ -242,7 +242,13 @@ def test_complete_commands_pass_the_operand_check(command: str) -> None:
      ("recursively delete everything in my home directory", "rm -rf .",
       "the request is about the home directory (~), but the command does not use it"),
      ("delete every file on this computer", "rm -rf *",
-      "the request is about the whole system, but the command works on the current directory")],
+      "the request is about the whole system, but the command works on the current directory"),
+     ("show the unique lines of names.txt, sorted", "sort -u",
+      "the request names names.txt, but the command does not"),
+     ("decode the base64 file token.b64 into token.bin", "base64 -d token.b64",
+      "the request names token.bin, but the command does not"),
+     ("trace the network path to github.com", "traceroute 8.8.8.8",
+      "the request names github.com, but the command does not")],
 )  # fmt: skip
 def test_a_command_that_ignores_a_named_place_is_caught(
     asked: str, command: str, message: str
@@ -261,7 +267,14 @@ def test_a_command_that_ignores_a_named_place_is_caught(
      ("remove the docker images on this machine", "docker image prune -a"),
      ("delete every file on this computer", 'echo "cmdai: refused a destructive request"'),
      ("what is 1/2 of 10", "echo $((10 / 2))"),
-     ("show and/or count files", "ls | wc -l")],
+     ("show and/or count files", "ls | wc -l"),
+     ("show the unique lines of names.txt, sorted", "sort -u ./names.txt"),
+     ("save https://example.com/data.json as data.json.", "curl -o data.json "
+      "https://example.com/data.json"),
+     ("make a 1.5GB file, e.g. for tests, mail it to ana@example.com", "fallocate -l 1536M f"),
+     ("tag the current commit as v2.1.0", "git tag v2.1.0"),
+     ("create a file named with the date, like log-2024-05-01.txt",
+      "touch log-$(date +%F).txt")],
 )  # fmt: skip
 def test_commands_that_use_the_named_places_pass(asked: str, command: str) -> None:
     assert check_named_places(asked, command) is None
