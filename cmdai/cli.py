@@ -32,7 +32,7 @@ commands (see `cmdai COMMAND --help`):
   helper status|start|stop|restart|logs
                             manage the helper that keeps the model loaded
                             (`cmdai daemon …` is another name for it)
-  doctor                    check the setup: backends, models, helper, your shell's key
+  doctor                    check the setup: backends, models, helper, your shell's keys
   config                    print the effective configuration and where each value came from
   backends                  the configured backends, whether each can answer now, and all
                             the backends cmdai knows
@@ -144,8 +144,9 @@ def doctor_parser() -> argparse.ArgumentParser:
         prog="cmdai doctor",
         description="Check everything that can stop Ctrl-G from working: versions, the "
         "config, each configured backend and its model (verified against its pin), the model "
-        "cache, the helper, your shell's widget and its key (bound in every keymap, not taken "
-        "or shadowed by another binding), and the time of one request. Each check prints "
+        "cache, the helper, your shell's widgets and their keys, Ctrl-G and Alt-G (bound in "
+        "every keymap, not taken or shadowed by another binding; an Alt-G of your own is "
+        "reported, not failed), and the time of one request. Each check prints "
         "✓ or ✗ and, when it fails, the fix; a check that cannot run yet says so. "
         "Exit 1 when any check fails.",
         epilog="examples:\n  cmdai doctor\n  cmdai doctor --shell zsh\n  cmdai doctor --json",

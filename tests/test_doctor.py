@@ -73,6 +73,37 @@ def test_a_healthy_setup_passes_every_check(user: Path, helper: Helper) -> None:
     assert checks["warm request"]["status"] == "ok"
     assert checks["warm request"]["detail"].endswith("('echo list-the-files-here')")
     assert {checks[f"zsh key ^G ({m})"]["status"] for m in ("emacs", "viins", "vicmd")} == {"ok"}
+    assert {checks[f"zsh key ^[g ({m})"]["status"] for m in ("emacs", "viins", "vicmd")} == {"ok"}
+
+
+@pytest.mark.parametrize(
+    ("shell", "mine", "name"),
+    [("zsh", "mine() {}; zle -N mine; bindkey -M emacs '^[g' mine\n", "zsh key ^[g (emacs)"),
+     ("bash", "mine() { :; }; bind -x '\"\\eg\": mine'\n", "bash key \\eg (emacs)"),
+     ("fish", "function mine; end; bind \\eg mine\n", "fish key \\eg (default)")],
+)  # fmt: skip
+def test_an_alt_g_of_the_users_own_is_reported_not_failed(
+    user: Path, scripted_env: None, shell: str, mine: str, name: str
+) -> None:
+    """cmdai binds Alt-G only over the shell's default; a binding of the user's is kept."""
+    require(shell)
+    write_rc(user, shell, mine + WIDGET[shell])
+    code, checks = doctor("--shell", shell)
+    assert code == 0 and failed(checks) == []
+    assert checks[name]["status"] == "skip"
+    assert checks[name]["detail"] == "runs mine, yours: cmdai left it alone"
+    assert "CMDAI_EXPLAIN_KEY" in checks[name]["fix"]
+
+
+def test_an_alt_g_that_waits_for_a_longer_binding_fails(user: Path, scripted_env: None) -> None:
+    require("zsh")
+    write_rc(user, "zsh", WIDGET["zsh"] + "f() {}; zle -N f; bindkey -M emacs '^[gx' f\n")
+    code, checks = doctor("--shell", "zsh")
+    assert code == 1 and failed(checks) == ["zsh key ^[g (emacs)"]
+    assert checks["zsh key ^[g (emacs)"]["detail"].startswith(
+        "bound to cmdai, but other bindings start with it (^[gx (f))"
+    )
+    assert "CMDAI_EXPLAIN_KEY" in checks["zsh key ^[g (emacs)"]["fix"]
 
 
 def test_the_text_report_marks_each_check_and_gives_the_fix(user: Path, scripted_env: None) -> None:

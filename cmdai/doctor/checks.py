@@ -173,19 +173,38 @@ def shell_integration(shell: str) -> list[Check]:
                           "CMDAI_KEY")]  # fmt: skip
         fix = f"add this line to {keys.RC_FILE[shell]}: {keys.INIT_LINE[shell]}"
         return [Check(f"{shell} widget", FAIL, f"the cmdai widget is not loaded in {shell}", fix)]
-    return [_keymap_check(shell, key, keymap, widget) for keymap in found]
+    checks = [_keymap_check(shell, key, keymap, widget, "CMDAI_KEY") for keymap in found]
+    return checks + explain_key(shell, listing)
 
 
-def _keymap_check(shell: str, key: str, keymap: keys.Keymap, widget: str) -> Check:
+def explain_key(shell: str, listing: str) -> list[Check]:
+    """Alt-G, per keymap: a key the user had bound to something of their own was left alone on
+    purpose, so it is reported, not failed."""
+    key = os.environ.get("CMDAI_EXPLAIN_KEY") or keys.EXPLAIN_KEY[shell]
+    widget = keys.EXPLAIN_WIDGET[shell]
+    checks = []
+    for keymap in keys.keymaps(shell, listing, key):
+        bound = keymap.bound_to
+        if bound and bound != widget and bound not in keys.EXPLAIN_STOCK[shell]:
+            checks.append(Check(f"{shell} key {key} ({keymap.name})", SKIP,
+                                f"runs {bound}, yours: cmdai left it alone",
+                                "to explain commands with another key, set "
+                                "CMDAI_EXPLAIN_KEY"))  # fmt: skip
+        else:
+            checks.append(_keymap_check(shell, key, keymap, widget, "CMDAI_EXPLAIN_KEY"))
+    return checks
+
+
+def _keymap_check(shell: str, key: str, keymap: keys.Keymap, widget: str, setting: str) -> Check:
     name = f"{shell} key {key} ({keymap.name})"
     if keymap.bound_to != widget:
         what = keymap.bound_to or "nothing"
         return Check(name, FAIL, f"runs {what}, not cmdai",
-                     "unbind it there, or give cmdai another key with CMDAI_KEY")  # fmt: skip
+                     f"unbind it there, or give cmdai another key with {setting}")  # fmt: skip
     if keymap.prefix_of or keymap.shadowed:
         others = ", ".join(f"{seq} ({action})" for seq, action in keymap.prefix_of[:3])
         detail = (f"bound to cmdai, but other bindings start with it ({others or 'longer keys'}):"
                   " the shell waits for another key before running cmdai")  # fmt: skip
         return Check(name, FAIL, detail,
-                     "move those bindings, or give cmdai another key with CMDAI_KEY")  # fmt: skip
+                     f"move those bindings, or give cmdai another key with {setting}")  # fmt: skip
     return Check(name, OK, "bound to cmdai")

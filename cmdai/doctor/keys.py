@@ -1,4 +1,4 @@
-"""Is the Ctrl-G widget loaded in the user's shell, and does its key reach it?
+"""Are cmdai's widgets loaded in the user's shell, and do their keys (Ctrl-G, Alt-G) reach them?
 
 An interactive shell is started the way a terminal starts one (it reads the user's start-up
 files) and asked for its key bindings in every keymap cmdai binds. The answer says, per keymap,
@@ -18,16 +18,24 @@ from dataclasses import dataclass, field
 # What each shell calls the default key, cmdai's widget there, and its keymaps.
 DEFAULT_KEY = {"zsh": "^G", "bash": "\\C-g", "fish": "\\cg"}
 WIDGET = {"zsh": "cmdai-generate", "bash": "_cmdai_generate", "fish": "_cmdai_generate"}
+# The same for Alt-G, which explains the command on the line.
+EXPLAIN_KEY = {"zsh": "^[g", "bash": "\\eg", "fish": "\\eg"}
+EXPLAIN_WIDGET = {"zsh": "cmdai-explain", "bash": "_cmdai_explain", "fish": "_cmdai_explain"}
 KEYMAPS = {
     "zsh": ("emacs", "viins", "vicmd"),
     "bash": ("emacs", "vi-insert", "vi-command"),
     "fish": ("default", "insert"),
 }
-# What the key does in a shell without cmdai (not "taken" by anyone: cmdai binds over these).
+# What the keys do in a shell without cmdai (not "taken" by anyone: cmdai binds over these).
 STOCK = {
     "zsh": {"send-break", "list-expand", "undefined-key"},
     "bash": {"abort", "self-insert"},
     "fish": {"cancel", "cancel-commandline"},
+}
+EXPLAIN_STOCK = {
+    "zsh": {"get-line", "undefined-key"},
+    "bash": {"glob-complete-word"},
+    "fish": set(),
 }
 RC_FILE = {"zsh": "~/.zshrc", "bash": "~/.bashrc", "fish": "~/.config/fish/config.fish"}
 INIT_LINE = {
