@@ -151,6 +151,10 @@ def _lexer(text: str, powershell: bool) -> shlex.shlex:
     return lexer
 
 
+SEMICOLON_WORD = "__cmdai_semicolon__"
+_QUOTED_SEMICOLON = re.compile(r"\\;|'\;'|\";\"")
+
+
 @dataclass
 class Step:
     """One word list of a line as written (wrappers and all), its redirections, and the
@@ -166,10 +170,14 @@ def steps(line: str) -> tuple[list[Step], list[str]]:
     (their commands run first). A file descriptor written against its redirection (`2>`,
     `2>&1`) is part of the operator, not a word of the command."""
     text, substitutions = _lift_substitutions(line)
+    # A quoted or escaped `;` (find's `-exec … \;`) is a word; the lexer would return it as
+    # the separator it looks like.
+    text = _QUOTED_SEMICOLON.sub(SEMICOLON_WORD, text)
     try:
         tokens = _tokenize(text, False)
     except ValueError:  # unbalanced quotes: plain words
         tokens = text.replace("'", " ").replace('"', " ").split()
+    tokens = [t.replace(SEMICOLON_WORD, "\\;") for t in tokens]
     found = []
     for words, redirects, then in _word_lists(_join_descriptors(tokens, text)):
         # `2>&1`, `>&2`: a descriptor is written against its operator, with no target word.

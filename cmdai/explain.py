@@ -201,10 +201,17 @@ class _Writer:
         self, name: str, option: option_check.Option, page: manpage.Page, depth: int
     ) -> None:
         shown = option.name if option.value is None else f"{option.name} {_quoted(option.value)}"
-        if option.command:  # find -exec … ;
-            self.add(depth, f"{option.name} … {option.command[-1]}  "
-                     f"{page.options.get(option.name, 'runs a command')}")  # fmt: skip
-            self.words(list(option.command[:-1]), depth + 1)
+        if option.command:  # find -exec … ; and find -exec … {} +, each with its own entry
+            inner, end = list(option.command), "+"
+            if inner[-1] == "+":
+                inner.pop()
+            else:  # the `;` (however quoted) ended the step, or nothing ends it
+                end = ";"
+                if inner[-1] in (";", "\\;"):
+                    inner.pop()
+            meaning = page.options.get(f"{option.name} {end}") or page.options.get(option.name)
+            self.add(depth, f"{option.name} … {end}  {meaning or 'runs a command'}")
+            self.words(inner, depth + 1)
             return
         if not option.known:
             self.add(depth, f"{shown}  is not in the {name} manual on this machine: check it")

@@ -175,7 +175,9 @@ class Page:
 
     name: str
     summary: str  # "list directory contents"; "" when the page has no NAME line
-    options: dict[str, str]  # "-a" / "--all" / "-name" -> first sentence of its description
+    # "-a" / "--all" / "-name" -> first sentence of its description; "-exec +" for find's
+    # `-exec command {} +` entry
+    options: dict[str, str]
     valued: frozenset[str] = frozenset()  # options whose entry shows a value (`-k, --key=KEYDEF`)
 
 
@@ -204,6 +206,9 @@ def parse_page(name: str, source: str) -> Page:
         spellings = _spellings(tag.split("  ")[0])
         for option, _ in spellings:
             options.setdefault(option, body)
+        if len(spellings) == 1 and tag.rstrip().endswith("+"):
+            # find's `-exec command {} +` has its own entry after `-exec command ;`
+            options.setdefault(f"{spellings[0][0]} +", body)
         valued.update(option for option, takes in spellings if takes)
     return Page(name, _summary(paras), options, frozenset(valued))
 

@@ -87,9 +87,16 @@ TABLE: list[tuple[str, list[str]]] = [
                             "arguments", "  -0  Input items are terminated by a null character",
                             "  -n 1  Use at most max-args arguments per command line",
                             "  echo: display a line of text"]),
+    # find's page has an entry for each form of -exec; a quoted `;` is a word, not a separator
     ("find . -name '*.log' -mtime +7 -exec rm -f {} +",
-     ["  -exec … +  Execute command; true if 0 status is returned",
-      "    rm: remove files or directories", "      -f  ignore nonexistent files"]),
+     ["  -exec … +  This variant of the -exec action runs the specified command on the selected "
+      "files", "    rm: remove files or directories", "      -f  ignore nonexistent files"]),
+    ("find . -name '*.tmp' -exec rm {} \\; -print",
+     ["  -exec … ;  Execute command; true if 0 status is returned",
+      "    rm: remove files or directories", "  -print  True; print the full file name"]),
+    ("find . -exec grep -l TODO {} ';' | wc -l",
+     ["  -exec … ;  Execute command", "      -l  Suppress normal output",
+      "│ its output is the input of:", "wc: print newline, word, and byte counts"]),
     ("env LC_ALL=C sort -u names.txt", ["  LC_ALL=C  sets LC_ALL for this command",
                                         "  sort: sort lines of text files"]),
     ("LC_ALL=C ls", ["LC_ALL=C  sets LC_ALL for this command", "ls: list directory contents"]),
