@@ -9,6 +9,7 @@ so nothing is invented: what the docs do not cover is said to be not covered.
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 from dataclasses import dataclass, replace
@@ -79,6 +80,23 @@ BUILTINS = {
     "trap": "runs a command when the shell receives a signal",
     "eval": "runs its arguments as a command line",
 }
+# Signals by name and number (Linux x86 and ARM numbering), with what they do to a process.
+SIGNALS = {
+    "HUP": (1, "hang up; many services reload their configuration on it"),
+    "INT": (2, "interrupt, as Ctrl-C does"),
+    "QUIT": (3, "quit, leaving a core dump"),
+    "KILL": (9, "ends the process at once; it cannot clean up or refuse"),
+    "USR1": (10, "a signal the program defines"),
+    "USR2": (12, "a signal the program defines"),
+    "TERM": (15, "asks the process to end; it may clean up first"),
+    "CONT": (18, "resumes a stopped process"),
+    "STOP": (19, "stops (pauses) the process; it cannot refuse"),
+    "TSTP": (20, "stops the process, as Ctrl-Z does"),
+}
+SIGNAL_PROGRAMS = {"kill", "pkill", "killall"}
+_SIGNAL_OPTIONS = {"-s", "--signal", "-n"}  # they take the signal as their value
+_NO_SIGNAL = {"-l", "-L", "--list", "--table", "-V", "--version"}  # kill only lists
+_SIGNAL_WORD = re.compile(r"-(?:SIG)?([A-Z][A-Z0-9+-]*)|-(\d+)")
 
 
 @dataclass(frozen=True)
@@ -186,8 +204,14 @@ class _Writer:
             if page is None:
                 self.undocumented.append(name)
             return
+        said: set[str] = set()
+        if program in SIGNAL_PROGRAMS and not _NO_SIGNAL & set(args):
+            shown, line = signal_sent(args)
+            self.add(depth + 1, line)
+            said = {shown.split()[0]} if shown else set()
         for option in option_check.read_options(name, args, _with_page_values(doc, page)):
-            self.option(name, option, page, depth + 1)
+            if option.name not in said:
+                self.option(name, option, page, depth + 1)
 
     @staticmethod
     def _has_subcommand_page(program: str, args: list[str]) -> bool:
@@ -218,6 +242,26 @@ class _Writer:
             return
         meaning = page.options.get(option.name) or _synonym(option.name, page)
         self.add(depth, f"{shown}  {meaning or '(in the manual, without a description)'}")
+
+
+def signal_sent(args: list[str]) -> tuple[str, str]:
+    """What kill, pkill or killall send, as (the words that say it, a line about it): `-9`,
+    `-KILL`, `-SIGKILL`, `-s KILL`, `--signal KILL`; TERM when no signal is given."""
+    for index, word in enumerate(args):
+        value = args[index + 1] if index + 1 < len(args) else ""
+        if word in _SIGNAL_OPTIONS and value:
+            shown, signal = f"{word} {value}", value.upper().removeprefix("SIG")
+        elif match := _SIGNAL_WORD.fullmatch(word):
+            shown, signal = word, match.group(1) or match.group(2)
+        else:
+            continue
+        if signal.isdigit():
+            signal = next((n for n, (num, _) in SIGNALS.items() if str(num) == signal), signal)
+        if signal not in SIGNALS:
+            return shown, f"{shown}  sends signal {signal}"
+        number, effect = SIGNALS[signal]
+        return shown, f"{shown}  sends signal {signal} ({number}): {effect}"
+    return "", f"(no signal given: sends TERM (15): {SIGNALS['TERM'][1]})"
 
 
 def _with_page_values(doc: option_check.Doc, page: manpage.Page) -> option_check.Doc:

@@ -87,6 +87,12 @@ TABLE: list[tuple[str, list[str]]] = [
                             "arguments", "  -0  Input items are terminated by a null character",
                             "  -n 1  Use at most max-args arguments per command line",
                             "  echo: display a line of text"]),
+    # signals, by number, name or -s: what they do to the process (kill's page lists none)
+    ("kill -9 4242", ["kill: send a signal to a process", "  -9  sends signal KILL (9): ends "
+                      "the process at once; it cannot clean up or refuse"]),
+    ("killall -s SIGSTOP vlc", ["  -s SIGSTOP  sends signal STOP (19): stops (pauses)"]),
+    ("pkill -HUP nginx", ["  -HUP  sends signal HUP (1): hang up; many services reload"]),
+    ("kill 4242", ["  (no signal given: sends TERM (15): asks the process to end"]),
     # find's page has an entry for each form of -exec; a quoted `;` is a word, not a separator
     ("find . -name '*.log' -mtime +7 -exec rm -f {} +",
      ["  -exec … +  This variant of the -exec action runs the specified command on the selected "
@@ -200,3 +206,9 @@ def test_cmdai_explain_prints_it_and_json_carries_the_same() -> None:
     assert done.stdout.rstrip().endswith("risk: moderate (writes an archive or extracts files)")
     done = run_cli("explain", "--json", "rm -rf ~")
     assert '"risk": "critical"' in done.stdout and done.returncode == 0
+
+
+def test_a_signal_is_said_once_and_not_for_a_listing() -> None:
+    rendered = explain("kill -9 4242").render()
+    assert rendered.count("-9  ") == 1  # not again as an option "without a description"
+    assert "sends" not in explain("kill -l").render()
