@@ -433,6 +433,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"cmdai: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:  # a bug: one line, as for every error; the traceback on --debug
+        if debug:
+            traceback.print_exc()
+        print(f"cmdai: internal error: {type(exc).__name__}: {exc} (please report it; "
+              "--debug shows where)", file=sys.stderr)  # fmt: skip
+        return CmdaiError.exit_code
 
 
 def _dispatch(argv: list[str]) -> int:

@@ -270,3 +270,23 @@ def test_broken_config_does_not_break_init_or_the_helper_commands(isolated_home:
     )
     generate = run_cli("--print", "list files")
     assert generate.returncode == 3 and "unknown key 'n_thread'" in generate.stderr
+
+
+def test_a_bug_is_one_line_and_its_traceback_only_on_debug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug cannot be made on purpose in working code: a command handler that raises
+    (a test double, run in-process) stands in for one."""
+    from cmdai import cli
+
+    def broken(args: object, config: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(cli.COMMANDS, "explain", (cli.explain_parser, broken))
+    assert cli.main(["explain", "ls"]) == 1
+    assert capsys.readouterr().err == (
+        "cmdai: internal error: RuntimeError: boom (please report it; --debug shows where)\n"
+    )
+    assert cli.main(["explain", "--debug", "ls"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.endswith("--debug shows where)\n")
