@@ -186,9 +186,22 @@ def _installed(program: str, path: str) -> bool:
     return program in installed_programs(path)
 
 
-@functools.lru_cache(maxsize=4)
 def installed_programs(path: str) -> frozenset[str]:
-    """Every executable name on `path` (listed once per PATH and helper)."""
+    """Every executable name on `path`: listed again only when a folder on it changed (a
+    program installed or removed changes its folder's mtime; a stat per folder is cheap)."""
+    return _listing(path, tuple(_mtime(folder or ".") for folder in path.split(os.pathsep)))
+
+
+def _mtime(folder: str) -> int:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return -1
+
+
+@functools.lru_cache(maxsize=4)
+def _listing(path: str, stamp: tuple[int, ...]) -> frozenset[str]:
+    """The names, for `path` as it was at `stamp` (its folders' mtimes: part of the cache key)."""
     names: set[str] = set()
     for folder in path.split(os.pathsep):
         try:

@@ -44,6 +44,16 @@ def test_a_missing_program_is_matched_to_the_installed_one_meant(
         )
 
 
+def test_a_program_installed_after_the_first_look_is_found(path: str, tmp_path: Path) -> None:
+    """The helper lives for hours: a program installed meanwhile must be suggested."""
+    assert diagnose("htpo", 127, str(tmp_path), path).fixes == ()
+    program = Path(path) / "htop"
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    os.utime(path, ns=(0, os.stat(path).st_mtime_ns + 1_000_000_000))  # a coarse clock
+    assert diagnose("htpo", 127, str(tmp_path), path).fixes == ("htop",)
+
+
 @pytest.mark.skipif(shutil.which("man") is None and not os.environ.get("CI"), reason="no man")
 def test_an_option_the_manual_does_not_list_is_matched_to_one_it_does(tmp_path: Path) -> None:
     found = diagnose("ls --colour=sometimes /nonexistent", 2, str(tmp_path), os.environ["PATH"])
