@@ -11,6 +11,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from cmdai.backends.base import (
     Probe,
     Target,
 )
-from cmdai.errors import BackendError, Cancelled, CmdaiError
+from cmdai.errors import BackendError, Cancelled, CmdaiError, UsageError
 from cmdai.repetition import TOKEN_SPAN, repeats
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ class LlamaCppBackend:
                 logits_processor=self._processors(guard),
             )
         except (ValueError, RuntimeError) as exc:
-            raise BackendError(f"llama.cpp failed to generate: {exc}") from None
+            raise _generation_error(exc) from None
         usage = reply.get("usage", {})
         choice = reply["choices"][0]
         return Completion(
@@ -256,7 +257,7 @@ class LlamaCppBackend:
                     pieces.append(content)
                 finish = choice.get("finish_reason") or finish
         except (ValueError, RuntimeError) as exc:
-            raise BackendError(f"llama.cpp failed to generate: {exc}") from None
+            raise _generation_error(exc) from None
         # Streaming reports no usage; every piece of content is one token.
         return Completion("".join(pieces), prompt_tokens=0, completion_tokens=len(pieces),
                           cut_off=guard.cut_off(finish))  # fmt: skip
@@ -385,6 +386,23 @@ def _identity(config: Config, path: Path) -> str:
     return f"{path.resolve()}:{info.st_size}:{info.st_mtime_ns}"
 
 
+_TOO_LONG = re.compile(r"Requested tokens \((\d+)\) exceed context window of (\d+)")
+
+
+def _generation_error(exc: Exception) -> CmdaiError:
+    """llama.cpp's error, said so the user knows what to do: a request too long for the
+    context window is the request's fault (odd text can take a token per character)."""
+    too_long = _TOO_LONG.search(str(exc))
+    if too_long:
+        needed, window = (int(n) for n in too_long.groups())
+        return UsageError(
+            f"the request is too long for the model: with the prompt it takes {needed:,} "
+            f"tokens, and the context window holds {window:,}",
+            "shorten the request, or raise n_ctx in [backends.llama_cpp]",
+        )
+    return BackendError(f"llama.cpp failed to generate: {exc}")
+
+
 def _llama_cpp_version() -> str:
     import llama_cpp
 
@@ -415,8 +433,8 @@ SPEC = BackendSpec(
         ),
         "n_ctx": Option(
             settings.int_range(512, 32768),
-            "context window in tokens (the prompt prefix alone is about 1,550)",
-            default=4096,  # a 1,550-token prefix plus a request of up to 4,000 characters
+            "context window in tokens (the prompt prefix alone is about 1,850)",
+            default=4096,  # a 1,850-token prefix plus a request of up to 4,000 characters of prose
         ),
         "repack": Option(
             settings.choice(("auto", "on", "off")),

@@ -1,6 +1,6 @@
 """The llama.cpp backend's evaluated prompt prefix, kept on disk between helper starts.
 
-Every helper start used to evaluate the same ~1,250-token prefix (system prompt and examples)
+Every helper start used to evaluate the same ~1,850-token prefix (system prompt and examples)
 again: most of a cold Ctrl-G. After evaluating it once, the backend saves llama.cpp's state
 (the KV cache of those tokens) here; the next start loads it instead.
 

@@ -70,6 +70,9 @@ def _format_drive(cmd: Simple) -> Verdict | None:
     return None
 
 
+_CHANGED = {"chmod": "permissions", "chown": "owners", "chgrp": "groups"}
+
+
 def _recursive_owner(kind: str) -> Rule:
     def rule(cmd: Simple) -> Verdict:
         recursive = bool(short_flags(cmd.args) & {"R"}) or has_long(cmd.args, "--recursive")
@@ -79,9 +82,16 @@ def _recursive_owner(kind: str) -> Rule:
         )
         if where and recursive:
             return Verdict(Risk.CRITICAL, f"recursive {kind} of {where}", f"{kind}-system")
+        # The root or a system directory itself (`chown nobody /`, `chmod 777 /`, `chmod 000
+        # /etc`): no everyday use, and the machine stops working (a home directory is the
+        # user's own: `chmod 700 ~` is everyday).
+        if where == "the root directory":
+            return Verdict(Risk.CRITICAL, f"{kind} of the root directory", f"{kind}-system")
+        if where and where.startswith("the system directory"):
+            return Verdict(Risk.HIGH, f"{kind} of {where}", f"{kind}-system-directory")
         if recursive:
             return Verdict(Risk.HIGH, f"recursive {kind}", f"{kind}-recursive")
-        return Verdict(Risk.MODERATE, f"changes file {kind.removeprefix('ch')}", kind)
+        return Verdict(Risk.MODERATE, f"changes file {_CHANGED[kind]}", kind)
 
     return rule
 
