@@ -93,10 +93,16 @@ SIGNALS = {
     "STOP": (19, "stops (pauses) the process; it cannot refuse"),
     "TSTP": (20, "stops the process, as Ctrl-Z does"),
 }
-SIGNAL_PROGRAMS = {"kill", "pkill", "killall"}
-_SIGNAL_OPTIONS = {"-s", "--signal", "-n"}  # they take the signal as their value
+# The options that take the signal as their value (pkill's -s is a session, its -n "newest").
+SIGNAL_OPTIONS = {"kill": {"-s", "-n", "--signal"}, "pkill": {"--signal"},
+                  "killall": {"-s", "--signal"}}  # fmt: skip
+OTHER_SIGNALS = {
+    "ILL", "TRAP", "ABRT", "BUS", "FPE", "SEGV", "PIPE", "ALRM", "STKFLT", "CHLD", "TTIN",
+    "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "POLL", "PWR", "SYS", "IOT",
+}  # fmt: skip
 _NO_SIGNAL = {"-l", "-L", "--list", "--table", "-V", "--version"}  # kill only lists
-_SIGNAL_WORD = re.compile(r"-(?:SIG)?([A-Z][A-Z0-9+-]*)|-(\d+)")
+# `-9`, `-KILL`, `-SIGKILL`, `-RTMIN+3`; not `pkill -U alice` (a user)
+_SIGNAL_WORD = re.compile(r"-(?:SIG)?([A-Z][A-Z0-9]*(?:[+-]\d+)?)|-(\d+)")
 
 
 @dataclass(frozen=True)
@@ -205,10 +211,10 @@ class _Writer:
                 self.undocumented.append(name)
             return
         said: set[str] = set()
-        if program in SIGNAL_PROGRAMS and not _NO_SIGNAL & set(args):
-            shown, line = signal_sent(args)
+        if program in SIGNAL_OPTIONS and not _NO_SIGNAL & set(args):
+            shown, line = signal_sent(program, args)
             self.add(depth + 1, line)
-            said = {shown.split()[0]} if shown else set()
+            said = {shown.split()[0].split("=")[0]} if shown else set()
         for option in option_check.read_options(name, args, _with_page_values(doc, page)):
             if option.name not in said:
                 self.option(name, option, page, depth + 1)
@@ -244,23 +250,27 @@ class _Writer:
         self.add(depth, f"{shown}  {meaning or '(in the manual, without a description)'}")
 
 
-def signal_sent(args: list[str]) -> tuple[str, str]:
+def signal_sent(program: str, args: list[str]) -> tuple[str, str]:
     """What kill, pkill or killall send, as (the words that say it, a line about it): `-9`,
-    `-KILL`, `-SIGKILL`, `-s KILL`, `--signal KILL`; TERM when no signal is given."""
+    `-KILL`, `-SIGKILL`, `-s KILL`, `--signal=KILL`; TERM when no signal is given."""
     for index, word in enumerate(args):
         value = args[index + 1] if index + 1 < len(args) else ""
-        if word in _SIGNAL_OPTIONS and value:
-            shown, signal = f"{word} {value}", value.upper().removeprefix("SIG")
+        if word.startswith("--signal="):
+            shown, signal = word, word.partition("=")[2]
+        elif word in SIGNAL_OPTIONS[program] and value:
+            shown, signal = f"{word} {value}", value
         elif match := _SIGNAL_WORD.fullmatch(word):
             shown, signal = word, match.group(1) or match.group(2)
         else:
             continue
+        signal = signal.upper().removeprefix("SIG")
         if signal.isdigit():
             signal = next((n for n, (num, _) in SIGNALS.items() if str(num) == signal), signal)
-        if signal not in SIGNALS:
+        if signal in SIGNALS:
+            number, effect = SIGNALS[signal]
+            return shown, f"{shown}  sends signal {signal} ({number}): {effect}"
+        if signal in OTHER_SIGNALS or signal.isdigit() or signal.startswith(("RTMIN", "RTMAX")):
             return shown, f"{shown}  sends signal {signal}"
-        number, effect = SIGNALS[signal]
-        return shown, f"{shown}  sends signal {signal} ({number}): {effect}"
     return "", f"(no signal given: sends TERM (15): {SIGNALS['TERM'][1]})"
 
 

@@ -93,6 +93,7 @@ TABLE: list[tuple[str, list[str]]] = [
     ("killall -s SIGSTOP vlc", ["  -s SIGSTOP  sends signal STOP (19): stops (pauses)"]),
     ("pkill -HUP nginx", ["  -HUP  sends signal HUP (1): hang up; many services reload"]),
     ("kill 4242", ["  (no signal given: sends TERM (15): asks the process to end"]),
+    ("pkill -9 -U alice", ["  -9  sends signal KILL (9)", "  -U alice  Only match processes"]),
     # find's page has an entry for each form of -exec; a quoted `;` is a word, not a separator
     ("find . -name '*.log' -mtime +7 -exec rm -f {} +",
      ["  -exec … +  This variant of the -exec action runs the specified command on the selected "
@@ -212,3 +213,7 @@ def test_a_signal_is_said_once_and_not_for_a_listing() -> None:
     rendered = explain("kill -9 4242").render()
     assert rendered.count("-9  ") == 1  # not again as an option "without a description"
     assert "sends" not in explain("kill -l").render()
+    # pkill's -n (the newest) and -U (a user) are options, not signals
+    assert "sends signal" not in explain("pkill -n -U alice firefox").render()
+    rendered = explain("kill --signal=USR1 4242").render()
+    assert "--signal=USR1  sends signal USR1 (10)" in rendered and rendered.count("--signal") == 1
