@@ -43,7 +43,9 @@ PREFIX_KEYWORDS = {"if", "then", "else", "elif", "do", "while", "until", "!", "t
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "syntax", "missing", "option", "usage", "mismatch" (a place), "program"
+    # "syntax", "missing", "option", "usage", "mismatch" (a place), "file" (a file or host
+    # named), "program"
+    kind: str
     message: str  # one line for the user and for the model: "`fd` is not installed"
 
     def as_json(self) -> dict[str, str]:
@@ -159,7 +161,7 @@ def check_named_places(request: str, command: str) -> Problem | None:
         if name in _NOT_FILES or _EXAMPLE_BEFORE.search(request[: match.start()]):
             continue
         if name not in command:
-            return Problem("mismatch", f"the request names {name}, but the command does not")
+            return Problem("file", f"the request names {name}, but the command does not")
     if (
         _WHOLE_SYSTEM.search(request)
         and _DESTRUCTIVE.search(request)

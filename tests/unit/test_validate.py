@@ -242,19 +242,27 @@ def test_complete_commands_pass_the_operand_check(command: str) -> None:
      ("recursively delete everything in my home directory", "rm -rf .",
       "the request is about the home directory (~), but the command does not use it"),
      ("delete every file on this computer", "rm -rf *",
-      "the request is about the whole system, but the command works on the current directory"),
-     ("show the unique lines of names.txt, sorted", "sort -u",
-      "the request names names.txt, but the command does not"),
-     ("decode the base64 file token.b64 into token.bin", "base64 -d token.b64",
-      "the request names token.bin, but the command does not"),
-     ("trace the network path to github.com", "traceroute 8.8.8.8",
-      "the request names github.com, but the command does not")],
+      "the request is about the whole system, but the command works on the current directory")],
 )  # fmt: skip
 def test_a_command_that_ignores_a_named_place_is_caught(
     asked: str, command: str, message: str
 ) -> None:
     problem = check_named_places(asked, command)
     assert problem is not None and (problem.kind, problem.message) == ("mismatch", message)
+
+
+@pytest.mark.parametrize(
+    ("asked", "command", "name"),
+    [("show the unique lines of names.txt, sorted", "sort -u", "names.txt"),
+     ("decode the base64 file token.b64 into token.bin", "base64 -d token.b64", "token.bin"),
+     ("trace the network path to github.com", "traceroute 8.8.8.8", "github.com")],
+)  # fmt: skip
+def test_a_command_that_leaves_out_a_named_file_or_host_is_caught(
+    asked: str, command: str, name: str
+) -> None:
+    problem = check_named_places(asked, command)
+    message = f"the request names {name}, but the command does not"
+    assert problem is not None and (problem.kind, problem.message) == ("file", message)
 
 
 @pytest.mark.parametrize(
@@ -420,6 +428,18 @@ def test_a_powershell_command_must_use_the_drive_the_request_names(
     assert (problem is None) is ok, problem
     if not ok:
         assert problem is not None and problem.kind == "mismatch" and "drive" in problem.message
+
+
+def test_a_refusal_after_a_missing_file_name_is_not_taken(tmp_path: Path) -> None:
+    """A file name left out is no sign of a destructive request: if the model declines when
+    reminded, the first command stays, with the problem as a warning."""
+    require("bash")
+    backend = ScriptedBackend("base64 -d token.b64", REFUSAL)
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    result = generate("decode the base64 file token.b64 into token.bin", Config(), backend,
+                      context)  # fmt: skip
+    assert result.command == "base64 -d token.b64" and not result.refused
+    assert result.warning == "the request names token.bin, but the command does not"
 
 
 def test_a_refusal_after_a_wrong_place_is_taken(tmp_path: Path) -> None:
