@@ -71,18 +71,6 @@ FEW_SHOT: tuple[tuple[str, str, str], ...] = (
      "gw.example.com", "ssh -N -L 9000:intranet.lan:80 gw.example.com"),
     ("bash", "print lines 3 to 7 of app.log using awk", "awk 'NR>=3 && NR<=7' app.log"),
     ("bash", "compress data.csv with xz and keep the original", "xz -k data.csv"),
-    # Idioms the tuning half showed missing: a service's logs, xargs with find, files that
-    # match, repeated and common lines, one level of a directory in any letter case.
-    ("bash", "show today's logs of the nginx service and keep following them",
-     "journalctl -u nginx --since today -f"),
-    ("bash", "run wc -l on every .c file here using xargs, safe for spaces in names",
-     "find . -name '*.c' -print0 | xargs -0 wc -l"),
-    ("bash", "which files under docs mention TODO", "grep -rl TODO docs"),
-    ("bash", "print the repeated lines of words.txt", "sort words.txt | uniq -d"),
-    ("bash", "print the lines found in both list1.txt and list2.txt, which are sorted",
-     "comm -12 list1.txt list2.txt"),
-    ("bash", "list the png files directly in assets, in any letter case, not in subfolders",
-     "find assets -maxdepth 1 -iname '*.png'"),
 )  # fmt: skip
 
 # Refusals, shown to the models that follow them without refusing everyday requests too.

@@ -66,7 +66,7 @@ def test_json_output(use_small_model: Path) -> None:
 
 @pytest.mark.model
 def test_a_request_at_the_length_limit_fits_the_context_window(use_small_model: Path) -> None:
-    """About 1,000 tokens of request after a 1,850-token prompt prefix: the default n_ctx must
+    """About 1,000 tokens of request after a 1,550-token prompt prefix: the default n_ctx must
     hold both (it did not at 2048)."""
     request = ("list the files and then also the big ones " * 100)[:3999]
     result = run_cli("--json", "--no-daemon", request)
@@ -79,10 +79,9 @@ def test_a_request_at_the_length_limit_fits_the_context_window(use_small_model: 
 
 @pytest.mark.model
 def test_a_request_too_long_in_tokens_says_so_in_one_line(use_small_model: Path) -> None:
-    """Under the character limit, odd text can still take a token per character or two: the
-    user is told it is too long, and what to do, not that llama.cpp failed."""
-    letters = "qzxj7k/3;w_9v.p:-"
-    request = "".join(letters[(i * 7) % len(letters)] + letters[i % 5] for i in range(1995))
+    """Under the character limit, odd text can still take a token per character: the user is
+    told it is too long, and what to do, not that llama.cpp failed."""
+    request = "😀" * 3990  # a token each: 3,990 tokens after a prefix of 1,250 or more
     result = run_cli("--print", "--no-daemon", request)
     assert result.returncode == 2
     error = one_line_error(result)
