@@ -151,8 +151,10 @@ def _lexer(text: str, powershell: bool) -> shlex.shlex:
     return lexer
 
 
-SEMICOLON_WORD = "__cmdai_semicolon__"
-_QUOTED_SEMICOLON = re.compile(r"\\;|'\;'|\";\"")
+_SEMICOLON_WORD = "__cmdai_semicolon__"
+# `\;` (not `\\;`: an escaped backslash, then a real separator), and `';'` or `";"` standing
+# alone as a word (in `'x';'rm'` the `;` between the quotes separates two commands).
+_QUOTED_SEMICOLON = re.compile(r"(?<!\\)((?:\\\\)*)\\;|(?:(?<=\s)|^)(?:';'|\";\")(?=\s|$)")
 
 
 @dataclass
@@ -172,12 +174,12 @@ def steps(line: str) -> tuple[list[Step], list[str]]:
     text, substitutions = _lift_substitutions(line)
     # A quoted or escaped `;` (find's `-exec … \;`) is a word; the lexer would return it as
     # the separator it looks like.
-    text = _QUOTED_SEMICOLON.sub(SEMICOLON_WORD, text)
+    text = _QUOTED_SEMICOLON.sub(lambda m: (m.group(1) or "") + _SEMICOLON_WORD, text)
     try:
         tokens = _tokenize(text, False)
     except ValueError:  # unbalanced quotes: plain words
         tokens = text.replace("'", " ").replace('"', " ").split()
-    tokens = [t.replace(SEMICOLON_WORD, "\\;") for t in tokens]
+    tokens = [t.replace(_SEMICOLON_WORD, "\\;") for t in tokens]
     found = []
     for words, redirects, then in _word_lists(_join_descriptors(tokens, text)):
         # `2>&1`, `>&2`: a descriptor is written against its operator, with no target word.

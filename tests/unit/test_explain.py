@@ -217,3 +217,10 @@ def test_a_signal_is_said_once_and_not_for_a_listing() -> None:
     assert "sends signal" not in explain("pkill -n -U alice firefox").render()
     rendered = explain("kill --signal=USR1 4242").render()
     assert "--signal=USR1  sends signal USR1 (10)" in rendered and rendered.count("--signal") == 1
+
+
+@pytest.mark.parametrize("line", ["echo \\\\; rm -rf /tmp/x", "echo 'x';'rm' -rf /tmp/x"])
+def test_a_real_separator_next_to_quotes_or_backslashes_still_separates(line: str) -> None:
+    """Only a quoted or escaped `;` is a word: an escaped backslash before `;`, or quotes
+    closed and reopened around it, leave a real separator, and the command after it shown."""
+    assert "rm: remove files or directories" in explain(line).render()
