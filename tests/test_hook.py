@@ -132,8 +132,9 @@ HOT_PATH = {"cmdai", "cmdai.__main__", "cmdai.entry", "cmdai.hook", "cmdai.clien
             "cmdai.protocol", "cmdai.transport", "cmdai.paths", "cmdai.errors"}  # fmt: skip
 
 
-# Loaded by Python's own start-up (site and .pth files) before cmdai is, in any program.
-SITE = {"sitecustomize", "usercustomize", "_distutils_hack"}
+# Loaded by Python's own start-up (site and .pth files) before cmdai is, in any program;
+# apport's hook comes with Debian's and Ubuntu's system Python (its sitecustomize).
+SITE = {"sitecustomize", "usercustomize", "_distutils_hack", "apport_python_hook"}
 # The XDG paths (cmdai/paths.py): one module of a dependency, itself standard library only.
 ALLOWED = {"xdg_base_dirs"}
 
