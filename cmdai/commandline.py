@@ -93,51 +93,44 @@ class Parsed:
     parse_error: str | None = None  # set when the line could not be tokenised exactly
 
 
-def parse(line: str, *, powershell: bool = False) -> Parsed:
-    text, substitutions = _lift_substitutions(line)
-    try:
-        tokens = _tokenize(text, powershell)
-        error = None
-    except ValueError as exc:  # unbalanced quotes: fall back to plain words, say so
-        tokens = text.replace("'", " ").replace('"', " ").split()
-        error = str(exc)
-    commands = _split(tokens, powershell)
-    for inner in substitutions:
-        nested = parse(inner, powershell=powershell)
-        commands += nested.commands
-        error = error or nested.parse_error
+def parse(line: str, *, powershell: bool = False, fish: bool = False) -> Parsed:
+    """Every simple command the line may run. A `#` starting a word begins a comment in bash
+    and fish, but not in a zsh without interactive_comments (`ls # x; rm -rf ~` runs rm there,
+    and `ls # it's` hides nothing from bash), so a line with a `#` is read both ways and the
+    commands of both are kept; the parse error reported is the first reading's. In fish, \\'
+    inside '…' is a quote that does not end it."""
+    scanner = _Scanner(line, powershell, comments=True, fish=fish)
+    texts = scanner.read()[0]
+    commands: list[Simple] = []
+    error = None
+    for text in texts:  # the line, then each $( ) in it
+        tokens, text_error = _words(text, powershell)
+        commands += _split(tokens, powershell)
+        error = error or text_error
+    if scanner.commented:
+        for text in _Scanner(line, powershell, comments=False, fish=fish).read()[0]:
+            commands += _split(_words(text, powershell)[0], powershell)
     return Parsed(commands, error)
 
 
-_SUBSTITUTION = re.compile(r"`([^`]*)`|[$<>]\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
+def _words(text: str, powershell: bool) -> tuple[list[str], str | None]:
+    try:
+        return _tokenize(text, powershell), None
+    except ValueError as exc:  # unbalanced quotes: read it without quotes, say so
+        unquoted = text.replace("'", " ").replace('"', " ")
+        try:
+            return _tokenize(unquoted, powershell), str(exc)
+        except ValueError:  # a backslash at the very end
+            return unquoted.split(), str(exc)
 
 
-def _lift_substitutions(line: str) -> tuple[str, list[str]]:
-    """Take `…`, $(…), <(…) and >(…) out of the line (each becomes its own command list).
-
-    Single-quoted text is left alone: '$(rm -rf /)' is a literal string, not a command.
-    """
-    found: list[str] = []
-    parts = re.split(r"('[^']*')", line)
-    for index, part in enumerate(parts):
-        if part.startswith("'") and part.endswith("'") and len(part) >= 2:
-            continue
-
-        def lift(match: re.Match[str]) -> str:
-            found.append(match.group(1) if match.group(1) is not None else match.group(2))
-            return f" {SUBST} "
-
-        parts[index] = _SUBSTITUTION.sub(lift, part)
-    return "".join(parts), found
-
-
-_LEXER_SPECIAL = frozenset(";&|()<>#\\'\"`")
+_LEXER_SPECIAL = frozenset(";&|()<>\\'\"`")
 _LEXER_WHITESPACE = re.compile(r"[ \t\r\n]+")
 
 
 def _tokenize(text: str, powershell: bool) -> list[str]:
-    if _LEXER_SPECIAL.isdisjoint(text):  # no quote, escape, comment or operator: plain words,
-        # split where the lexer splits (its whitespace is these four), at a fraction of its cost
+    if _LEXER_SPECIAL.isdisjoint(text):  # no quote, escape or operator: plain words, split
+        # where the lexer splits (its whitespace is these four), at a fraction of its cost
         return [word for word in _LEXER_WHITESPACE.split(text) if word]
     return list(_lexer(text, powershell))
 
@@ -145,16 +138,274 @@ def _tokenize(text: str, powershell: bool) -> list[str]:
 def _lexer(text: str, powershell: bool) -> shlex.shlex:
     lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()<>")
     lexer.whitespace_split = True
-    lexer.commenters = "#"
+    lexer.commenters = ""  # _Scanner decides what a comment is; shlex ends a word at `a#b`
     if powershell:
         lexer.escape = "`"
     return lexer
 
 
-_SEMICOLON_WORD = "__cmdai_semicolon__"
-# `\;` (not `\\;`: an escaped backslash, then a real separator), and `';'` or `";"` standing
-# alone as a word (in `'x';'rm'` the `;` between the quotes separates two commands).
-_QUOTED_SEMICOLON = re.compile(r"(?<!\\)((?:\\\\)*)\\;|(?:(?<=\s)|^)(?:';'|\";\")(?=\s|$)")
+# Stand-ins, in the text given to the lexer, for characters that are part of a word although
+# the lexer would read them otherwise: an operator character quoted or escaped (find's
+# `-exec … \;`, `grep "|"`), which it would return as the operator it looks like, and a `\'`
+# inside bash's $'…'.
+_STAND_INS = {char: f"__cmdai_{ord(char)}__" for char in ";&|()<>'"}
+_OPERATORS = str.maketrans({c: s for c, s in _STAND_INS.items() if c != "'"})
+_OPERATORS_AND_QUOTES = str.maketrans(_STAND_INS)
+_SEMICOLON = _STAND_INS[";"]
+
+
+def _one_word(text: str) -> str:
+    """`text` as one single-quoted word for the lexer, whatever quotes or operators are in it."""
+    return "'" + text.translate(_OPERATORS_AND_QUOTES) + "'"
+
+
+def _restore(word: str, escaped_semicolon: str = ";") -> str:
+    if word == _SEMICOLON:
+        return escaped_semicolon
+    if "__cmdai_" in word:
+        for char, stand_in in _STAND_INS.items():
+            word = word.replace(stand_in, char)
+    return word
+
+
+@dataclass
+class _HereDocument:
+    """A `<<END` read, whose text (the lines after this one, up to END) is yet to come."""
+
+    chunks: list[str]  # where the text goes: the lexer reads it as the redirection's target
+    index: int
+    end: str
+    quoted: bool  # <<'END': plain text; <<END: $( ) and backticks in it run
+    strip_tabs: bool  # <<-END
+
+
+@dataclass
+class _Frame:
+    """A `$( )`, `<( )`, `>( )` or backtick being read: what was read before it, and how."""
+
+    closer: str  # ")" or "`"
+    outer: list[str]
+    outer_mode: str
+    outer_last: str
+    outer_arithmetic: int
+    start: int  # where its text begins in the line
+    depth: int = 0  # unquoted `(` inside it not yet closed
+
+
+class _Scanner:
+    """One pass over a line with the shell's quoting rules, giving the lexer texts it reads the
+    way the shell does: the line, then each command substitution (taken out of the line, which
+    keeps a SUBST word in its place; nested ones each become a text of their own).
+
+    Unquoted newlines separate commands; a `#` starting a word starts a comment when `comments`
+    is set (see parse()). An unclosed substitution is read as if it were closed.
+    """
+
+    def __init__(self, line: str, powershell: bool, comments: bool, fish: bool = False) -> None:
+        self.line, self.powershell, self.comments, self.fish = line, powershell, comments, fish
+        self.escape = "`" if powershell else "\\"
+        self.out: list[str] = []
+        self.mode = "plain"  # or "double": inside "…"; or "here": a here-document's text
+        self.frames: list[_Frame] = []
+        self.found: list[tuple[int, str, str]] = []  # (start, text for the lexer, as written)
+        self.index = 0
+        self.last = ""  # the last character read that is not a space, in this command list
+        self.arithmetic = 0  # inside $(( )) or (( )): parentheses open (`<<` is a shift there)
+        self.commented = False  # whether a comment was left out
+        self.here: list[_HereDocument] = []  # here-documents whose text starts after this line
+
+    def read(self) -> tuple[list[str], list[str]]:
+        """The texts for the lexer (the line first, then each substitution in the order they
+        start), and each substitution as written."""
+        while self.index < len(self.line):
+            self.index = (self._plain if self.mode == "plain" else self._quoted)(self.index)
+        while self.frames:
+            self._close(len(self.line))
+        self.found.sort()
+        return ["".join(self.out), *(t for _, t, _ in self.found)], [w for *_, w in self.found]
+
+    def _plain(self, i: int) -> int:
+        line, char = self.line, self.line[i]
+        pair = line[i : i + 2]
+        if pair == "\\`" and any(frame.closer != ")" for frame in self.frames[-1:]):
+            return self._escaped_backtick(i)
+        if char == self.escape and i + 1 < len(line):
+            if line[i + 1] != "\n":  # backslash-newline joins two lines
+                self._emit(pair[1].translate(_OPERATORS) if pair[1] in ";&|()<>" else pair)
+            return i + 2
+        if char == "'":
+            return self._single(i)
+        if pair == "$'" and not self.powershell:
+            return self._ansi_c(i + 2)
+        if char == '"':
+            self._emit(char)
+            self.mode = "double"
+            return i + 1
+        if line.startswith("<<<", i):  # a here-string: its word is read as any other
+            self._emit("<<<")
+            return i + 3
+        if pair == "((" and self._at_word_start():  # `(( x << 2 ))`: arithmetic
+            self.arithmetic += 2
+        if pair == "<<" and not self.powershell and not self.arithmetic:
+            return self._here_document(i + 2)
+        if opened := self._open(i):
+            return opened
+        if char == "#" and self.comments and self._at_word_start():
+            self.commented = True
+            end = line.find("\n", i)
+            return len(line) if end < 0 else end
+        if char == "\n":  # a separator, unless the line goes on after `|`, `&&`, `(`
+            self._emit(" " if self.last in ("", "|", "&", "(") else " ; ")
+            return self._here_bodies(i + 1) if self.here else i + 1
+        frame = self.frames[-1] if self.frames else None
+        if frame and frame.closer == char and frame.depth == 0:
+            self._close(i)
+            return i + 1
+        if frame and char in "()":
+            frame.depth += 1 if char == "(" else -1 if frame.depth else 0
+        if self.arithmetic and char in "()":
+            self.arithmetic += 1 if char == "(" else -1
+        self._emit(char)
+        return i + 1
+
+    def substitutions(self, offset: int) -> list[tuple[int, str, str]]:
+        """The substitutions in a here-document's text, which begins at `offset` in the line."""
+        self.mode = "here"
+        self.read()
+        return [(start + offset, text, written) for start, text, written in self.found]
+
+    def _quoted(self, i: int) -> int:
+        """Inside "…" (or a here-document's text, where quotes are plain characters)."""
+        line, char = self.line, self.line[i]
+        if char == self.escape and i + 1 < len(line):
+            self._emit(char + line[i + 1].translate(_OPERATORS))
+            return i + 2
+        if char == '"' and self.mode == "double":
+            self.mode = "plain"
+        if opened := self._open(i):
+            return opened
+        self._emit(char.translate(_OPERATORS))
+        return i + 1
+
+    def _open(self, i: int) -> int:
+        """Start reading a substitution at i, if one starts there: the index after its opener."""
+        pair = self.line[i : i + 2]
+        if pair == "$(" or (pair in ("<(", ">(") and not self.powershell and self.mode == "plain"):
+            closer, width = ")", 2
+        elif self.line[i] == "`" and not self.powershell:
+            if self.frames and self.frames[-1].closer == "`" and self.mode == "plain":
+                return 0  # this one closes the backtick being read
+            closer, width = "`", 1
+        else:
+            return 0
+        self._push(closer, i + width)
+        self.arithmetic = 1 if self.line.startswith("$((", i) else 0
+        return i + width
+
+    def _here_document(self, i: int) -> int:
+        """`<<END`, `<<-END`, `<< 'END'`: the operator, and a stand-in for the text to come."""
+        strip_tabs = self.line.startswith("-", i)
+        i += strip_tabs
+        while self.line[i : i + 1] in (" ", "\t"):
+            i += 1
+        end, quoted = [], False
+        while i < len(self.line) and self.line[i] not in " \t\n;&|()<>":
+            char = self.line[i]
+            if char in "'\"":
+                close = self.line.find(char, i + 1)
+                close = len(self.line) if close < 0 else close
+                end.append(self.line[i + 1 : close])
+                quoted, i = True, close + 1
+            elif char == "\\":
+                end.append(self.line[i + 1 : i + 2])
+                quoted, i = True, i + 2
+            else:
+                end.append(char)
+                i += 1
+        self._emit("<< ")
+        word = "".join(end)
+        self.here.append(_HereDocument(self.out, len(self.out), word, quoted, strip_tabs))
+        self._emit(_one_word(word))  # the end word, until the text is found
+        return i
+
+    def _here_bodies(self, i: int) -> int:
+        """Read the text of each here-document started on the line that ended before i."""
+        for here in self.here:
+            start = i
+            while i < len(self.line):
+                newline = self.line.find("\n", i)
+                stop = len(self.line) if newline < 0 else newline
+                text_line = self.line[i:stop]
+                i = stop + 1
+                if (text_line.lstrip("\t") if here.strip_tabs else text_line) == here.end:
+                    body = self.line[start : stop - len(text_line)]
+                    break
+            else:
+                body = self.line[start:]
+            here.chunks[here.index] = _one_word(body)
+            if not here.quoted:  # its $( ) and backticks run as the shell reads it
+                self.found += _Scanner(body, False, False).substitutions(offset=start)
+        self.here = []
+        return i
+
+    def _escaped_backtick(self, i: int) -> int:
+        """Inside backticks, \\` opens or closes backticks nested in them."""
+        if self.frames[-1].closer == "\\`":
+            self._close(i)
+        else:
+            self._push("\\`", i + 2)
+        return i + 2
+
+    def _push(self, closer: str, start: int) -> None:
+        frame = _Frame(closer, self.out, self.mode, self.last, self.arithmetic, start)
+        self.frames.append(frame)
+        self.out, self.mode, self.last, self.arithmetic = [], "plain", "", 0
+
+    def _close(self, end: int) -> None:
+        frame = self.frames.pop()
+        self.found.append((frame.start, "".join(self.out), self.line[frame.start : end]))
+        self.out, self.mode, self.last = frame.outer, frame.outer_mode, frame.outer_last
+        self.arithmetic = frame.outer_arithmetic
+        self._emit(f" {SUBST} ")
+
+    def _single(self, i: int) -> int:
+        if self.fish:
+            return self._fish_single(i + 1)
+        end = self.line.find("'", i + 1)
+        if end < 0:  # unbalanced: the lexer says so
+            self._emit(self.line[i:])
+            return len(self.line)
+        self._emit("'" + self.line[i + 1 : end].translate(_OPERATORS) + "'")
+        return end + 1
+
+    def _fish_single(self, i: int) -> int:
+        """fish's '…', where \\' is a quote and \\\\ a backslash, neither ending it."""
+        text: list[str] = []
+        while i < len(self.line) and self.line[i] != "'":
+            pair = self.line[i : i + 2]
+            escaped = pair in ("\\'", "\\\\")
+            text.append(pair[1].translate(_OPERATORS_AND_QUOTES) if escaped else pair[0])
+            i += 2 if escaped else 1
+        self._emit("'" + "".join(text).translate(_OPERATORS) + ("'" if i < len(self.line) else ""))
+        return i + 1
+
+    def _ansi_c(self, i: int) -> int:
+        """bash's $'…', where \\' is a quote that does not end the string."""
+        text: list[str] = []
+        while i < len(self.line) and self.line[i] != "'":
+            pair = self.line[i : i + 2]
+            text.append(_STAND_INS["'"] if pair == "\\'" else pair[0].translate(_OPERATORS))
+            i += 2 if pair in ("\\'", "\\\\") else 1
+        self._emit("'" + "".join(text) + ("'" if i < len(self.line) else ""))
+        return i + 1
+
+    def _at_word_start(self) -> bool:
+        return not self.out or self.out[-1][-1:] in (" ", "\t", "\r", *";&|()<>")
+
+    def _emit(self, text: str) -> None:
+        self.out.append(text)
+        if stripped := text.rstrip():
+            self.last = stripped[-1]
 
 
 @dataclass
@@ -170,22 +421,15 @@ class Step:
 def steps(line: str) -> tuple[list[Step], list[str]]:
     """The line's word lists in order, and the text of each `$( )`, backtick or `<( )` in it
     (their commands run first). A file descriptor written against its redirection (`2>`,
-    `2>&1`) is part of the operator, not a word of the command."""
-    text, substitutions = _lift_substitutions(line)
-    # A quoted or escaped `;` (find's `-exec … \;`) is a word; the lexer would return it as
-    # the separator it looks like.
-    text = _QUOTED_SEMICOLON.sub(lambda m: (m.group(1) or "") + _SEMICOLON_WORD, text)
-    try:
-        tokens = _tokenize(text, False)
-    except ValueError:  # unbalanced quotes: plain words
-        tokens = text.replace("'", " ").replace('"', " ").split()
-    tokens = [t.replace(_SEMICOLON_WORD, "\\;") for t in tokens]
+    `2>&1`) is part of the operator, not a word of the command. A comment is left out."""
+    (top, *_), substitutions = _Scanner(line, False, comments=True).read()
     found = []
-    for words, redirects, then in _word_lists(_join_descriptors(tokens, text)):
+    tokens = _words(top, False)[0]
+    for words, redirects, then in _word_lists(_join_descriptors(tokens, top)):
         # `2>&1`, `>&2`: a descriptor is written against its operator, with no target word.
         redirects = [(op + target, "") if target.isdigit() and op.endswith("&") else (op, target)
                      for op, target in redirects]  # fmt: skip
-        words = [w for w in words if w != SUBST]
+        words = [_restore(w, escaped_semicolon="\\;") for w in words if w != SUBST]
         if words or redirects:
             found.append(Step(words, redirects, then))
     return found, substitutions
@@ -230,6 +474,8 @@ def _split(tokens: list[str], powershell: bool) -> list[Simple]:
     commands: list[Simple] = []
     pipe_source: Simple | None = None  # the command whose output the next stage reads
     for words, redirects, separator in _word_lists(tokens):
+        words = [_restore(word) for word in words]
+        redirects = [(op, _restore(target)) for op, target in redirects]
         made = _make(words, redirects, powershell)
         if made and pipe_source is not None:
             made[0].pipe_from = pipe_source

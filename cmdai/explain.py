@@ -332,5 +332,5 @@ def redirect_words(operator: str, target: str) -> str:
     if operator == "<<<":
         return "reads this text as its input"
     if operator == "<<":
-        return f"reads the lines up to {target} as its input"
+        return "reads the lines that follow, up to the end word, as its input"
     return "a redirection"

@@ -82,7 +82,7 @@ def _classify_one(
     command_line: str, shell: str, cwd: str | None, depth: int = 0, last: bool = True
 ) -> Verdict:
     powershell = shell == "powershell"
-    parsed = parse(command_line, powershell=powershell)
+    parsed = parse(command_line, powershell=powershell, fish=shell == "fish")
     if cwd and not powershell:
         _resolve_relative(parsed.commands, cwd)
 

@@ -80,7 +80,7 @@ def _remote(operand: str) -> bool:
 def exfiltration(cmd: Simple) -> Verdict | None:
     files = _uploaded_files(cmd)
     if cmd.program in NETWORK_TOOLS:
-        files += [target for op, target in cmd.redirects if op.startswith("<")]
+        files += [t for op, t in cmd.redirects if op.startswith("<") and not op.startswith("<<")]
         if cmd.pipe_from is not None and cmd.pipe_from.program in ("cat", "tar", "base64"):
             files += operands(cmd.pipe_from.args)
     secrets = [f for f in files if is_secret(f)]
@@ -217,7 +217,7 @@ def interpreter_text(cmd: Simple, judge: Judge) -> Verdict | None:
     runner = cmd.program in SHELLS or cmd.program in ("source", ".")
     if runner and not _runs_own_script(cmd):
         for op, text in cmd.redirects:
-            if op == "<<<":
+            if op in ("<<<", "<<"):  # a here-string, or a here-document's text
                 return _as_nested(judge(text))
         source = cmd.pipe_from
         if source is not None and source.program in ("echo", "printf"):
@@ -254,6 +254,8 @@ def _inline_code(cmd: Simple) -> str | None:
         if flag in cmd.args:
             index = cmd.args.index(flag)
             return cmd.args[index + 1] if index + 1 < len(cmd.args) else ""
+    if not operands(cmd.args):  # `python3 <<EOF` … `EOF`: the program comes on its input
+        return next((text for op, text in cmd.redirects if op in ("<<<", "<<")), None)
     return None
 
 

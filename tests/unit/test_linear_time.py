@@ -34,6 +34,12 @@ ADVERSARIAL = [
     "python -c '" + "os.system(" * (N // 10),
     "/.ssh" * (N // 5),
     "echo '" + "rm -rf ~ | bash " * (N // 16) + "' | bash",
+    "<<a\n" * (N // 4),  # here-documents (commandline.py)
+    "cat <<a " * (N // 8) + "\n" + "a\n" * (N // 8),
+    "$((" * (N // 3),
+    "`" + "\\`" * (N // 2),
+    "$'" + "\\'" * (N // 2),
+    "a #\n" * (N // 4),
 ]
 
 PROGRAM = """

@@ -1,6 +1,7 @@
 """Every critical command in the table, rewritten by each meaning-preserving transformation the
 classifier claims to see through, must stay critical: compound commands, wrappers, subshells,
-text fed to a shell, a program named by a variable, `${IFS}` for spaces."""
+text fed to a shell (here-documents too), a program named by a variable, `${IFS}` for spaces,
+a newline for `;`, comments and `#` inside words."""
 
 from __future__ import annotations
 
@@ -56,6 +57,14 @@ TRANSFORMATIONS: dict[str, Callable[[str], str | None]] = {
         lambda c: re.sub(PLAIN_PROGRAM, lambda m: f"p={m.group(0)}; $p", c, count=1),
     ),
     "ifs": _needs(unquoted, lambda c: c.replace(" ", "${IFS}")),
+    "next-line": lambda c: f"true\n{c}",
+    "after-a-comment": lambda c: f"ls # it's here\n{c}",
+    "after-a-hash-in-a-word": lambda c: f"echo a#b ${{f#./}}; {c}",
+    "here-document": _needs(lambda c: "EOF" not in c, lambda c: f"bash <<EOF\n{c}\nEOF"),
+    "quoted-here-document": _needs(
+        lambda c: "END" not in c, lambda c: f"sh <<-'END'\n\t{c}\n\tEND"
+    ),
+    "after-a-here-document": lambda c: f"cat <<'EOF' > notes.txt\nhi; there\nEOF\n{c}",
     "busybox": _needs(
         lambda c: (
             bool(PLAIN_PROGRAM.match(c))

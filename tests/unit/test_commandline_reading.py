@@ -1,0 +1,82 @@
+"""How commandline.parse reads a line's quoting: the commands found are the ones the shell
+would run, word for word. The safety table (tests/fixtures/safety_cases.py) checks the verdicts
+these readings lead to; this checks the readings themselves."""
+
+from __future__ import annotations
+
+import pytest
+
+from cmdai.commandline import SUBST, Step, parse, steps
+
+# (line, [(program, args), …]) in the order parse gives them: the line's own commands, then
+# those of each substitution, outermost first.
+READINGS: list[tuple[str, list[tuple[str, list[str]]]]] = [
+    # a `;` that is part of a word
+    ("find . -exec rm {} \\; -print", [("find", [".", "-exec", "rm", "{}", ";", "-print"]),
+                                       ("rm", ["{}"])]),
+    ("find . -exec rm {} ';' | wc -l", [("find", [".", "-exec", "rm", "{}", ";"]),
+                                        ("rm", ["{}"]), ("wc", ["-l"])]),
+    ("echo 'a;b' \"c;d\" e\\;f", [("echo", ["a;b", "c;d", "e;f"])]),
+    ("echo \\\\; ls", [("echo", ["\\"]), ("ls", [])]),  # an escaped backslash, then `;`
+    ("echo 'x';'ls'", [("echo", ["x"]), ("ls", [])]),
+    ("echo 'a ';' ' ls", [("echo", ["a "]), (" ", ["ls"])]),
+    # newlines
+    ("ls\npwd", [("ls", []), ("pwd", [])]),
+    ("ls |\nwc -l", [("ls", []), ("wc", ["-l"])]),
+    ("make &&\nmake install", [("make", []), ("make", ["install"])]),
+    ("ls \\\n-la", [("ls", ["-la"])]),  # a backslash joins the lines
+    ("echo 'two\nlines'", [("echo", ["two\nlines"])]),
+    # `#`: a comment only at the start of a word; read both ways (zsh may not have comments)
+    ("echo a#b ${x#y} $#", [("echo", ["a#b", "${x#y}", "$#"])]),
+    ("ls -la # all", [("ls", ["-la"]), ("ls", ["-la", "#", "all"])]),
+    ("ls # it's\npwd", [("ls", []), ("pwd", []), ("ls", ["#", "it", "s", "pwd"])]),
+    # bash's $'…', where \' does not end the string
+    ("echo $'it\\'s' ok", [("echo", ["it's", "ok"])]),
+    ("echo $'a;b'", [("echo", ["a;b"])]),
+    # substitutions, nested and quoted
+    ("echo $(date)", [("echo", []), ("date", [])]),
+    ("echo \"$(echo \")\")\"", [("echo", [f" {SUBST} "]), ("echo", [")"])]),
+    ("echo \"|\" '>' \\& x", [("echo", ["|", ">", "&", "x"])]),  # quoted operators are words
+    ("echo $(a $(b $(c)))", [("echo", []), ("a", []), ("b", []), ("c", [])]),
+    ("echo `a \\`b\\``", [("echo", []), ("a", []), ("b", [])]),
+    ("diff <(sort a) >(wc -l)", [("diff", []), ("sort", ["a"]), ("wc", ["-l"])]),
+    ("echo $(unclosed", [("echo", []), ("unclosed", [])]),
+    ("echo '$(not run)' \"$(run)\"", [("echo", ["$(not run)", f" {SUBST} "]), ("run", [])]),
+    # here-documents: the text is the redirection's target; an unquoted one's $( ) runs
+    ("cat <<'EOF'\nrm -rf /\nEOF\npwd", [("cat", []), ("pwd", [])]),
+    ("cat <<EOF\n$(date)\nEOF", [("cat", []), ("date", [])]),
+    ("cat <<-END | wc -l\n\tx; y\n\tEND", [("cat", []), ("wc", ["-l"])]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("line", "expected"), READINGS, ids=[r[0] for r in READINGS])
+def test_parse_finds_the_commands_the_shell_runs(
+    line: str, expected: list[tuple[str, list[str]]]
+) -> None:
+    assert [(c.program, c.args) for c in parse(line).commands] == expected
+
+
+def test_a_here_documents_text_is_its_redirection_target() -> None:
+    (cat, wc) = parse("cat <<-'END' | wc -l\n\tone; two\n\tEND\n").commands
+    assert cat.redirects == [("<<", "\tone; two\n")]
+    assert wc.program == "wc" and wc.pipe_from is cat
+    (cat,) = parse("cat <<EOF").commands  # no text yet: the end word stands in
+    assert cat.redirects == [("<<", "EOF")]
+
+
+def test_only_an_unbalanced_quote_is_a_parse_error() -> None:
+    assert parse("echo 'a;b' $'c\\'d' \"e\\\"f\"").parse_error is None
+    assert parse("ls -la  # it's the long listing").parse_error is None  # bash reads a comment
+    assert parse("echo 'unclosed; rm -rf ~").parse_error
+    (echo, rm) = parse("echo 'a\\';rm -rf ~;'").commands  # read without quotes: rm is seen
+    assert (echo.program, rm.program) == ("echo", "rm")
+
+
+def test_steps_leave_out_comments_and_keep_substitutions_as_written() -> None:
+    found, substitutions = steps("find . -name '*.o' -exec rm {} \\; # clean up\nls $(pwd)")
+    assert found == [
+        Step(["find", ".", "-name", "*.o", "-exec", "rm", "{}", "\\;"], [], ";"),
+        Step(["ls"], [], ""),
+    ]
+    assert substitutions == ["pwd"]
+    assert steps("echo $(a $(b))")[1] == ["a $(b)", "b"]
