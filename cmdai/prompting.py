@@ -53,7 +53,6 @@ FEW_SHOT: tuple[tuple[str, str, str], ...] = (
     ("bash", "show what I have staged in src/", "git diff --cached -- src/"),
     ("bash", "list the files in /etc, most recently changed first", "ls -lt /etc"),
     ("bash", "list the pdf files sorted by size", "ls -lS *.pdf"),
-    ("bash", "show the 5 latest commits on main, one line each", "git log --oneline -n 5 main"),
     # Names / explicitly: without it the 1.5B model wrote `find .` for requests about "/".
     ("bash", "find every setuid program on the whole system",
      "find / -perm -4000 -type f 2>/dev/null"),
@@ -71,6 +70,21 @@ FEW_SHOT: tuple[tuple[str, str, str], ...] = (
      "gw.example.com", "ssh -N -L 9000:intranet.lan:80 gw.example.com"),
     ("bash", "print lines 3 to 7 of app.log using awk", "awk 'NR>=3 && NR<=7' app.log"),
     ("bash", "compress data.csv with xz and keep the original", "xz -k data.csv"),
+    # Idioms the tuning half showed missing: a service's logs, xargs with find, files that
+    # match, repeated and common lines, one level of a directory in any letter case.
+    ("bash", "show today's logs of the nginx service and keep following them",
+     "journalctl -u nginx --since today -f"),
+    ("bash", "run wc -l on every .c file here using xargs, safe for spaces in names",
+     "find . -name '*.c' -print0 | xargs -0 wc -l"),
+    ("bash", "which files under docs mention TODO", "grep -rl TODO docs"),
+    ("bash", "print the repeated lines of words.txt", "sort words.txt | uniq -d"),
+    ("bash", "print the lines found in both list1.txt and list2.txt, which are sorted",
+     "comm -12 list1.txt list2.txt"),
+    ("bash", "list the png files directly in assets, in any letter case, not in subfolders",
+     "find assets -maxdepth 1 -iname '*.png'"),
+    # Last: placed before the six above, it no longer kept the 1.5B model on --oneline for
+    # "one line each" (basic.yaml's git_log_oneline; benchmarks/results/prompt-shots.md).
+    ("bash", "show the 5 latest commits on main, one line each", "git log --oneline -n 5 main"),
 )  # fmt: skip
 
 # Refusals, shown to the models that follow them without refusing everyday requests too.
