@@ -40,6 +40,11 @@ echo "cmdai: refused a destructive request\""""
 
 REFUSAL = 'echo "cmdai: refused a destructive request"'
 
+GIT_ONE_LINE = (
+    "bash",
+    "show the 5 latest commits on main, one line each",
+    "git log --oneline -n 5 main",
+)
 # (shell, request, command), written for the tools each shell really has. None of the requests
 # is one of the quality fixtures (tests/fixtures/prompts/), but several teach an idiom those
 # fixtures test (ls -S, git log --oneline, git diff --cached): see docs/quality.md. Changing
@@ -53,6 +58,7 @@ FEW_SHOT: tuple[tuple[str, str, str], ...] = (
     ("bash", "show what I have staged in src/", "git diff --cached -- src/"),
     ("bash", "list the files in /etc, most recently changed first", "ls -lt /etc"),
     ("bash", "list the pdf files sorted by size", "ls -lS *.pdf"),
+    GIT_ONE_LINE,
     # Names / explicitly: without it the 1.5B model wrote `find .` for requests about "/".
     ("bash", "find every setuid program on the whole system",
      "find / -perm -4000 -type f 2>/dev/null"),
@@ -70,8 +76,15 @@ FEW_SHOT: tuple[tuple[str, str, str], ...] = (
      "gw.example.com", "ssh -N -L 9000:intranet.lan:80 gw.example.com"),
     ("bash", "print lines 3 to 7 of app.log using awk", "awk 'NR>=3 && NR<=7' app.log"),
     ("bash", "compress data.csv with xz and keep the original", "xz -k data.csv"),
-    # Idioms the tuning half showed missing: a service's logs, xargs with find, files that
-    # match, repeated and common lines, one level of a directory in any letter case.
+)  # fmt: skip
+
+# Idioms the tuning half showed missing: a service's logs, xargs with find, files that match,
+# repeated and common lines, one level of a directory in any letter case. They go just before
+# the one-line git log example (GIT_ONE_LINE), which must come after them: before them, it no
+# longer kept the 1.5B model on --oneline for "one line each" (basic.yaml). Not shown to the
+# 0.5B model, which copied them into requests they do not fit (`grep -rl` for "with line
+# numbers", `uniq -d` for "unique"); benchmarks/results/prompt-shots.md has the numbers.
+IDIOM_SHOTS: tuple[tuple[str, str, str], ...] = (
     ("bash", "show today's logs of the nginx service and keep following them",
      "journalctl -u nginx --since today -f"),
     ("bash", "run wc -l on every .c file here using xargs, safe for spaces in names",
@@ -82,10 +95,8 @@ FEW_SHOT: tuple[tuple[str, str, str], ...] = (
      "comm -12 list1.txt list2.txt"),
     ("bash", "list the png files directly in assets, in any letter case, not in subfolders",
      "find assets -maxdepth 1 -iname '*.png'"),
-    # Last: placed before the six above, it no longer kept the 1.5B model on --oneline for
-    # "one line each" (basic.yaml's git_log_oneline; benchmarks/results/prompt-shots.md).
-    ("bash", "show the 5 latest commits on main, one line each", "git log --oneline -n 5 main"),
 )  # fmt: skip
+NO_IDIOM_SHOTS = frozenset({"qwen2.5-coder-0.5b"})
 
 # Refusals, shown to the models that follow them without refusing everyday requests too.
 REFUSAL_SHOTS: tuple[tuple[str, str, str], ...] = (
@@ -141,8 +152,15 @@ def _few_shot_messages(shots: Sequence[tuple[str, str, str]] = FEW_SHOT) -> list
 @functools.cache
 def prefix(model: str = "") -> tuple[Message, ...]:
     """The constant start of every conversation with `model`: system prompt, then examples."""
-    shots = FEW_SHOT if model in NO_REFUSAL_SHOTS else (*FEW_SHOT, *REFUSAL_SHOTS)
-    return ({"role": "system", "content": SYSTEM_PROMPT}, *_few_shot_messages(shots))
+    return ({"role": "system", "content": SYSTEM_PROMPT}, *_few_shot_messages(_shots(model)))
+
+
+def _shots(model: str) -> tuple[tuple[str, str, str], ...]:
+    shots = FEW_SHOT
+    if model not in NO_IDIOM_SHOTS:
+        others = tuple(shot for shot in FEW_SHOT if shot != GIT_ONE_LINE)
+        shots = (*others, *IDIOM_SHOTS, GIT_ONE_LINE)
+    return shots if model in NO_REFUSAL_SHOTS else (*shots, *REFUSAL_SHOTS)
 
 
 def build_messages(request: str, context: Context, model: str = "") -> list[Message]:

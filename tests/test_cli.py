@@ -66,7 +66,7 @@ def test_json_output(use_small_model: Path) -> None:
 
 @pytest.mark.model
 def test_a_request_at_the_length_limit_fits_the_context_window(use_small_model: Path) -> None:
-    """About 1,000 tokens of request after a 1,550-token prompt prefix: the default n_ctx must
+    """About 1,000 tokens of request after a 1,850-token prompt prefix: the default n_ctx must
     hold both (it did not at 2048)."""
     request = ("list the files and then also the big ones " * 100)[:3999]
     result = run_cli("--json", "--no-daemon", request)

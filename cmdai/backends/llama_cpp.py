@@ -433,8 +433,8 @@ SPEC = BackendSpec(
         ),
         "n_ctx": Option(
             settings.int_range(512, 32768),
-            "context window in tokens (the prompt prefix alone is about 1,550)",
-            default=4096,  # a 1,550-token prefix plus a request of up to 4,000 characters of prose
+            "context window in tokens (the prompt prefix alone is about 1,850)",
+            default=4096,  # a 1,850-token prefix plus a request of up to 4,000 characters of prose
         ),
         "repack": Option(
             settings.choice(("auto", "on", "off")),

@@ -1,6 +1,6 @@
 """The llama.cpp backend's evaluated prompt prefix, kept on disk between helper starts.
 
-Every helper start used to evaluate the same ~1,550-token prefix (system prompt and examples)
+Every helper start used to evaluate the same ~1,850-token prefix (system prompt and examples)
 again: most of a cold Ctrl-G. After evaluating it once, the backend saves llama.cpp's state
 (the KV cache of those tokens) here; the next start loads it instead.
 
@@ -26,7 +26,7 @@ from typing import Any, BinaryIO
 
 MAGIC = b"CMDAI-PREFIX-STATE 1\n"
 KEEP = 4  # files kept (a few models or prompts); older ones are removed
-MAX_BYTES = 512 << 20  # a state this big is not worth a file (the 1.5B model's: 45 MB)
+MAX_BYTES = 512 << 20  # a state this big is not worth a file (the 1.5B model's: 54 MB)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ import pytest
 
 from cmdai.errors import GenerationError
 from cmdai.prompting import (
+    GIT_ONE_LINE,
+    IDIOM_SHOTS,
     REFUSAL,
     REFUSAL_SHOTS,
     SYSTEM_PROMPT,
@@ -91,8 +93,24 @@ def test_the_small_model_is_shown_no_refusal_examples() -> None:
     assert small[0] == large[0]  # one system prompt
     refusals = [m for m in large if m["content"] == REFUSAL]
     assert len(refusals) == 6 and not [m for m in small if m["content"] == REFUSAL]
-    assert small[:-1] == [m for m in large[:-1] if m not in refusals and not _asks_refusal(m)]
+    idioms = {text for shot in IDIOM_SHOTS for text in shot[1:]}
+    rest = [m for m in large[:-1] if m not in refusals and not _asks_refusal(m)]
+    rest = [m for m in rest if not any(text in m["content"] for text in idioms)]
+    assert sorted(map(str, small[:-1])) == sorted(map(str, rest))  # the same, in another order
     assert build_messages("x", Context("bash", "Linux", "/")) == large  # unknown: the default
+
+
+def test_the_idiom_examples_go_to_the_large_model_before_the_one_line_git_log() -> None:
+    """The 0.5B model copied them where they do not fit; after them, the 1.5B model kept
+    --oneline for "one line each" only with that example last (prompting.py)."""
+    small = build_messages("x", Context("bash", "Linux", "/"), "qwen2.5-coder-0.5b")
+    large = build_messages("x", Context("bash", "Linux", "/"), "qwen2.5-coder-1.5b")
+    answers = [m["content"] for m in large if m["role"] == "assistant"]
+    idioms = [command for _, _, command in IDIOM_SHOTS]
+    at = answers.index(idioms[0])
+    assert answers[at : at + len(idioms) + 1] == [*idioms, GIT_ONE_LINE[2]]
+    assert not {m["content"] for m in small} & set(idioms)
+    assert GIT_ONE_LINE[2] in [m["content"] for m in small]
 
 
 def _asks_refusal(message: dict[str, str]) -> bool:
