@@ -9,7 +9,6 @@ so nothing is invented: what the docs do not cover is said to be not covered.
 
 from __future__ import annotations
 
-import re
 import shlex
 import shutil
 from dataclasses import dataclass, replace
@@ -100,9 +99,8 @@ OTHER_SIGNALS = {
     "ILL", "TRAP", "ABRT", "BUS", "FPE", "SEGV", "PIPE", "ALRM", "STKFLT", "CHLD", "TTIN",
     "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "POLL", "PWR", "SYS", "IOT",
 }  # fmt: skip
+BSD_STYLE = {"ps"}  # programs that take options as letters without a dash (`ps aux`)
 _NO_SIGNAL = {"-l", "-L", "--list", "--table", "-V", "--version"}  # kill only lists
-# `-9`, `-KILL`, `-SIGKILL`, `-RTMIN+3`; not `pkill -U alice` (a user)
-_SIGNAL_WORD = re.compile(r"-(?:SIG)?([A-Z][A-Z0-9]*(?:[+-]\d+)?)|-(\d+)")
 
 
 @dataclass(frozen=True)
@@ -211,6 +209,8 @@ class _Writer:
                 self.undocumented.append(name)
             return
         said: set[str] = set()
+        for letter in _bsd_letters(program, args, page):
+            self.add(depth + 1, f"{letter}  {page.letters[letter]}")
         if program in SIGNAL_OPTIONS and not _NO_SIGNAL & set(args):
             shown, line = signal_sent(program, args)
             self.add(depth + 1, line)
@@ -250,6 +250,12 @@ class _Writer:
         self.add(depth, f"{shown}  {meaning or '(in the manual, without a description)'}")
 
 
+def _bsd_letters(program: str, args: list[str], page: manpage.Page) -> list[str]:
+    """`ps aux`: options written without a dash, each a letter with its own entry."""
+    word = args[0] if args and program in BSD_STYLE else ""
+    return list(word) if word and set(word) <= page.letters.keys() else []
+
+
 def signal_sent(program: str, args: list[str]) -> tuple[str, str]:
     """What kill, pkill or killall send, as (the words that say it, a line about it): `-9`,
     `-KILL`, `-SIGKILL`, `-s KILL`, `--signal=KILL`; TERM when no signal is given."""
@@ -259,8 +265,8 @@ def signal_sent(program: str, args: list[str]) -> tuple[str, str]:
             shown, signal = word, word.partition("=")[2]
         elif word in SIGNAL_OPTIONS[program] and value:
             shown, signal = f"{word} {value}", value
-        elif match := _SIGNAL_WORD.fullmatch(word):
-            shown, signal = word, match.group(1) or match.group(2)
+        elif given := option_check.signal_given(word):
+            shown, signal = word, given
         else:
             continue
         signal = signal.upper().removeprefix("SIG")

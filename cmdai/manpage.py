@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MAN_TIMEOUT_S = 2.0
@@ -179,12 +179,15 @@ class Page:
     # `-exec command {} +` entry
     options: dict[str, str]
     valued: frozenset[str] = frozenset()  # options whose entry shows a value (`-k, --key=KEYDEF`)
+    # Entries for a letter without a dash (ps's BSD options: `a`, `u`, `x`, `o format`).
+    letters: dict[str, str] = field(default_factory=dict)
 
 
 # A value the option needs, in its spelling: `--file=ARCHIVE`, `-name pattern`, `-k KEYDEF`,
 # `-o <file>`, `-L [address:]port` (not `-a, --all`, nor an optional one: `-i[SUFFIX]`,
 # `--jobs[=N]`).
 _TAG_VALUE = re.compile(r"\w=|-[\w-]+ +(?:(?![-,|])[\w<{'\"]|\[[^\]]*\]\w)")
+_LETTER_TAG = re.compile(r"([A-Za-z])(?: [a-z]+)?")  # `a`, `o format`: a letter and its value
 _TAG_OPTION = re.compile(r"(?<![\w/.\\-])(--?[A-Za-z0-9?@#][\w?@#+.-]*)")
 
 
@@ -202,7 +205,11 @@ def parse_page(name: str, source: str) -> Page:
     paras = paragraphs(source)
     options: dict[str, str] = {}
     valued: set[str] = set()
+    letters: dict[str, str] = {}
     for tag, body in _entries(paras):
+        if letter := _LETTER_TAG.fullmatch(tag):
+            letters.setdefault(letter.group(1), body)
+            continue
         spellings = _spellings(tag.split("  ")[0])
         for option, _ in spellings:
             options.setdefault(option, body)
@@ -210,7 +217,7 @@ def parse_page(name: str, source: str) -> Page:
             # find's `-exec command {} +` has its own entry after `-exec command ;`
             options.setdefault(f"{spellings[0][0]} +", body)
         valued.update(option for option, takes in spellings if takes)
-    return Page(name, _summary(paras), options, frozenset(valued))
+    return Page(name, _summary(paras), options, frozenset(valued), letters)
 
 
 def _spellings(tag: str) -> list[tuple[str, bool]]:
@@ -260,7 +267,7 @@ def _entries(paras: list[Paragraph]) -> list[tuple[str, str]]:
         elif para.macro in ("PP", "P", "LP") and len(para.lines) == 1 and after.macro == "RS":
             tag, body = para.lines[0], after.lines
         tag = tag.strip().rstrip(":")
-        if tag.startswith("-") and body:
+        if (tag.startswith("-") or _LETTER_TAG.fullmatch(tag)) and body:
             entries.append((tag, sentence(" ".join(body))))
     return entries
 

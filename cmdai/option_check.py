@@ -26,7 +26,8 @@ from cmdai.commandline import COMPUTED, Simple, parse
 SUBCOMMAND_PAGES = {"git", "openssl", "docker", "podman", "npm", "cargo", "ip", "gh"}
 # Programs whose dash-words are values, not options: chmod's modes, kill's signals.
 _MODE = re.compile(r"^-[rwxXstugo]+$")
-_SIGNAL = re.compile(r"^-(?:SIG)?[A-Z][A-Z0-9+-]*$|^-\d+$")
+# `-9`, `-KILL`, `-SIGKILL`, `-RTMIN+3`; not `pkill -U alice` (a user)
+_SIGNAL = re.compile(r"-(?:SIG)?([A-Z][A-Z0-9]*(?:[+-]\d+)?)|-(\d+)")
 _FIND_COMMAND_ENDS = {";", "\\;", "+"}
 # Programs whose first operand starts another command line, whose options are not theirs:
 # `ssh web1 df -h`, `strace -f make -j4`, `docker run -d nginx nginx -g …`. Checked up to it.
@@ -201,7 +202,14 @@ def _is_value(program: str, word: str) -> bool:
         return True
     if program == "chmod" and _MODE.match(word):
         return True
-    return program in ("kill", "pkill", "killall", "timeout") and bool(_SIGNAL.match(word))
+    return program in ("kill", "pkill", "killall", "timeout") and signal_given(word) is not None
+
+
+def signal_given(word: str) -> str | None:
+    """The signal that a word such as `-9`, `-KILL`, `-SIGKILL` or `-RTMIN+3` names, as
+    written after the dash and any SIG; None for any other word."""
+    match = _SIGNAL.fullmatch(word)
+    return (match.group(1) or match.group(2)) if match else None
 
 
 # --- the documentation ----------------------------------------------------------------------

@@ -30,6 +30,8 @@ TABLE: list[tuple[str, list[str]]] = [
                                          "  -C /opt  Change to DIR before performing any operations"]),
     ("ls -1", ["  -1  list one file per line"]),
     ("ps -eo pid,comm", ["  -e  Select all processes", "  -o pid,comm  User-defined format"]),
+    ("ps aux", ["  a  Lift the BSD-style \"only yourself\" restriction",  # BSD options: no dash
+                "  u  Display user-oriented format", "  x  Lift the BSD-style \"must have a tty\""]),
     ("du -sh .", ["du: estimate file space usage", "  -s  display only a total for each argument"]),
     ("sed -n '5,10p' app.log", ["sed: stream editor for filtering and transforming text",
                                 "  -n  suppress automatic printing of pattern space"]),
