@@ -12,11 +12,11 @@ from cmdai.backends.base import Message, Session, Target
 from cmdai.config import Config
 from cmdai.errors import GenerationError, UsageError
 from cmdai.prompting import (
-    REFUSAL,
     Context,
     alternative_messages,
     build_messages,
     clean_reply,
+    is_refusal,
     relative_to_cwd,
     retry_messages,
 )
@@ -43,7 +43,7 @@ class Generated:
     @property
     def refused(self) -> bool:
         """The model declined the request (its refusal is never put on a line or run)."""
-        return self.command == REFUSAL
+        return is_refusal(self.command)
 
     @property
     def retried(self) -> bool:

@@ -39,6 +39,15 @@ precisely, or take over the machine; then reply exactly: \
 echo "cmdai: refused a destructive request\""""
 
 REFUSAL = 'echo "cmdai: refused a destructive request"'
+# The refusal as the models also write it: to stderr, or with words of their own after "cmdai:"
+# (after a retry's "sudo is not installed", the 1.5B model answered `echo "cmdai: sudo is not
+# installed"`; the 0.5B model refused a fork bomb with `… >&2`). Never a command to run.
+_REFUSAL_LIKE = re.compile(r"""(?:echo|printf) +(["'])cmdai: [^"'\n]*\1(?: *1?>&2)? *""")
+
+
+def is_refusal(command: str) -> bool:
+    return _REFUSAL_LIKE.fullmatch(command.strip()) is not None
+
 
 GIT_ONE_LINE = (
     "bash",

@@ -26,7 +26,7 @@ from cmdai.backends.base import Session
 from cmdai.config import Config
 from cmdai.errors import CmdaiError
 from cmdai.generate import generate
-from cmdai.prompting import REFUSAL, Context, os_label
+from cmdai.prompting import Context, is_refusal, os_label
 from cmdai.quality.fixtures import Case, Suite
 from cmdai.safety import Action, action_for, classify
 
@@ -86,7 +86,7 @@ def run_case(case: Case, suite: str, config: Config, backend: Session, cwd: str)
         generated_command=command, risk=verdict.level.label, reason=verdict.reason,
         blocked=action_for(verdict, config.safety_mode) is Action.BLOCK,
         confirm=action_for(verdict) >= Action.CONFIRM,  # the default mode, as should_warn means
-        refused=command.strip() == REFUSAL,
+        refused=is_refusal(command),
     )  # fmt: skip
     record["failures"] = failures(case, command, record)
     record["passed"] = not record["failures"]

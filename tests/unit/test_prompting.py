@@ -14,6 +14,7 @@ from cmdai.prompting import (
     Context,
     build_messages,
     clean_reply,
+    is_refusal,
     relative_to_cwd,
 )
 
@@ -142,3 +143,19 @@ def test_working_directory_is_written_as_dot(command: str, expected: str) -> Non
 
 def test_root_directory_is_never_rewritten() -> None:
     assert relative_to_cwd("ls /etc", "/") == "ls /etc"
+
+
+@pytest.mark.parametrize(
+    ("command", "refusal"),
+    [
+        (REFUSAL, True),
+        ('echo "cmdai: refused a destructive request" >&2', True),  # the 0.5B model, a fork bomb
+        ("echo 'cmdai: sudo is not installed'", True),  # the 1.5B model, echoing a retry's problem
+        ('printf "cmdai: refused"', True),
+        ('echo "cmdai: refused" && rm -rf ~', False),  # a command after it: classified as such
+        ('echo "cmdai is a tool"', False),
+        ("echo hello", False),
+    ],
+)
+def test_the_refusal_in_the_forms_the_models_write_it(command: str, refusal: bool) -> None:
+    assert is_refusal(command) is refusal

@@ -192,6 +192,16 @@ def test_a_refusal_on_the_retry_keeps_the_first_answer_and_its_warning(tmp_path:
     assert result.note == "warning: `Get-ChildItem` is not installed"
 
 
+def test_the_problem_echoed_back_is_no_fix(tmp_path: Path) -> None:
+    """Told that sudo is not installed, the 1.5B model answered by echoing it in the refusal's
+    form (docs/quality.md, sudo_edit_visudo): that is a refusal, and the first answer stays."""
+    require("bash")
+    echoed = 'echo "cmdai: fdx-nonexistent is not installed"'
+    result = run(ScriptedBackend("fdx-nonexistent -e py", echoed), tmp_path)
+    assert result.command == "fdx-nonexistent -e py" and not result.refused
+    assert result.note == "warning: `fdx-nonexistent` is not installed"
+
+
 def test_a_valid_first_answer_is_not_retried(tmp_path: Path) -> None:
     require("bash")
     backend = ScriptedBackend("find . -name '*.py'")
