@@ -60,12 +60,12 @@ def percentile(values: list[float], pct: float) -> float:
 def measure(model: str, repeat: int) -> dict[str, object]:
     """Runs inside the worker subprocess."""
     from cmdai.config import load_config
-    from cmdai.generate import generate, load_backend
+    from cmdai.generate import generate, open_backend
     from cmdai.prompting import Context
 
     config = load_config({"model": model})
     started = time.perf_counter()
-    backend = load_backend(config)
+    backend = open_backend(config)
     load_s = time.perf_counter() - started
     context = Context("bash", "Linux", "/home/user/project")
     first = generate(FIRST_REQUEST, config, backend, context)
@@ -74,7 +74,7 @@ def measure(model: str, repeat: int) -> dict[str, object]:
     decode_tokens_s = _decode_speed(backend)
     return {
         "model": model,
-        "n_threads": config.n_threads,
+        "n_threads": backend._llama.n_threads,  # type: ignore[attr-defined]
         "load_s": round(load_s, 3),
         "first_call_s": round(first.latency_ms / 1000, 3),
         "first_command": first.command,
