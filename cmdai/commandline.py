@@ -245,7 +245,9 @@ class _Scanner:
             self._emit("<<<")
             return i + 3
         if pair == "((" and self._at_word_start():  # `(( x << 2 ))`: arithmetic
-            self.arithmetic += 2
+            self._count_parentheses(2)
+            self._emit(pair)
+            return i + 2
         if pair == "<<" and not self.powershell and not self.arithmetic:
             return self._here_document(i + 2)
         if opened := self._open(i):
@@ -257,16 +259,22 @@ class _Scanner:
         if char == "\n":  # a separator, unless the line goes on after `|`, `&&`, `(`
             self._emit(" " if self.last in ("", "|", "&", "(") else " ; ")
             return self._here_bodies(i + 1) if self.here else i + 1
-        frame = self.frames[-1] if self.frames else None
-        if frame and frame.closer == char and frame.depth == 0:
+        if self.frames and self.frames[-1].closer == char and self.frames[-1].depth == 0:
             self._close(i)
             return i + 1
-        if frame and char in "()":
-            frame.depth += 1 if char == "(" else -1 if frame.depth else 0
-        if self.arithmetic and char in "()":
-            self.arithmetic += 1 if char == "(" else -1
+        if char in "()":
+            self._count_parentheses(1 if char == "(" else -1)
         self._emit(char)
         return i + 1
+
+    def _count_parentheses(self, change: int) -> None:
+        """Parentheses opened (or closed) in the substitution being read, and in arithmetic."""
+        if self.frames:
+            self.frames[-1].depth = max(0, self.frames[-1].depth + change)
+        if self.arithmetic:
+            self.arithmetic = max(0, self.arithmetic + change)
+        elif change == 2:  # `((` starts arithmetic
+            self.arithmetic = 2
 
     def substitutions(self, offset: int) -> list[tuple[int, str, str]]:
         """The substitutions in a here-document's text, which begins at `offset` in the line."""
