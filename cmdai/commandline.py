@@ -213,6 +213,7 @@ class _Scanner:
         self.arithmetic = 0  # inside $(( )) or (( )): parentheses open (`<<` is a shift there)
         self.commented = False  # whether a comment was left out
         self.here: list[_HereDocument] = []  # here-documents whose text starts after this line
+        self.ends: list[str] = []  # every here-document's end word, in order
 
     def read(self) -> tuple[list[str], list[str]]:
         """The texts for the lexer (the line first, then each substitution in the order they
@@ -332,6 +333,7 @@ class _Scanner:
                 i += 1
         self._emit("<< ")
         word = "".join(end)
+        self.ends.append(word)
         self.here.append(_HereDocument(self.out, len(self.out), word, quoted, strip_tabs))
         self._emit(_one_word(word))  # the end word, until the text is found
         return i
@@ -429,13 +431,17 @@ class Step:
 def steps(line: str) -> tuple[list[Step], list[str]]:
     """The line's word lists in order, and the text of each `$( )`, backtick or `<( )` in it
     (their commands run first). A file descriptor written against its redirection (`2>`,
-    `2>&1`) is part of the operator, not a word of the command. A comment is left out."""
-    (top, *_), substitutions = _Scanner(line, False, comments=True).read()
+    `2>&1`) is part of the operator, not a word of the command. A comment is left out, and a
+    here-document is shown by its end word (`<<EOF`), not its text."""
+    scanner = _Scanner(line, False, comments=True)
+    (top, *_), substitutions = scanner.read()
+    ends = iter(scanner.ends)
     found = []
     tokens = _words(top, False)[0]
     for words, redirects, then in _word_lists(_join_descriptors(tokens, top)):
         # `2>&1`, `>&2`: a descriptor is written against its operator, with no target word.
-        redirects = [(op + target, "") if target.isdigit() and op.endswith("&") else (op, target)
+        redirects = [(op + target, "") if target.isdigit() and op.endswith("&")
+                     else (op, next(ends, "") if op == "<<" else _restore(target))
                      for op, target in redirects]  # fmt: skip
         words = [_restore(w, escaped_semicolon="\\;") for w in words if w != SUBST]
         if words or redirects:

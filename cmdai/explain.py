@@ -338,5 +338,5 @@ def redirect_words(operator: str, target: str) -> str:
     if operator == "<<<":
         return "reads this text as its input"
     if operator == "<<":
-        return "reads the lines that follow, up to the end word, as its input"
+        return f"reads the lines that follow, up to {target}, as its input"
     return "a redirection"

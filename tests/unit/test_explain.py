@@ -81,6 +81,8 @@ TABLE: list[tuple[str, list[str]]] = [
     ("date >> log.txt", ["  >>log.txt  the output is appended to log.txt"]),
     ("echo oops >&2", ["  >&2  the output goes to the error stream"]),
     ("wc -l < notes.txt", ["  <notes.txt  reads its input from notes.txt"]),
+    ("cat <<EOF > notes.txt\nhello; world\nEOF",
+     ["  <<EOF  reads the lines that follow, up to EOF, as its input", "  >notes.txt  the output"]),
     # wrappers: sudo (no page on a minimal system: its role still said), xargs, env, find -exec
     ("sudo tar -xzf a.tgz", ["runs the command below as root (or the user given with -u)",
                              "  tar: an archiving utility", "    -x  Extract files"]),
