@@ -254,7 +254,7 @@ def _inline_code(cmd: Simple) -> str | None:
         if flag in cmd.args:
             index = cmd.args.index(flag)
             return cmd.args[index + 1] if index + 1 < len(cmd.args) else ""
-    if not operands(cmd.args):  # `python3 <<EOF` … `EOF`: the program comes on its input
+    if operands(cmd.args) in ([], ["-"]):  # `python3 - <<EOF` … `EOF`: the program is its input
         return next((text for op, text in cmd.redirects if op in ("<<<", "<<")), None)
     return None
 
