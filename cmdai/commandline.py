@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -132,7 +132,33 @@ def _tokenize(text: str, powershell: bool) -> list[str]:
     if _LEXER_SPECIAL.isdisjoint(text):  # no quote, escape or operator: plain words, split
         # where the lexer splits (its whitespace is these four), at a fraction of its cost
         return [word for word in _LEXER_WHITESPACE.split(text) if word]
-    return list(_lexer(text, powershell))
+    return _cut_operator_runs(_lexer(text, powershell))
+
+
+def _cut_operator_runs(tokens: Iterable[str]) -> list[str]:
+    cut: list[str] = []
+    for token in tokens:
+        cut += _operators(token) if _OPERATOR_RUN.fullmatch(token) else [token]
+    return cut
+
+
+# The lexer returns a run of operator characters as one token (`ls&&(rm -rf ~)` gives `&&(`,
+# `(ls);rm` gives `);`): each is cut into the operators the shell reads, longest first.
+_OPERATOR_RUN = re.compile(r"[;&|()<>]{2,}")
+_OPERATOR_WORDS = {"()", "((", "))", ";&", ";;&", ">&", "<&", ">>&"}  # `((` `))`: arithmetic
+
+
+def _operators(run: str) -> list[str]:
+    found: list[str] = []
+    while run:
+        width = next(w for w in (3, 2, 1) if w == 1 or _is_operator(run[:w]))
+        found.append(run[:width])
+        run = run[width:]
+    return found
+
+
+def _is_operator(text: str) -> bool:
+    return text in SEPARATORS or text in REDIRECTS or text in _OPERATOR_WORDS
 
 
 def _lexer(text: str, powershell: bool) -> shlex.shlex:
@@ -168,6 +194,21 @@ def _restore(word: str, escaped_semicolon: str = ";") -> str:
     return word
 
 
+_CASE_KEYWORD = re.compile(r"(case|esac)(?=[\s;&|()<>]|$)")
+_CASE_LEADS = {"then", "else", "do", "!", "{"}  # words after which `case` starts a command
+
+
+def _word_before(line: str, i: int) -> str:
+    """The word that ends before i, past spaces (where the scanner has just started a word)."""
+    end = i
+    while end > 0 and line[end - 1].isspace():
+        end -= 1
+    start = end
+    while start > 0 and not line[start - 1].isspace() and line[start - 1] not in ";&|()<>":
+        start -= 1
+    return line[start:end]
+
+
 @dataclass
 class _HereDocument:
     """A `<<END` read, whose text (the lines after this one, up to END) is yet to come."""
@@ -190,6 +231,7 @@ class _Frame:
     outer_arithmetic: int
     start: int  # where its text begins in the line
     depth: int = 0  # unquoted `(` inside it not yet closed
+    cases: int = 0  # `case … in` inside it whose `esac` is yet to come: its `a)` close nothing
 
 
 class _Scanner:
@@ -257,10 +299,13 @@ class _Scanner:
             self.commented = True
             end = line.find("\n", i)
             return len(line) if end < 0 else end
+        if self.frames and self._at_word_start():
+            self._count_cases(i)
         if char == "\n":  # a separator, unless the line goes on after `|`, `&&`, `(`
             self._emit(" " if self.last in ("", "|", "&", "(") else " ; ")
             return self._here_bodies(i + 1) if self.here else i + 1
-        if self.frames and self.frames[-1].closer == char and self.frames[-1].depth == 0:
+        frame = self.frames[-1] if self.frames else None
+        if frame and frame.closer == char and frame.depth == 0 and not frame.cases:
             self._close(i)
             return i + 1
         if char in "()":
@@ -276,6 +321,18 @@ class _Scanner:
             self.arithmetic = max(0, self.arithmetic + change)
         elif change == 2:  # `((` starts arithmetic
             self.arithmetic = 2
+
+    def _count_cases(self, i: int) -> None:
+        """`$(case $x in a) …;; esac)`: a pattern's `)` does not end the substitution, so the
+        `case` words that start a command, and their `esac`, are counted."""
+        keyword = _CASE_KEYWORD.match(self.line, i)
+        if not keyword:
+            return
+        frame = self.frames[-1]
+        if keyword[1] == "esac":
+            frame.cases = max(0, frame.cases - 1)
+        elif self.last in ("", ";", "&", "|", "(") or _word_before(self.line, i) in _CASE_LEADS:
+            frame.cases += 1
 
     def substitutions(self, offset: int) -> list[tuple[int, str, str]]:
         """The substitutions in a here-document's text, which begins at `offset` in the line."""
@@ -542,7 +599,8 @@ def _nested(command: Simple, powershell: bool) -> list[Simple]:
     if command.program in SHELLS and "-c" in command.args:
         index = command.args.index("-c")
         if index + 1 < len(command.args):
-            nested += parse(command.args[index + 1], powershell=powershell).commands
+            script, fish = command.args[index + 1], command.program == "fish"
+            nested += parse(script, powershell=powershell, fish=fish).commands
     if command.program == "eval" and command.args:
         nested += parse(" ".join(command.args), powershell=powershell).commands
     if command.program == "find":
@@ -566,6 +624,8 @@ def _drop_keywords(words: list[str]) -> list[str]:
     """`if rm …` -> `rm …`; `for f in *` and `fi` -> nothing (they run no program)."""
     while words and words[0] in LEADING_KEYWORDS:
         words = words[2:] if words[0] == "repeat" and len(words) > 1 else words[1:]
+    if words[:1] == ["(("] and "))" not in words:  # `((rm -rf ~) )`: two subshells, which
+        return words[1:]  # bash and zsh run when no `))` makes it arithmetic
     if words and (words[0] in CLOSING_KEYWORDS or words[0] in HEADER_KEYWORDS):
         return []
     return words

@@ -16,9 +16,9 @@ _ECHO = re.compile(r"\$?\(\s*+(?:echo|printf)\s++([^()`]*+)\)|`\s*+(?:echo|print
 _VALUE = r"(\"[^\"]*\"|'[^']*'|[^\s;&|'\"]+)"
 # NAME=VALUE (sh, also after `export`), and fish's `set [-gx…] NAME VALUE`
 _ASSIGN = re.compile(
-    r"(?:^|[;&|\s])(?:export\s+)?([A-Za-z_]\w*)="
+    r"(?:^|[;&|(\s])(?:export\s+)?([A-Za-z_]\w*)="
     + _VALUE
-    + r"|(?:^|[;&|\s])set\s+(?:-[gxlU]+\s+)*([A-Za-z_]\w*)\s+"
+    + r"|(?:^|[;&|(\s])set\s+(?:-[gxlU]+\s+)*([A-Za-z_]\w*)\s+"
     + _VALUE
 )
 # A whole word that is a brace list (`{rm,-rf,~}` runs `rm -rf ~`); `file.{txt,bak}` is left

@@ -46,6 +46,14 @@ READINGS: list[tuple[str, list[tuple[str, list[str]]]]] = [
     ("cat <<'EOF'\nrm -rf /\nEOF\npwd", [("cat", []), ("pwd", [])]),
     ("cat <<EOF\n$(date)\nEOF", [("cat", []), ("date", [])]),
     ("cat <<-END | wc -l\n\tx; y\n\tEND", [("cat", []), ("wc", ["-l"])]),
+    # operators written together are apart
+    ("make&&(cd dist;ls)|wc -l", [("make", []), ("cd", ["dist"]), ("ls", []), ("wc", ["-l"])]),
+    ("(ls)||pwd", [("ls", []), ("pwd", [])]),
+    ("((n=1));pwd", [("((", ["n=1", "))"]), ("pwd", [])]),  # arithmetic stays one word
+    ("((ls) )", [("ls", [])]),  # no `))`: two subshells
+    # `case` inside $( ): its patterns' `)` end no substitution
+    ("v=$(case $1 in a) echo A;; esac); pwd", [("pwd", []), ("echo", ["A"])]),
+    ("echo $(echo case x) y", [("echo", ["y"]), ("echo", ["case", "x"])]),  # not a `case`
 ]  # fmt: skip
 
 

@@ -40,6 +40,10 @@ ADVERSARIAL = [
     "`" + "\\`" * (N // 2),
     "$'" + "\\'" * (N // 2),
     "a #\n" * (N // 4),
+    "$(case " * (N // 7),  # `case` inside $( ) (its `esac` never comes)
+    "$(" + " " * N + "case" + " " * N + "case",
+    "&&(" * (N // 3),  # operator runs cut into operators
+    "((" + " x" * (N // 2),
 ]
 
 PROGRAM = """

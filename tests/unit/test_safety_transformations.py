@@ -65,6 +65,9 @@ TRANSFORMATIONS: dict[str, Callable[[str], str | None]] = {
         lambda c: "END" not in c, lambda c: f"sh <<-'END'\n\t{c}\n\tEND"
     ),
     "after-a-here-document": lambda c: f"cat <<'EOF' > notes.txt\nhi; there\nEOF\n{c}",
+    "joined-subshell": _needs(lambda c: not c.startswith("("), lambda c: f"true&&({c})"),
+    "after-a-joined-subshell": lambda c: f"(false)||{c}",
+    "after-a-case-in-a-substitution": lambda c: f"echo $(case $1 in a) echo a;; esac);{c}",
     "busybox": _needs(
         lambda c: (
             bool(PLAIN_PROGRAM.match(c))
