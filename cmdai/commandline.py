@@ -194,8 +194,8 @@ def _restore(word: str, escaped_semicolon: str = ";") -> str:
     return word
 
 
-_CASE_KEYWORD = re.compile(r"(case|esac)(?=[\s;&|()<>]|$)")
-_CASE_LEADS = {"then", "else", "do", "!", "{"}  # words after which `case` starts a command
+_CASE_KEYWORD = re.compile(r"(case|esac)(?=[\s;&|()<>`]|$)")
+_CASE_LEADS = LEADING_KEYWORDS | {"{", "time"}  # words after which `case` starts a command
 
 
 def _word_before(line: str, i: int) -> str:
@@ -299,7 +299,7 @@ class _Scanner:
             self.commented = True
             end = line.find("\n", i)
             return len(line) if end < 0 else end
-        if self.frames and self._at_word_start():
+        if self.frames and self.frames[-1].closer == ")" and self._at_word_start():
             self._count_cases(i)
         if char == "\n":  # a separator, unless the line goes on after `|`, `&&`, `(`
             self._emit(" " if self.last in ("", "|", "&", "(") else " ; ")
@@ -403,10 +403,14 @@ class _Scanner:
                 newline = self.line.find("\n", i)
                 stop = len(self.line) if newline < 0 else newline
                 text_line = self.line[i:stop]
-                i = stop + 1
-                if (text_line.lstrip("\t") if here.strip_tabs else text_line) == here.end:
-                    body = self.line[start : stop - len(text_line)]
+                tabs = len(text_line) - len(text_line.lstrip("\t")) if here.strip_tabs else 0
+                if text_line[tabs:] == here.end:
+                    body, i = self.line[start:i], stop + 1
                     break
+                if self._ends_in_substitution(text_line[tabs:], here.end):
+                    body, i = self.line[start:i], i + tabs + len(here.end)
+                    break
+                i = stop + 1
             else:
                 body = self.line[start:]
             here.chunks[here.index] = _one_word(body)
@@ -414,6 +418,13 @@ class _Scanner:
                 self.found += _Scanner(body, False, False).substitutions(offset=start)
         self.here = []
         return i
+
+    def _ends_in_substitution(self, text_line: str, end: str) -> bool:
+        """Inside `$( )`, bash also ends a here-document at a line that starts with its end
+        word and has a `)` after it (`EOF)`, `EOF;; esac)`); the rest of that line is read as
+        commands (`EOFX)` runs X)."""
+        in_parentheses = any(frame.closer == ")" for frame in self.frames)
+        return in_parentheses and text_line.startswith(end) and ")" in text_line[len(end) :]
 
     def _escaped_backtick(self, i: int) -> int:
         """Inside backticks, \\` opens or closes backticks nested in them."""
