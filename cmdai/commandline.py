@@ -105,11 +105,12 @@ def parse(line: str, *, powershell: bool = False, fish: bool = False) -> Parsed:
     error = None
     for text in texts:  # the line, then each $( ) in it
         tokens, text_error = _words(text, powershell)
-        commands += _split(tokens, powershell)
+        commands += _split(_join_descriptors(tokens, text, keep=False), powershell)
         error = error or text_error
     if scanner.commented:
         for text in _Scanner(line, powershell, comments=False, fish=fish).read()[0]:
-            commands += _split(_words(text, powershell)[0], powershell)
+            tokens = _join_descriptors(_words(text, powershell)[0], text, keep=False)
+            commands += _split(tokens, powershell)
     return Parsed(commands, error)
 
 
@@ -517,21 +518,21 @@ def steps(line: str) -> tuple[list[Step], list[str]]:
     return found, substitutions
 
 
-def _join_descriptors(tokens: list[str], text: str) -> list[str]:
-    """["2", ">", "x"] -> ["2>", "x"] where the line has `2>` written together."""
+def _join_descriptors(tokens: list[str], text: str, *, keep: bool = True) -> list[str]:
+    """["2", ">", "x"] -> ["2>", "x"] where the line has `2>` written together: the digit is
+    the redirection's, not a word of the command. Without `keep`, the digit is dropped
+    (["2", ">", "x"] -> [">", "x"]), so the safety rules read every `>` and `<` alike."""
+    together = {"".join(found) for found in _DESCRIPTOR.findall(text)}  # one pass over the text
     joined: list[str] = []
     for token in tokens:
-        if (
-            joined
-            and joined[-1].isdigit()
-            and len(joined[-1]) == 1
-            and token in (">", ">>", ">&", "<", "<&", ">|")
-            and re.search(rf"(?<![\w-]){joined[-1]}{re.escape(token)}", text)
-        ):
-            joined[-1] += token
+        if joined and len(joined[-1]) == 1 and joined[-1] + token in together:
+            joined[-1] = joined[-1] + token if keep else token
         else:
             joined.append(token)
     return joined
+
+
+_DESCRIPTOR = re.compile(r"(?<![\w-])(\d)(>>|>&|<&|>\||>|<)")
 
 
 def _word_lists(tokens: list[str]) -> Iterator[tuple[list[str], list[tuple[str, str]], str]]:

@@ -79,16 +79,23 @@ def _remote(operand: str) -> bool:
 
 def exfiltration(cmd: Simple) -> Verdict | None:
     files = _uploaded_files(cmd)
-    if cmd.program in NETWORK_TOOLS:
-        files += [t for op, t in cmd.redirects if op.startswith("<") and not op.startswith("<<")]
-        if cmd.pipe_from is not None and cmd.pipe_from.program in ("cat", "tar", "base64"):
-            files += operands(cmd.pipe_from.args)
+    if cmd.program in NETWORK_TOOLS or "-" in files:  # nc, or `curl -d @-`: sends its input
+        named = _input_files(cmd) or (["its input"] if "-" in files else [])
+        files = [f for f in files if f != "-"] + named
     secrets = [f for f in files if is_secret(f)]
     if secrets:
         return Verdict(Risk.CRITICAL, f"sends {secrets[0]} to a network peer", "exfiltration")
     if files:
         return Verdict(Risk.MODERATE, f"uploads {files[0]}", "upload")
     return None
+
+
+def _input_files(cmd: Simple) -> list[str]:
+    """The files a command reads as its input: `< FILE`, or `cat FILE |` before it."""
+    files = [t for op, t in cmd.redirects if op.startswith("<") and not op.startswith("<<")]
+    if cmd.pipe_from is not None and cmd.pipe_from.program in ("cat", "tar", "base64"):
+        files += operands(cmd.pipe_from.args)
+    return files
 
 
 # --- shells handed to the network, root taken over ---------------------------------------

@@ -44,6 +44,8 @@ ADVERSARIAL = [
     "$(" + " " * N + "case" + " " * N + "case",
     "&&(" * (N // 3),  # operator runs cut into operators
     "((" + " x" * (N // 2),
+    "a 2>&1 " * (N // 7),  # descriptors joined to their redirection
+    "2 > " * (N // 4),
 ]
 
 PROGRAM = """
