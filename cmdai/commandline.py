@@ -634,6 +634,8 @@ def strip_leading(words: list[str]) -> list[str]:
 
 def _drop_keywords(words: list[str]) -> list[str]:
     """`if rm …` -> `rm …`; `for f in *` and `fi` -> nothing (they run no program)."""
+    if "()" in words:  # `f () rm …`, `function f () rm …` (zsh): the body runs when f is called
+        words = words[words.index("()") + 1 :]
     while words and words[0] in LEADING_KEYWORDS:
         words = words[2:] if words[0] == "repeat" and len(words) > 1 else words[1:]
     if words[:1] == ["(("] and "))" not in words:  # `((rm -rf ~) )`: two subshells, which

@@ -55,7 +55,7 @@ def _posix_forms(a: str) -> list[str]:
         f"echo $((1+(2))); {a}", f"a=( $({a}) )", f"echo {{1..2}}; {a}", f"echo \\\\\n; {a}",
         f"case x in\nx)\n{a}\n;;\nesac", f"case x in x|y) {a};; esac",
         f"case x in *\\)*) :;; *) {a};; esac", f"echo $(case x in x) :;; esac; {a})",
-        f"if [ x ]; then :; elif true; then {a}; fi",
+        f"if [ x ]; then :; elif true; then {a}; fi", f"g () {a}; g",
     ]  # fmt: skip
     if "`" not in a:
         forms += [f"echo `{a}`", f'echo "`{a}`"']
@@ -163,6 +163,7 @@ FOUND: list[tuple[str, str]] = [
     ("bash", "[[ $(echo ${x:-$(cat <<-EOF\n\t$(false)\n\tEOF)}) ]] ; mk a"),
     ("bash", "echo $(case x in x) cat <<EOF\nhi\nEOF;; esac); mk a"),
     ("zsh", "cat < <(if case x in x|y) mk a;; esac; then :; fi) <<< 'h'"),
+    ("zsh", "foo () mk a; foo"),  # zsh's function whose body is one simple command
     ("fish", "fish -c \"echo 'a\\\\' ' ; mk a ; echo ''\""),
 ]
 

@@ -109,6 +109,7 @@ ZSH = {
     "echo-pipe-shell": _needs(no_single_quotes, lambda c: f"echo '{c}' | zsh"),
     "bash-c": _needs(no_single_quotes, lambda c: f"zsh -c '{c}'"),
     "here-string": _needs(no_single_quotes, lambda c: f"zsh <<< '{c}'"),
+    "short-function": lambda c: f"f () {c}\nf",  # zsh: a function whose body is one command
 }
 BY_SHELL = {"bash": TRANSFORMATIONS, "zsh": ZSH, "fish": FISH, "powershell": POWERSHELL}
 CRITICAL = [(shell, c) for shell, c, level in DANGEROUS if level == "critical"]
