@@ -233,6 +233,7 @@ class _Frame:
     start: int  # where its text begins in the line
     depth: int = 0  # unquoted `(` inside it not yet closed
     cases: int = 0  # `case … in` inside it whose `esac` is yet to come: its `a)` close nothing
+    outer_braces: int = 0
 
 
 class _Scanner:
@@ -254,6 +255,7 @@ class _Scanner:
         self.index = 0
         self.last = ""  # the last character read that is not a space, in this command list
         self.arithmetic = 0  # inside $(( )) or (( )): parentheses open (`<<` is a shift there)
+        self.braces = 0  # inside ${ }: `${x:-)}` — its `)` closes no substitution
         self.commented = False  # whether a comment was left out
         self.here: list[_HereDocument] = []  # here-documents whose text starts after this line
         self.ends: list[str] = []  # every here-document's end word, in order
@@ -305,8 +307,10 @@ class _Scanner:
         if char == "\n":  # a separator, unless the line goes on after `|`, `&&`, `(`
             self._emit(" " if self.last in ("", "|", "&", "(") else " ; ")
             return self._here_bodies(i + 1) if self.here else i + 1
+        if self._parameter_brace(i):
+            return i + 1 + (char == "$")
         frame = self.frames[-1] if self.frames else None
-        if frame and frame.closer == char and frame.depth == 0 and not frame.cases:
+        if frame and frame.closer == char and not (frame.depth or frame.cases or self.braces):
             self._close(i)
             return i + 1
         if char in "()":
@@ -322,6 +326,19 @@ class _Scanner:
             self.arithmetic = max(0, self.arithmetic + change)
         elif change == 2:  # `((` starts arithmetic
             self.arithmetic = 2
+
+    def _parameter_brace(self, i: int) -> bool:
+        """`${` opens a parameter expansion and `}` closes one (emitted as read): inside one,
+        `)` ends no substitution (`"$(echo ${x:-)}; rm -rf ~)"` runs rm)."""
+        if self.line.startswith("${", i):
+            self.braces += 1
+            self._emit("${")
+            return True
+        if self.line[i] == "}" and self.braces:
+            self.braces -= 1
+            self._emit("}")
+            return True
+        return False
 
     def _count_cases(self, i: int) -> None:
         """`$(case $x in a) …;; esac)`: a pattern's `)` does not end the substitution, so the
@@ -349,6 +366,8 @@ class _Scanner:
             return i + 2
         if char == '"' and self.mode == "double":
             self.mode = "plain"
+        if self._parameter_brace(i):
+            return i + 1 + (char == "$")
         if opened := self._open(i):
             return opened
         self._emit(char.translate(_OPERATORS))
@@ -436,15 +455,16 @@ class _Scanner:
         return i + 2
 
     def _push(self, closer: str, start: int) -> None:
-        frame = _Frame(closer, self.out, self.mode, self.last, self.arithmetic, start)
+        frame = _Frame(closer, self.out, self.mode, self.last, self.arithmetic, start,
+                       outer_braces=self.braces)  # fmt: skip
         self.frames.append(frame)
-        self.out, self.mode, self.last, self.arithmetic = [], "plain", "", 0
+        self.out, self.mode, self.last, self.arithmetic, self.braces = [], "plain", "", 0, 0
 
     def _close(self, end: int) -> None:
         frame = self.frames.pop()
         self.found.append((frame.start, "".join(self.out), self.line[frame.start : end]))
         self.out, self.mode, self.last = frame.outer, frame.outer_mode, frame.outer_last
-        self.arithmetic = frame.outer_arithmetic
+        self.arithmetic, self.braces = frame.outer_arithmetic, frame.outer_braces
         self._emit(f" {SUBST} ")
 
     def _single(self, i: int) -> int:

@@ -56,6 +56,7 @@ def _posix_forms(a: str) -> list[str]:
         f"case x in\nx)\n{a}\n;;\nesac", f"case x in x|y) {a};; esac",
         f"case x in *\\)*) :;; *) {a};; esac", f"echo $(case x in x) :;; esac; {a})",
         f"if [ x ]; then :; elif true; then {a}; fi", f"g () {a}; g",
+        f'echo "$(echo ${{x:-)}} ; {a})"', f"echo $(echo ${{x%)}}; {a})", f"echo ${{x:-${{y:-)}}}}; {a}",
     ]  # fmt: skip
     if "`" not in a:
         forms += [f"echo `{a}`", f'echo "`{a}`"']
@@ -164,6 +165,7 @@ FOUND: list[tuple[str, str]] = [
     ("bash", "echo $(case x in x) cat <<EOF\nhi\nEOF;; esac); mk a"),
     ("zsh", "cat < <(if case x in x|y) mk a;; esac; then :; fi) <<< 'h'"),
     ("zsh", "foo () mk a; foo"),  # zsh's function whose body is one simple command
+    ("bash", 'echo "$(echo ${x:-)} ; mk a)"'),  # a `)` inside ${ } closes nothing
     ("fish", "fish -c \"echo 'a\\\\' ' ; mk a ; echo ''\""),
 ]
 

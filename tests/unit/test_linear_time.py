@@ -46,6 +46,8 @@ ADVERSARIAL = [
     "((" + " x" * (N // 2),
     "a 2>&1 " * (N // 7),  # descriptors joined to their redirection
     "2 > " * (N // 4),
+    "$(${x:-)" * (N // 7),  # parameter expansions inside substitutions
+    "${" * (N // 2),
 ]
 
 PROGRAM = """
