@@ -303,7 +303,7 @@ class _Scanner:
             end = line.find("\n", i)
             return len(line) if end < 0 else end
         if self.frames and self.frames[-1].closer == ")" and self._at_word_start():
-            self._count_cases(i)
+            self._count_cases(i)  # (fish's `switch … case` has no `)` and no `esac`)
         if char == "\n":  # a separator, unless the line goes on after `|`, `&&`, `(`
             self._emit(" " if self.last in ("", "|", "&", "(") else " ; ")
             return self._here_bodies(i + 1) if self.here else i + 1
@@ -344,7 +344,7 @@ class _Scanner:
         """`$(case $x in a) …;; esac)`: a pattern's `)` does not end the substitution, so the
         `case` words that start a command, and their `esac`, are counted."""
         keyword = _CASE_KEYWORD.match(self.line, i)
-        if not keyword:
+        if not keyword or self.fish or self.powershell:
             return
         frame = self.frames[-1]
         if keyword[1] == "esac":

@@ -167,6 +167,7 @@ FOUND: list[tuple[str, str]] = [
     ("zsh", "foo () mk a; foo"),  # zsh's function whose body is one simple command
     ("bash", 'echo "$(echo ${x:-)} ; mk a)"'),  # a `)` inside ${ } closes nothing
     ("fish", "fish -c \"echo 'a\\\\' ' ; mk a ; echo ''\""),
+    ("fish", 'echo "$(switch x; case x; echo "|"; end)"; mk a'),  # fish's `case` has no `)`
 ]
 
 
