@@ -577,7 +577,7 @@ def _split(tokens: list[str], powershell: bool) -> list[Simple]:
     commands: list[Simple] = []
     pipe_source: Simple | None = None  # the command whose output the next stage reads
     for words, redirects, separator in _word_lists(tokens):
-        words = [_restore(word) for word in words]
+        words = [_restore(word) for word in _unparenthesized(words)]
         redirects = [(op, _restore(target)) for op, target in redirects]
         made = _make(words, redirects, powershell)
         if made and pipe_source is not None:
@@ -585,6 +585,18 @@ def _split(tokens: list[str], powershell: bool) -> list[Simple]:
         commands += made
         pipe_source = made[0] if made and separator in ("|", "|&") else None
     return commands
+
+
+def _unparenthesized(words: list[str]) -> list[str]:
+    """What runs of a word list whose `()` or `((` are the shell's (a quoted one is still a
+    stand-in here, and stays a word): `f () rm …` and `function f () rm …` (zsh) run
+    `rm …` when f is called; `((rm -rf ~) )`, where no `))` makes it arithmetic, is two
+    subshells, which bash and zsh run."""
+    if "()" in words:  # after the last one: `f () g () rm …` defines g when f runs
+        words = words[len(words) - words[::-1].index("()") :]
+    if "((" in words and "))" not in words:
+        words = words[: words.index("((")] + words[words.index("((") + 1 :]
+    return words
 
 
 def _make(words: list[str], redirects: list[tuple[str, str]], powershell: bool) -> list[Simple]:
@@ -654,12 +666,8 @@ def strip_leading(words: list[str]) -> list[str]:
 
 def _drop_keywords(words: list[str]) -> list[str]:
     """`if rm …` -> `rm …`; `for f in *` and `fi` -> nothing (they run no program)."""
-    if "()" in words:  # `f () rm …`, `function f () rm …` (zsh): the body runs when f is called
-        words = words[words.index("()") + 1 :]
     while words and words[0] in LEADING_KEYWORDS:
         words = words[2:] if words[0] == "repeat" and len(words) > 1 else words[1:]
-    if words[:1] == ["(("] and "))" not in words:  # `((rm -rf ~) )`: two subshells, which
-        return words[1:]  # bash and zsh run when no `))` makes it arithmetic
     if words and (words[0] in CLOSING_KEYWORDS or words[0] in HEADER_KEYWORDS):
         return []
     return words

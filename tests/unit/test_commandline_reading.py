@@ -51,6 +51,8 @@ READINGS: list[tuple[str, list[tuple[str, list[str]]]]] = [
     ("(ls)||pwd", [("ls", []), ("pwd", [])]),
     ("((n=1));pwd", [("((", ["n=1", "))"]), ("pwd", [])]),  # arithmetic stays one word
     ("((ls) )", [("ls", [])]),  # no `))`: two subshells
+    ("f () ls -la; f", [("ls", ["-la"]), ("f", [])]),  # zsh: a one-command function body
+    ("ls '()' \\(\\)", [("ls", ["()", "()"])]),  # quoted, they are words
     # `case` inside $( ): its patterns' `)` end no substitution
     ("v=$(case $1 in a) echo A;; esac); pwd", [("pwd", []), ("echo", ["A"])]),
     ("echo $(echo case x) y", [("echo", ["y"]), ("echo", ["case", "x"])]),  # not a `case`
