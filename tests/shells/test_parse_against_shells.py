@@ -26,12 +26,12 @@ LINES_PER_SHELL = 1500
 POSIX_ATOMS = [
     "mk a", "\\mk b", "'mk' c", "m\\k d", '"mk" e', "command mk f", "env mk g", "nice mk h",
     "echo x", "true", "false", ":", "mk 'q;' i", "echo a#b", "echo ${x#y}", "echo $#",
-    "echo 'it'\\''s'", "echo \\;", 'echo "|"', "echo $'a\\'b'",
+    "echo 'it'\\''s'", "echo \\;", 'echo "|"', "echo $'a\\'b'", "mk '()' j", 'mk "((" \\)\\) k',
 ]  # fmt: skip
 POSIX_SEPARATORS = [";", "&&", "||", "|", "&", "\n"]
 FISH_ATOMS = [
     "mk a", "echo x", "true", "false", "mk 'q;' b", "echo a#b", "echo 'it\\'s'", "echo \\;",
-    'echo "|"', "echo 'a\\\\'", "command mk c", "env mk d", "\\mk e", "'mk' f",
+    'echo "|"', "echo 'a\\\\'", "command mk c", "env mk d", "\\mk e", "'mk' f", "mk '()' g",
 ]  # fmt: skip
 FISH_SEPARATORS = [";", "&&", "||", "|", "&", "\n", "; and", "; or"]
 
