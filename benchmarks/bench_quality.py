@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,7 +213,7 @@ def main() -> int:
     args = parser.parse_args()
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    baseline_tree = _no_tree() if args.no_baseline else checkout(BASELINE, BASELINE_FIXES)
+    baseline_tree = nullcontext() if args.no_baseline else checkout(BASELINE, BASELINE_FIXES)
     with baseline_tree as tree:
         for model in args.models:
             if tree is not None:
@@ -228,11 +228,6 @@ def main() -> int:
     args.doc.write_text(page(results, baselines))
     print(f"wrote {args.doc}")
     return 0
-
-
-@contextmanager
-def _no_tree() -> Iterator[None]:
-    yield None
 
 
 if __name__ == "__main__":
