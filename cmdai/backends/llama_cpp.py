@@ -29,7 +29,7 @@ from cmdai.backends.base import (
     Target,
 )
 from cmdai.errors import BackendError, Cancelled, CmdaiError, UsageError
-from cmdai.repetition import TOKEN_SPAN, repeats
+from cmdai.repetition import TOKEN_SPAN, drifts, repeats
 
 if TYPE_CHECKING:
     from cmdai.config import Config
@@ -203,7 +203,7 @@ class LlamaCppBackend:
     ) -> Completion:
         if cancelled is not None:
             return self._complete_streaming(messages, max_tokens, temperature, cancelled)
-        guard = RepetitionStop(self._llama.token_eos())
+        guard = self._guard()
         try:
             reply: Any = self._llama.create_chat_completion(
                 messages=list(messages),  # type: ignore[arg-type]
@@ -223,6 +223,12 @@ class LlamaCppBackend:
             cut_off=guard.cut_off(choice.get("finish_reason")),
         )
 
+    def _guard(self) -> RepetitionStop:
+        def text(tokens: list[int]) -> str:
+            return self._llama.detokenize(tokens).decode("utf-8", errors="replace")
+
+        return RepetitionStop(self._llama.token_eos(), text)
+
     def _processors(self, guard: RepetitionStop) -> Any:
         from llama_cpp import LogitsProcessorList
 
@@ -237,7 +243,7 @@ class LlamaCppBackend:
     ) -> Completion:
         """Token by token, so that a client who left stops the generation within one token."""
         pieces: list[str] = []
-        guard = RepetitionStop(self._llama.token_eos())
+        guard = self._guard()
         finish = None
         try:
             chunks: Any = self._llama.create_chat_completion(
@@ -317,18 +323,23 @@ class LlamaCppBackend:
 
 class RepetitionStop:
     """A llama.cpp logits processor that ends the reply (only the end-of-turn token may
-    follow) once its generated tokens repeat themselves (cmdai.repetition)."""
+    follow) once its generated tokens repeat themselves, or its text drifts through one shape
+    of words (cmdai.repetition)."""
 
-    def __init__(self, eos: int) -> None:
+    def __init__(self, eos: int, text: Callable[[list[int]], str] | None = None) -> None:
         self.eos = eos
+        self.text = text  # the generated tokens as text, for the drift check
         self.start: int | None = None  # where the reply begins in the token ids
         self.fired = False
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         if self.start is None:
             self.start = len(input_ids)  # first call: nothing generated yet
-        if not self.fired and repeats(list(input_ids[self.start :]), TOKEN_SPAN):
-            self.fired = True
+        if not self.fired:
+            generated = [int(token) for token in input_ids[self.start :]]
+            self.fired = repeats(generated, TOKEN_SPAN) or (
+                self.text is not None and drifts(self.text(generated))
+            )
         if self.fired:
             eos_score = scores[self.eos]
             scores[:] = -float("inf")
