@@ -59,6 +59,11 @@ DRIFT_PERIOD = 6  # words in the longest shape looked for
 _OPERATORS = {"|", "||", "&&", ";", "&", "|&"}
 _PLAIN = re.compile(r"[\w.:/@~+%,=-]*")
 _DIGITS = re.compile(r"\d+")
+# A number that never ends (`count=1000000…`, `echo "7000000…"`): one digit written on and on
+# after another digit. (Qwen's tokenizer writes a digit a token: too short a segment for
+# `repeats`.) A run of its own may be a null hash (`git update-ref … 0000…0000`, 40 or 64).
+DIGIT_RUN = 32
+DIGIT_RUN_ALONE = 65
 
 
 def _shape(word: str) -> str:
@@ -77,7 +82,10 @@ def _shape(word: str) -> str:
 
 def drifts(text: str) -> bool:
     """Does `text` end with one shape of words written many times in a row, a shape that is more
-    than placeholders (a list of names or numbers is not a runaway)?"""
+    than placeholders (a list of names or numbers is not a runaway), or in a number that never
+    ends?"""
+    if _number_runs_on(text):
+        return True
     shapes = [_shape(word) for word in text.split()]
     n = len(shapes)
     for period in range(1, DRIFT_PERIOD + 1):
@@ -90,3 +98,11 @@ def drifts(text: str) -> bool:
         if shapes[n - times * period :] == tail * times:
             return True
     return False
+
+
+def _number_runs_on(text: str) -> bool:
+    if not text[-1:].isdigit():
+        return False
+    before = text.rstrip(text[-1])
+    run = len(text) - len(before)
+    return run >= (DIGIT_RUN if before[-1:].isdigit() else DIGIT_RUN_ALONE)

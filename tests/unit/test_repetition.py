@@ -42,6 +42,8 @@ DRIFTING = [
     "top -o %mem -n 1 | awk '{print $2, $3, $4, $5, $6, $7, $8, $9,",
     "echo abc | tr -d '[:upper:]' | tr -d '[:lower:]' | tr -d '[:space:]' | tr -d '[:punct:]' "
     "| tr -d '[:alnum:]' | tr -d '[:digit:]' | tr -d",
+    "dd if=/dev/zero of=/dev/sda bs=1M count=1" + "0" * 32,
+    'echo "7' + "0" * 32,
 ]
 
 
@@ -71,6 +73,15 @@ def test_a_drift_is_recognised_only_once_it_has_gone_on(text: str) -> None:
 def test_ordinary_lists_are_not_drifts(text: str) -> None:
     for end in range(1, len(text.split()) + 1):  # nor any start of them
         assert not drifts(" ".join(text.split()[:end]))
+
+
+def test_a_number_runs_on_only_past_what_real_numbers_hold() -> None:
+    assert not drifts("dd if=/dev/zero of=disk.img bs=1M count=1" + "0" * 31)
+    assert drifts("dd if=/dev/zero of=disk.img bs=1M count=1" + "0" * 32)
+    null_sha1, null_sha256 = "0" * 40, "0" * 64  # git's null object ids
+    assert not drifts(f"git update-ref -d refs/heads/old {null_sha1}")
+    assert not drifts(f"git update-ref -d refs/heads/old {null_sha256}")
+    assert drifts(f"echo {null_sha256}0")
 
 
 def test_repeats_needs_three_whole_repeats_of_a_long_enough_span() -> None:
