@@ -8,7 +8,8 @@ and the segment made of at least `min_distinct` different items, so that `../../
 of dashes is not taken for a runaway.
 
 A runaway may also drift instead: the same option with a new made-up value each time, or a
-count going up (`drifts`). It is recognised on the words with their values blanked out.
+count going up, or a number that never ends (`drifts`). It is recognised on the words with
+their values blanked out.
 """
 
 from __future__ import annotations

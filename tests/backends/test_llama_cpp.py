@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cmdai.backends.llama_cpp import (
@@ -59,6 +60,25 @@ def test_same_request_gives_the_same_command_at_temperature_zero(backend: LlamaC
     context = Context("bash", "Linux", "/srv")
     first = generate("show free memory", Config(), backend, context).command
     assert generate("show free memory", Config(), backend, context).command == first
+
+
+@pytest.mark.model
+def test_the_runaway_guard_reads_the_real_tokens_as_text(backend: LlamaCppBackend) -> None:
+    """With llama.cpp's own tokenizer and detokenizer: a drifting reply, fed to the guard token
+    by token as generation does, is stopped; an ordinary one with a list in it is not."""
+
+    def stopped(reply: str) -> bool:
+        guard = backend._guard()
+        tokens = backend._llama.tokenize(reply.encode(), add_bos=False, special=False)
+        prompt, scores = [1, 2, 3], np.zeros(backend._llama.n_vocab(), dtype=np.single)
+        for end in range(len(tokens) + 1):
+            guard(np.array(prompt + tokens[:end], dtype=np.intc), scores.copy())
+        return guard.fired
+
+    assert stopped("journalctl -u systemd -u init -u udev -u net -u dbus -u cron -u ssh -u")
+    assert stopped("dd if=/dev/zero of=disk.img bs=1M count=1" + "0" * 40)
+    assert not stopped("rsync -a --exclude=.git --exclude=node_modules --exclude=dist src/ dst/")
+    assert not stopped("git update-ref -d refs/heads/old " + "0" * 40)
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
