@@ -71,7 +71,8 @@ def _shape(word: str) -> str:
     """A word with its value blanked out: an option keeps its name, an operator itself, a quoted
     word or a plain name or number becomes a placeholder, other words keep all but digits."""
     if word.startswith("-") and len(word) > 1:
-        return word.split("=", 1)[0] + ("=" if "=" in word else "")
+        name, equals, _value = word.partition("=")
+        return name + equals
     if word in _OPERATORS:
         return word
     if word[:1] in ("'", '"'):
