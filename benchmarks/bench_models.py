@@ -20,6 +20,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cmdai.backends.llama_cpp import LlamaCppBackend
 
 # Typical one-line requests: each differs only in the tail after the cached prompt prefix.
 REQUESTS = [
@@ -59,6 +63,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 def measure(model: str, repeat: int) -> dict[str, object]:
     """Runs inside the worker subprocess."""
+    from cmdai.backends.llama_cpp import LlamaCppBackend
     from cmdai.config import load_config
     from cmdai.generate import generate, open_backend
     from cmdai.prompting import Context
@@ -66,6 +71,8 @@ def measure(model: str, repeat: int) -> dict[str, object]:
     config = load_config({"model": model})
     started = time.perf_counter()
     backend = open_backend(config)
+    if not isinstance(backend, LlamaCppBackend):
+        raise SystemExit(f"{model} is not a llama.cpp model: this benchmark measures those")
     load_s = time.perf_counter() - started
     context = Context("bash", "Linux", "/home/user/project")
     first = generate(FIRST_REQUEST, config, backend, context)
@@ -74,7 +81,7 @@ def measure(model: str, repeat: int) -> dict[str, object]:
     decode_tokens_s = _decode_speed(backend)
     return {
         "model": model,
-        "n_threads": backend._llama.n_threads,  # type: ignore[attr-defined]
+        "n_threads": backend.n_threads,
         "load_s": round(load_s, 3),
         "first_call_s": round(first.latency_ms / 1000, 3),
         "first_command": first.command,
@@ -88,15 +95,10 @@ def measure(model: str, repeat: int) -> dict[str, object]:
     }
 
 
-def _decode_speed(backend: object) -> float:
+def _decode_speed(backend: LlamaCppBackend) -> float:
     """Generation speed alone: 64 tokens after a tiny prompt, no grammar."""
-    llama = backend._llama  # type: ignore[attr-defined]
-    started = time.perf_counter()
-    out = llama.create_completion(
-        "# A bash script that prints numbers\n", max_tokens=64, temperature=0
-    )
-    elapsed = time.perf_counter() - started
-    return out["usage"]["completion_tokens"] / elapsed
+    tokens, seconds = backend.plain_completion("# A bash script that prints numbers\n", 64)
+    return tokens / seconds
 
 
 def to_markdown(results: list[dict[str, object]], meta: dict[str, object]) -> str:

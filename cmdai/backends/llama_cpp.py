@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -150,6 +151,7 @@ class LlamaCppBackend:
         self.model = model
         self.model_path = model_path
         self.n_ctx = n_ctx
+        self.n_threads = n_threads
         # Where the evaluated prompt prefix is kept between starts (None: never), and what
         # names the model's bytes in its key.
         self.state_dir = state_dir
@@ -222,6 +224,13 @@ class LlamaCppBackend:
             completion_tokens=int(usage.get("completion_tokens", 0)),
             cut_off=guard.cut_off(choice.get("finish_reason")),
         )
+
+    def plain_completion(self, prompt: str, max_tokens: int) -> tuple[int, float]:
+        """Tokens generated and seconds taken for `prompt` as raw text, without the chat
+        template, grammar or guard: the decode speed benchmarks report."""
+        started = time.perf_counter()
+        out: Any = self._llama.create_completion(prompt, max_tokens=max_tokens, temperature=0)
+        return out["usage"]["completion_tokens"], time.perf_counter() - started
 
     def _guard(self) -> RepetitionStop:
         def text(tokens: list[int]) -> str:

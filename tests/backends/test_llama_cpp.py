@@ -81,6 +81,14 @@ def test_the_runaway_guard_reads_the_real_tokens_as_text(backend: LlamaCppBacken
     assert not stopped("git update-ref -d refs/heads/old " + "0" * 40)
 
 
+@pytest.mark.model
+def test_a_plain_completion_reports_its_tokens_and_time(backend: LlamaCppBackend) -> None:
+    """What bench_models.py reads the decode speed from, without reaching into llama.cpp."""
+    tokens, seconds = backend.plain_completion("# A bash script that prints numbers\n", 8)
+    assert 0 < tokens <= 8 and seconds > 0
+    assert backend.n_threads == 2
+
+
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(BackendError, match=r"model file .*nothing\.gguf does not exist"):
         check_model_file(tmp_path / "nothing.gguf")
