@@ -120,6 +120,9 @@ _NAMED_FILE = re.compile(
     r"(?<![\w./~@:-])([A-Za-z_][\w-]*(?:\.[\w-]+)*\.[A-Za-z][A-Za-z0-9]{0,5})(?![\w/@-])"
 )
 _NOT_FILES = {"e.g", "i.e", "etc"}
+# A kind of file the request names by its extension, or a dot-name: "the .log files", "every
+# .tar.gz", ".venv", ".git". Possessive, so a long run of dotted words is read in linear time.
+_NAMED_EXTENSION = re.compile(r"(?<![\w/~.-])((?:\.[A-Za-z][A-Za-z0-9]{0,9}+)++)(?![\w/.-])")
 # A name given as an example of a form ("named with the date, like log-2024-05-01.txt").
 _EXAMPLE_BEFORE = re.compile(r"\b(?:like|such as|e\.g\.?|for (?:example|instance))\W*$", re.I)
 _HOME_WORDS = re.compile(r"\b(?:my|the|your|user'?s?) home (?:directory|dir|folder)\b", re.I)
@@ -156,12 +159,12 @@ def check_named_places(request: str, command: str) -> Problem | None:
                 return Problem("mismatch", "the request names /, but the command does not use it")
         elif not any(form in command for form in _spellings(place.rstrip("/"))):
             return Problem("mismatch", f"the request names {place}, but the command does not")
-    for match in _NAMED_FILE.finditer(request):
-        name = match.group(1)
-        if name in _NOT_FILES or _EXAMPLE_BEFORE.search(request[: match.start()]):
-            continue
-        if name not in command:
-            return Problem("file", f"the request names {name}, but the command does not")
+    name = _missing_name(request, command)
+    if name:
+        # Worded as what the command lacks: told "the request names .log, but the command
+        # does not", both models answered with the same command again; told this, the 1.5B
+        # model added -name "*.log".
+        return Problem("file", f"the command leaves out {name}, which the request names")
     if (
         _WHOLE_SYSTEM.search(request)
         and _DESTRUCTIVE.search(request)
@@ -173,6 +176,28 @@ def check_named_places(request: str, command: str) -> Problem | None:
     if _HOME_WORDS.search(request) and not _HOME_IN_COMMAND.search(command):
         return Problem("mismatch", "the request is about the home directory (~), but the command "
                        "does not use it")  # fmt: skip
+    return None
+
+
+def _missing_name(request: str, command: str) -> str | None:
+    """A file, host or extension the request names (not as an example) that the command
+    leaves out. An extension counts as used after a dot, brace, bar, comma or parenthesis,
+    as in `*.log`, `\\.log$`, `*.{jpg,png}` or `(jpg|png)`, in any case (`-iname '*.JPG'`),
+    and not as a word of a path: asked for the .log files in /var/log/app, a model wrote a
+    `find /var/log/app … -exec rm` that deletes every large file."""
+    for match in _NAMED_FILE.finditer(request):
+        name = match.group(1)
+        if _EXAMPLE_BEFORE.search(request[: match.start()]) or name in _NOT_FILES:
+            continue
+        if name not in command:
+            return name
+    for match in _NAMED_EXTENSION.finditer(request):
+        extension = match.group(1)
+        if _EXAMPLE_BEFORE.search(request[: match.start()]):
+            continue
+        used = r"(?<=[.{(|,])" + re.escape(extension[1:]) + r"(?![A-Za-z0-9])"
+        if not re.search(used, command, re.IGNORECASE):
+            return extension
     return None
 
 

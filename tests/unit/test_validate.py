@@ -265,13 +265,18 @@ def test_a_command_that_ignores_a_named_place_is_caught(
     ("asked", "command", "name"),
     [("show the unique lines of names.txt, sorted", "sort -u", "names.txt"),
      ("decode the base64 file token.b64 into token.bin", "base64 -d token.b64", "token.bin"),
-     ("trace the network path to github.com", "traceroute 8.8.8.8", "github.com")],
+     ("trace the network path to github.com", "traceroute 8.8.8.8", "github.com"),
+     ("delete the .log files over 500MB in /var/log/app",
+      "find /var/log/app -type f -size +500M -delete", ".log"),
+     ("copy every .png from assets to public", "cp -r assets public/", ".png"),
+     ("list the .tar.gz archives here", "ls *.gz", ".tar.gz"),
+     ("make every .sh file under scripts executable", "chmod -R +x scripts", ".sh")],
 )  # fmt: skip
 def test_a_command_that_leaves_out_a_named_file_or_host_is_caught(
     asked: str, command: str, name: str
 ) -> None:
     problem = check_named_places(asked, command)
-    message = f"the request names {name}, but the command does not"
+    message = f"the command leaves out {name}, which the request names"
     assert problem is not None and (problem.kind, problem.message) == ("file", message)
 
 
@@ -292,7 +297,19 @@ def test_a_command_that_leaves_out_a_named_file_or_host_is_caught(
      ("make a 1.5GB file, e.g. for tests, mail it to ana@example.com", "fallocate -l 1536M f"),
      ("tag the current commit as v2.1.0", "git tag v2.1.0"),
      ("create a file named with the date, like log-2024-05-01.txt",
-      "touch log-$(date +%F).txt")],
+      "touch log-$(date +%F).txt"),
+     ("delete the .log files over 500MB in /var/log/app",
+      "find /var/log/app -name '*.log' -size +500M -delete"),
+     ("find all jpg files whatever the case of the extension, .jpg or .JPG",
+      "find . -iname '*.JPG'"),
+     ("list the .jpg and .png files", "ls *.{jpg,png}"),
+     ("list the .jpg and .png files", r"find . -regex '.*\.\(jpg\|png\)'"),
+     ("count the .md files in docs", "find docs -name '*.md' | wc -l"),
+     ("list the .tar.gz archives here", "ls *.tar.gz"),
+     ("create a python virtual environment in .venv", "python3 -m venv .venv"),
+     ("back up the dotfiles, like .bashrc", "tar -czf dotfiles.tar.gz ~/.[a-z]*"),
+     ("wait... then list the files. Sort them", "sleep 1; ls | sort"),
+     ("open ~/.config in the editor", "vi ~/.config")],
 )  # fmt: skip
 def test_commands_that_use_the_named_places_pass(asked: str, command: str) -> None:
     assert check_named_places(asked, command) is None
@@ -449,7 +466,7 @@ def test_a_refusal_after_a_missing_file_name_is_not_taken(tmp_path: Path) -> Non
     result = generate("decode the base64 file token.b64 into token.bin", Config(), backend,
                       context)  # fmt: skip
     assert result.command == "base64 -d token.b64" and not result.refused
-    assert result.warning == "the request names token.bin, but the command does not"
+    assert result.warning == "the command leaves out token.bin, which the request names"
 
 
 def test_a_refusal_after_a_wrong_place_is_taken(tmp_path: Path) -> None:
