@@ -8,13 +8,14 @@ behind wrappers (`sudo`, `env`, `nice`, `command`, `\\rm`, `/bin/rm`, ...).
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", "{", "}", "\n", ";;", "|&", "!"}
+SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", "{", "}", "\n", ";;", "|&"}
 REDIRECTS = {">", ">>", ">|", "&>", "&>>", "<", "<<", "<<<", "<>"}
 SUBST = "__cmdai_subst__"  # where a lifted $( ) stood
 COMPUTED = "__cmdai_computed__"  # the program of a command whose name is a variable or $( )
@@ -618,6 +619,8 @@ def _make(words: list[str], redirects: list[tuple[str, str]], powershell: bool) 
         program = program_name(words[0], powershell)
         if powershell or program not in WRAPPERS:  # the wrappers are POSIX programs
             break
+        if program == "command" and _looks_up_only(words[1:]):
+            break  # `command -v jq` says where jq is and runs nothing
         wrappers.append(program)
         words = _skip_wrapper_options(program, words[1:])
         words = strip_leading(words)  # `time LANG=C rm`, `sudo FOO=1 rm`, `time coproc rm`
@@ -625,6 +628,12 @@ def _make(words: list[str], redirects: list[tuple[str, str]], powershell: bool) 
         return [Simple(wrappers[-1], [], redirects, wrappers[:-1])] if wrappers else []
     main = Simple(program_name(words[0], powershell), words[1:], redirects, wrappers, word=words[0])
     return [main, *_nested(main, powershell)]
+
+
+def _looks_up_only(words: list[str]) -> bool:
+    """`command`'s options include -v or -V (`-v`, `-pV`): it prints, and does not run."""
+    options = itertools.takewhile(lambda word: word.startswith("-") and word != "--", words)
+    return any("v" in option or "V" in option for option in options)
 
 
 def _skip_wrapper_options(program: str, words: list[str]) -> list[str]:

@@ -56,6 +56,17 @@ READINGS: list[tuple[str, list[tuple[str, list[str]]]]] = [
     # `case` inside $( ): its patterns' `)` end no substitution
     ("v=$(case $1 in a) echo A;; esac); pwd", [("pwd", []), ("echo", ["A"])]),
     ("echo $(echo case x) y", [("echo", ["y"]), ("echo", ["case", "x"])]),  # not a `case`
+    # `!` negates only where a command starts; elsewhere it is a word (find's and test's "not")
+    ("find / ! -name x -delete", [("find", ["/", "!", "-name", "x", "-delete"])]),
+    ("find . -exec test ! -e {} \\; -print", [("find", [".", "-exec", "test", "!", "-e", "{}",
+                                                       ";", "-print"]),
+                                               ("test", ["!", "-e", "{}"])]),
+    ("[ ! -d b ] || ! rm -r b", [("[", ["!", "-d", "b", "]"]), ("rm", ["-r", "b"])]),
+    ("ls | ! grep -q x", [("ls", []), ("grep", ["-q", "x"])]),
+    # `command -v`/`-V` looks a program up and runs nothing
+    ("command -v jq", [("command", ["-v", "jq"])]),
+    ("command -pV rm", [("command", ["-pV", "rm"])]),
+    ("command -p rm -rf x", [("rm", ["-rf", "x"])]),
 ]  # fmt: skip
 
 
