@@ -12,6 +12,7 @@ from cmdai.safety.levels import Risk, Verdict
 from cmdai.safety.words import (
     ACCOUNT_FILES,
     BLOCK_DEVICE,
+    chmod_operands,
     has_long,
     operands,
     short_flags,
@@ -76,7 +77,8 @@ _CHANGED = {"chmod": "permissions", "chown": "owners", "chgrp": "groups"}
 def _recursive_owner(kind: str) -> Rule:
     def rule(cmd: Simple) -> Verdict:
         recursive = bool(short_flags(cmd.args) & {"R"}) or has_long(cmd.args, "--recursive")
-        targets = operands(cmd.args)[1:]  # the first operand is the mode or owner
+        given = chmod_operands(cmd.args) if kind == "chmod" else operands(cmd.args)
+        targets = given[1:]  # the first operand is the mode or owner
         where = next(
             (w for t in targets if (w := system_location(t) or under_system_tree(t))), None
         )

@@ -84,3 +84,18 @@ def operands(args: list[str]) -> list[str]:
         elif arg == "--":
             after_dashdash = True
     return out
+
+
+# chmod reads a symbolic mode that starts with a dash as its mode, not as an option: `chmod -x
+# run.sh` takes execute permission from everyone, `chmod -R -rwx ~` every permission.
+_MINUS_MODE = re.compile(r"-[rwxXst]+")
+
+
+def chmod_operands(args: list[str]) -> list[str]:
+    """chmod's operands, the mode first even when it starts with a dash."""
+    for index, arg in enumerate(args):
+        if arg == "--" or not arg.startswith("-"):
+            break
+        if _MINUS_MODE.fullmatch(arg):
+            return [arg, *operands(args[index + 1 :])]
+    return operands(args)

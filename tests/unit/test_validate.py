@@ -224,6 +224,7 @@ def test_validation_can_be_switched_off(tmp_path: Path) -> None:
     [("pkill -9", "`pkill` needs a process name or pattern"),
      ("kill -9", "`kill` needs a process id"),
      ("chmod +x", "`chmod` needs a mode and a file"),
+     ("chmod -x", "`chmod` needs a mode and a file"),
      ("mv notes.txt", "`mv` needs a source and a target"),
      ("ls && chown alice", "`chown` needs an owner and a file")],
 )  # fmt: skip
@@ -236,7 +237,7 @@ def test_a_command_that_would_only_print_its_usage_is_caught(command: str, messa
     "command",
     ["pkill -9 sleep", "pkill -u alice", "kill -l", "kill -9 $(pgrep x)", "kill %1",
      "pgrep -f 'python app.py' | xargs kill", "chmod -R u+x bin", "cp -r src dst",
-     "ps aux | xargs kill -9", "git mv a b"],
+     "ps aux | xargs kill -9", "git mv a b", "chmod -x deploy.sh", "chmod -R -w shared"],
 )  # fmt: skip
 def test_complete_commands_pass_the_operand_check(command: str) -> None:
     assert check_operands(command) is None
