@@ -122,8 +122,11 @@ _NAMED_FILE = re.compile(
 )
 _NOT_FILES = {"e.g", "i.e", "etc"}
 # A kind of file the request names by its extension, or a dot-name: "the .log files", "every
-# .tar.gz", ".venv", ".git". Possessive, so a long run of dotted words is read in linear time.
-_NAMED_EXTENSION = re.compile(r"(?<![\w/~.-])((?:\.[A-Za-z][A-Za-z0-9]{0,9}+)++)(?![\w/.-])")
+# .tar.gz", ".venv", ".git", also before a full stop. Possessive, so a long run of dotted words
+# is read in linear time.
+_NAMED_EXTENSION = re.compile(
+    r"(?<![\w/~.-])((?:\.[A-Za-z][A-Za-z0-9]{0,9}+)++)(?![\w/-]|\.[\w/-])"
+)
 # A name given as an example of a form ("named with the date, like log-2024-05-01.txt").
 _EXAMPLE_BEFORE = re.compile(r"\b(?:like|such as|e\.g\.?|for (?:example|instance))\W*$", re.I)
 _HOME_WORDS = re.compile(r"\b(?:my|the|your|user'?s?) home (?:directory|dir|folder)\b", re.I)

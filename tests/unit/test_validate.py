@@ -271,7 +271,8 @@ def test_a_command_that_ignores_a_named_place_is_caught(
       "find /var/log/app -type f -size +500M -delete", ".log"),
      ("copy every .png from assets to public", "cp -r assets public/", ".png"),
      ("list the .tar.gz archives here", "ls *.gz", ".tar.gz"),
-     ("make every .sh file under scripts executable", "chmod -R +x scripts", ".sh")],
+     ("make every .sh file under scripts executable", "chmod -R +x scripts", ".sh"),
+     ("compress every .csv.", "gzip data", ".csv")],
 )  # fmt: skip
 def test_a_command_that_leaves_out_a_named_file_or_host_is_caught(
     asked: str, command: str, name: str
