@@ -320,6 +320,7 @@ POSIX_RULES: dict[str, Rule] = {
     "perl": _sed,
     "rsync": _rsync,
     "mv": _mv,
+    "rename": _moderate("renames files", "rename"),
     "cp": _copy_onto("copies files", "cp"),
     "tee": _copy_onto("writes files", "tee"),
     "install": _copy_onto("installs files", "install"),
