@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from cmdai import option_check
 from cmdai.commandline import COMPUTED, Simple, parse
-from cmdai.safety import chmod_operands, operands
+from cmdai.safety import program_operands
 
 PARSER_TIMEOUT_S = 2.0
 PROGRAMS_BUDGET_S = 1.0  # PATH lookups for one command (measured: milliseconds normally)
@@ -102,7 +102,7 @@ def check_operands(command: str) -> Problem | None:
             continue
         if simple.program == "kill" and {"-l", "-L", "--list"} & set(simple.args):
             continue
-        given = chmod_operands(simple.args) if simple.program == "chmod" else operands(simple.args)
+        given = program_operands(simple.program, simple.args)
         if len(given) < need[0]:
             return Problem("usage", f"`{simple.program}` needs {need[1]}")
     return None

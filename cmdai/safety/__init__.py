@@ -25,7 +25,7 @@ from cmdai.safety.levels import SAFE, Risk, Verdict
 from cmdai.safety.lines import line_rules, redirect_rule
 from cmdai.safety.normalize import variants
 from cmdai.safety.programs import POSIX_RULES, POWERSHELL_RULES
-from cmdai.safety.words import chmod_operands, operands, system_location
+from cmdai.safety.words import operands, program_operands, system_location
 
 __all__ = [
     "MODES",
@@ -35,10 +35,10 @@ __all__ = [
     "Risk",
     "Verdict",
     "action_for",
-    "chmod_operands",
     "classify",
     "classify_builtin",
     "operands",
+    "program_operands",
     "system_location",
 ]
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from cmdai.commandline import COMPUTED, SHELLS, Simple, program_name
 from cmdai.safety.levels import Risk, Verdict
-from cmdai.safety.words import BLOCK_DEVICE, chmod_operands, has_long, operands, short_flags
+from cmdai.safety.words import BLOCK_DEVICE, has_long, operands, program_operands, short_flags
 
 Judge = Callable[[str], Verdict]  # classifies text that a shell or interpreter is handed
 NETWORK_TOOLS = {"nc", "ncat", "netcat", "socat", "telnet"}
@@ -123,7 +123,7 @@ def takeover(cmd: Simple) -> Verdict | None:
         return Verdict(Risk.CRITICAL, "creates a second root account", "uid-0")
     if cmd.program == "passwd" and short_flags(args) & {"d"}:
         return Verdict(Risk.CRITICAL, "removes a password", "passwordless")
-    if cmd.program == "chmod" and (given := chmod_operands(args)):
+    if cmd.program == "chmod" and (given := program_operands("chmod", args)):
         mode = given[0]
         setuid = re.fullmatch(r"[0-7]?[4-7][0-7]{3}", mode) and mode[0] in "4567" and len(mode) == 4
         if (setuid or re.search(r"[ugoa]*\+[rwx]*s", mode)) and any(

@@ -12,9 +12,9 @@ from cmdai.safety.levels import Risk, Verdict
 from cmdai.safety.words import (
     ACCOUNT_FILES,
     BLOCK_DEVICE,
-    chmod_operands,
     has_long,
     operands,
+    program_operands,
     short_flags,
     system_location,
     under_system_tree,
@@ -77,7 +77,7 @@ _CHANGED = {"chmod": "permissions", "chown": "owners", "chgrp": "groups"}
 def _recursive_owner(kind: str) -> Rule:
     def rule(cmd: Simple) -> Verdict:
         recursive = bool(short_flags(cmd.args) & {"R"}) or has_long(cmd.args, "--recursive")
-        given = chmod_operands(cmd.args) if kind == "chmod" else operands(cmd.args)
+        given = program_operands(kind, cmd.args)
         targets = given[1:]  # the first operand is the mode or owner
         where = next(
             (w for t in targets if (w := system_location(t) or under_system_tree(t))), None

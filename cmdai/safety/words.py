@@ -99,3 +99,8 @@ def chmod_operands(args: list[str]) -> list[str]:
         if _MINUS_MODE.fullmatch(arg):
             return [arg, *operands(args[index + 1 :])]
     return operands(args)
+
+
+def program_operands(program: str, args: list[str]) -> list[str]:
+    """The operands `program` reads from `args`: chmod's dash modes count (see above)."""
+    return chmod_operands(args) if program == "chmod" else operands(args)

@@ -7,7 +7,15 @@ import re
 
 import pytest
 
-from cmdai.safety import Action, DenyRule, Policy, Risk, action_for, classify
+from cmdai.safety import (
+    Action,
+    DenyRule,
+    Policy,
+    Risk,
+    action_for,
+    classify,
+    program_operands,
+)
 from tests.fixtures.safety_cases import DANGEROUS, EVERYDAY
 
 
@@ -88,3 +96,20 @@ def test_user_allow_rule_lowers_high_but_never_critical() -> None:
 )
 def test_dot_is_judged_as_the_directory_it_names(command: str, cwd: str, level: str) -> None:
     assert classify(command, "bash", cwd=cwd).level.label == level
+
+
+@pytest.mark.parametrize(
+    ("program", "args", "expected"),
+    [
+        ("chmod", ["-x", "deploy.sh"], ["-x", "deploy.sh"]),  # a dash mode is chmod's mode
+        ("chmod", ["-R", "-rwx", "~"], ["-rwx", "~"]),
+        ("chmod", ["-R", "755", "bin"], ["755", "bin"]),
+        ("chmod", ["--", "-x", "f"], ["-x", "f"]),
+        ("chown", ["-R", "me", "dir"], ["me", "dir"]),
+        ("grep", ["-x", "word", "f"], ["word", "f"]),  # -x is an option everywhere else
+    ],
+)
+def test_program_operands_reads_chmods_dash_modes(
+    program: str, args: list[str], expected: list[str]
+) -> None:
+    assert program_operands(program, args) == expected
