@@ -22,6 +22,7 @@ from cmdai.prompting import (
 )
 from cmdai.protocol import MAX_BUFFER_CHARS
 from cmdai.repetition import text_repeats
+from cmdai.safety import Risk, classify
 from cmdai.validate import Problem, validate
 
 MAX_REQUEST_CHARS = MAX_BUFFER_CHARS  # one limit for the fallback command and the hook
@@ -156,7 +157,11 @@ def generate(
         second = None  # a refusal is no fix for a command that was not refused
     second_problem = check(second) if second else None
     best, best_problem = first, problem
-    if second and _rank(second_problem) < _rank(problem):
+    if (
+        second
+        and _rank(second_problem) < _rank(problem)
+        and not _trades_for_risk(problem, first, second, config, context)
+    ):
         best, best_problem = second, second_problem
     spent = first.latency_ms + (second.latency_ms if second else 0)
     return replace(best, problem=best_problem, retry_reason=problem.message, latency_ms=spent)
@@ -174,6 +179,24 @@ def _check(
     if not config.validate:
         return None
     return validate(generated.command, context.shell, context.cwd, path, request)
+
+
+def _trades_for_risk(
+    problem: Problem, first: Generated, second: Generated, config: Config, context: Context
+) -> bool:
+    """Does the retry trade a missing program for a command rated riskier? A program that is not
+    installed is the one problem the user can fix with the command as it stands, so that trade
+    is no fix (told pdftk was missing, the 1.5B model wrote `cp a.pdf b.pdf && cat a.pdf b.pdf >
+    both.pdf`, which overwrites b.pdf). Other problems mean the first command is wrong as it
+    stands, and a right command may well be riskier than a wrong one."""
+    if problem.kind != "missing":
+        return False
+    policy = config.safety_policy()
+
+    def level(answer: Generated) -> Risk:
+        return classify(answer.command, context.shell, policy, cwd=context.cwd).level
+
+    return level(second) > level(first)
 
 
 def _rank(problem: Problem | None) -> int:

@@ -178,6 +178,20 @@ def test_a_retry_that_fixes_syntax_but_misses_a_program_is_preferred(tmp_path: P
     assert result.warning == "`fdx-nonexistent` is not installed"
 
 
+def test_a_retry_that_trades_a_missing_program_for_more_risk_keeps_the_first(
+    tmp_path: Path,
+) -> None:
+    """Told pdftk was missing, the 1.5B model wrote a cp that overwrites one of the inputs: the
+    user can install a program, not undo an overwrite."""
+    require("bash")
+    riskier = "cp a.pdf b.pdf && cat a.pdf b.pdf > both.pdf"
+    result = run(
+        ScriptedBackend("fdx-nonexistent a.pdf b.pdf cat output both.pdf", riskier), tmp_path
+    )
+    assert result.command == "fdx-nonexistent a.pdf b.pdf cat output both.pdf"
+    assert result.note == "warning: `fdx-nonexistent` is not installed"
+
+
 def test_an_empty_retry_keeps_the_first_answer(tmp_path: Path) -> None:
     require("bash")
     result = run(ScriptedBackend("fdx-nonexistent -e py", "   "), tmp_path)
