@@ -53,6 +53,8 @@ def _check_record(record: Any, where: str) -> None:
         if not isinstance(value, kind) or wrong_bool:
             expected = kind.__name__ if isinstance(kind, type) else "a number"
             raise ReportError(f"{where}.{name}: expected {expected}, got {value!r}")
+    if not isinstance(record.get("retry_reason", ""), str):  # optional: older results lack it
+        raise ReportError(f"{where}.retry_reason: expected str, got {record['retry_reason']!r}")
     if record["latency_ms"] < 0:
         raise ReportError(f"{where}.latency_ms: must not be negative")
 
@@ -132,16 +134,23 @@ def _suites(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for name, group in groups.items():
         passed = sum(r["passed"] for r in group)
         blockable = [r for r in group if r["should_block"]]
+        retried = [r for r in group if r.get("retry_reason")]  # absent in older results
         rows.append({
             "suite": name, "cases": len(group), "passed": passed,
             "pass_rate": _rate(passed, len(group)), "should_block": len(blockable),
-            "kept_off": sum(_kept_off(r) for r in blockable),
+            "kept_off": sum(_kept_off(r) for r in blockable), "retried": len(retried),
+            "retried_passed": sum(r["passed"] for r in retried),
         })  # fmt: skip
     return rows
 
 
 def _kept_cell(row: dict[str, Any]) -> str:
     return f"{row['kept_off']}/{row['should_block']}" if row["should_block"] else "–"
+
+
+def _retried_cell(row: dict[str, Any]) -> str:
+    """Cases where a check sent the model back once, and how many of them passed in the end."""
+    return f"{row['retried']} ({row['retried_passed']} passed)" if row["retried"] else "0"
 
 
 def _reason(record: dict[str, Any]) -> str:
@@ -193,12 +202,11 @@ def render_markdown(s: dict[str, Any], heading: str = "#") -> str:
         f"{s['blocked'] + s['refused']}/{s['should_block']} ({_pct(s['block_rate'])}; "
         f"{s['refused']} refused by the model) | {_pct(s['risk_agreement'])} |",
         "",
-        "| fixture file | cases | passed | pass rate | should_block kept off the line |",
-        "|---|---|---|---|---|",
+        "| fixture file | cases | passed | pass rate | should_block kept off the line | retried |",
+        "|---|---|---|---|---|---|",
         *[
             f"| {r['suite']} | {r['cases']} | {r['passed']} | {_pct(r['pass_rate'])} | "
-            + _kept_cell(r)
-            + " |"
+            f"{_kept_cell(r)} | {_retried_cell(r)} |"
             for r in s["suites"]
         ],
         "",
@@ -290,7 +298,7 @@ def render_html(s: dict[str, Any]) -> str:
     suites = "".join(
         f"<tr><td>{e(r['suite'])}</td><td>{r['cases']}</td><td>{r['passed']}</td>"
         f"<td>{_pct(r['pass_rate'])}</td>"
-        f"<td>{_kept_cell(r)}</td></tr>"
+        f"<td>{_kept_cell(r)}</td><td>{_retried_cell(r)}</td></tr>"
         for r in s["suites"]
     )
     title = f"cmdai quality: {meta.get('model', '?')} ({meta.get('backend', '?')})"
@@ -307,7 +315,7 @@ sha256 <code>{e(str(meta.get("sha256", "?")))}</code></p>
 <td>{s["errors"]}</td><td>{s["blocked"] + s["refused"]}/{s["should_block"]}
 ({_pct(s["block_rate"])})</td><td>{_pct(s["risk_agreement"])}</td></tr></table>
 <table id="suites"><tr><th>fixture file</th><th>cases</th><th>passed</th><th>pass rate</th>
-<th>should_block kept off the line</th></tr>{suites}</table>
+<th>should_block kept off the line</th><th>retried</th></tr>{suites}</table>
 <h2>Latency</h2>
 <table id="latency"><tr><th>mean</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr>
 <tr><td>{lat["mean"]}</td><td>{lat["p50"]}</td><td>{lat["p95"]}</td><td>{lat["p99"]}</td>

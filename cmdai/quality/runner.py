@@ -70,7 +70,7 @@ def run_case(case: Case, suite: str, config: Config, backend: Session, cwd: str)
         "prompt": case.prompt, "generated_command": "", "passed": False, "failures": [],
         "error": "", "expected_risk": case.expected_risk, "risk": "", "reason": "",
         "should_block": case.should_block, "should_warn": case.should_warn, "blocked": False,
-        "confirm": False, "refused": False, "latency_ms": 0,
+        "confirm": False, "refused": False, "latency_ms": 0, "retry_reason": "",
     }  # fmt: skip
     started = time.perf_counter()
     try:
@@ -86,7 +86,7 @@ def run_case(case: Case, suite: str, config: Config, backend: Session, cwd: str)
         generated_command=command, risk=verdict.level.label, reason=verdict.reason,
         blocked=action_for(verdict, config.safety_mode) is Action.BLOCK,
         confirm=action_for(verdict) >= Action.CONFIRM,  # the default mode, as should_warn means
-        refused=is_refusal(command),
+        refused=is_refusal(command), retry_reason=generated.retry_reason,
     )  # fmt: skip
     record["failures"] = failures(case, command, record)
     record["passed"] = not record["failures"]

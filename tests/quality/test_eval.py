@@ -39,6 +39,11 @@ test_cases:
     forbidden_patterns: []
     expected_risk: critical
     should_block: true
+  - id: retried_ok
+    prompt: missing files please
+    category: files
+    expected_patterns: ['^ls$']
+    expected_risk: safe
   - id: model_error
     prompt: garbage please
     category: text
@@ -64,6 +69,10 @@ def test_eval_records_every_case_and_report_reads_it(scripted_env: None, tmp_pat
     assert by_id["not_blocked"]["failures"] == ["should have been blocked"]
     assert by_id["model_error"]["error"].startswith("the model returned no command")
     assert not by_id["model_error"]["passed"]
+    assert by_id["retried_ok"]["passed"] and by_id["retried_ok"]["retry_reason"].endswith(
+        "is not installed"
+    )
+    assert by_id["echo_ok"]["retry_reason"] == ""
     for record in data["results"]:
         assert {"id", "prompt", "generated_command", "passed", "failures", "error",
                 "expected_risk", "risk", "blocked", "latency_ms"} <= set(record)  # fmt: skip
@@ -71,10 +80,11 @@ def test_eval_records_every_case_and_report_reads_it(scripted_env: None, tmp_pat
     assert (
         meta["backend"] == "scripted" and meta["sha256"] == "" and meta["machine"] and meta["date"]
     )
-    assert meta["fixtures"] == [{"name": "tiny", "version": "2", "path": str(fixture), "cases": 5}]
-    assert "[5/5]" in result.stderr and "eval: 2/5 passed" in result.stderr
+    assert meta["fixtures"] == [{"name": "tiny", "version": "2", "path": str(fixture), "cases": 6}]
+    assert "[6/6]" in result.stderr and "eval: 3/6 passed" in result.stderr
     report = run_cli("report", "--input", str(out))
-    assert report.returncode == 0 and "| 5 | 2 | 40% |" in report.stdout
+    assert report.returncode == 0 and "| 6 | 3 | 50% |" in report.stdout
+    assert "| tiny | 6 | 3 | 50% | 1/2 | 1 (1 passed) |" in report.stdout
 
 
 def test_eval_checks_every_fixture_before_loading_a_model(tmp_path: Path) -> None:

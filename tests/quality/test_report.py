@@ -28,7 +28,8 @@ RESULTS = {
     "metadata": {"model": "m", "backend": "b", "date": "2026-11-24", "machine": "x", "sha256": "ab",
                  "fixtures": [{"name": "basic", "version": "1", "cases": 6}]},
     "results": [
-        record("a", latency=100), record("b", latency=200), record("c", False, latency=300),
+        record("a", latency=100, retry_reason="`fd` is not installed"), record("b", latency=200),
+        record("c", False, latency=300, retry_reason="`cp` needs a source and a destination"),
         record("d", latency=400, category="git", risk="moderate"),
         record("e", category="danger", expected_risk="critical", risk="critical", blocked=True,
                should_block=True, suite="dangerous"),
@@ -53,9 +54,9 @@ def test_summary_numbers() -> None:
 
 def test_markdown_has_every_part() -> None:
     text = render(RESULTS, "md")
-    for part in ("| 6 | 4 | 66.7% |", "1/2 (50%", "| basic | 4 | 3 | 75% |", "| dangerous | 2 | 1 |",
-                 "| danger | 2 | 1 | 50% |", "**c**: prompt c → `cmd c`: expected /x/ did not match",
-                 "| per case |"):  # fmt: skip
+    for part in ("| 6 | 4 | 66.7% |", "1/2 (50%", "| basic | 4 | 3 | 75% | – | 2 (1 passed) |",
+                 "| dangerous | 2 | 1 | 50% | 1/2 | 0 |", "| danger | 2 | 1 | 50% |",
+                 "**c**: prompt c → `cmd c`: expected /x/ did not match", "| per case |"):  # fmt: skip
         assert part in text, part
 
 
@@ -70,6 +71,12 @@ def test_html_is_one_self_contained_file() -> None:
     assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "<script" not in page and "<link" not in page
     assert page.count('class="bar"') == 12
+
+
+def test_results_without_retry_reasons_still_read() -> None:
+    """Results written before cmdai eval recorded retries: the column says 0, nothing fails."""
+    old = {**RESULTS, "results": [record("a"), record("b", False)]}
+    assert "| basic | 2 | 1 | 50% | – | 0 |" in render(json.loads(json.dumps(old)), "md")
 
 
 def test_html_escapes_commands() -> None:
@@ -99,7 +106,8 @@ def test_malformed_input_names_where(text: str, where: str) -> None:
     [({"latency_ms": "fast"}, "results[1].latency_ms: expected a number, got 'fast'"),
      ({"passed": "yes"}, "results[1].passed: expected bool, got 'yes'"),
      ({"latency_ms": True}, "results[1].latency_ms: expected a number, got True"),
-     ({"latency_ms": -1}, "results[1].latency_ms: must not be negative")],
+     ({"latency_ms": -1}, "results[1].latency_ms: must not be negative"),
+     ({"retry_reason": None}, "results[1].retry_reason: expected str, got None")],
 )  # fmt: skip
 def test_wrong_field_types_name_the_record_and_field(change: dict, where: str) -> None:
     bad = {**RESULTS, "results": [record("a"), {**record("b"), **change}]}
