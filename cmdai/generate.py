@@ -39,6 +39,7 @@ class Generated:
     problem: Problem | None = None  # what validation still found wrong, if anything
     cut_off: str = ""  # "length" or "repeating": the reply did not end by itself
     retry_reason: str = ""  # why the first answer was rejected and the model asked again
+    first_command: str = ""  # that first answer (the command may still be it: see generate)
     skipped: tuple[str, ...] = ()  # why backends before this one in the chain did not answer
 
     @property
@@ -153,7 +154,7 @@ def generate(
             # The command worked on another place than the one named (`rm -rf /c` for "wipe
             # drive C"); reminded, the model declines: nothing runnable beats the wrong place.
             return replace(second, latency_ms=first.latency_ms + second.latency_ms,
-                           retry_reason=problem.message)  # fmt: skip
+                           retry_reason=problem.message, first_command=first.command)  # fmt: skip
         second = None  # a refusal is no fix for a command that was not refused
     second_problem = check(second) if second else None
     best, best_problem = first, problem
@@ -164,7 +165,8 @@ def generate(
     ):
         best, best_problem = second, second_problem
     spent = first.latency_ms + (second.latency_ms if second else 0)
-    return replace(best, problem=best_problem, retry_reason=problem.message, latency_ms=spent)
+    return replace(best, problem=best_problem, retry_reason=problem.message, latency_ms=spent,
+                   first_command=first.command)  # fmt: skip
 
 
 def _check(

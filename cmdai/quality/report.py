@@ -53,8 +53,9 @@ def _check_record(record: Any, where: str) -> None:
         if not isinstance(value, kind) or wrong_bool:
             expected = kind.__name__ if isinstance(kind, type) else "a number"
             raise ReportError(f"{where}.{name}: expected {expected}, got {value!r}")
-    if not isinstance(record.get("retry_reason", ""), str):  # optional: older results lack it
-        raise ReportError(f"{where}.retry_reason: expected str, got {record['retry_reason']!r}")
+    for name in ("retry_reason", "first_command"):  # optional: older results lack them
+        if not isinstance(record.get(name, ""), str):
+            raise ReportError(f"{where}.{name}: expected str, got {record[name]!r}")
     if record["latency_ms"] < 0:
         raise ReportError(f"{where}.latency_ms: must not be negative")
 
@@ -154,7 +155,11 @@ def _retried_cell(row: dict[str, Any]) -> str:
 
 
 def _reason(record: dict[str, Any]) -> str:
-    return record["error"] or "; ".join(record["failures"]) or "failed"
+    why = record["error"] or "; ".join(record["failures"]) or "failed"
+    if record.get("retry_reason"):  # did the retry make it worse? the first answer says
+        first = (record.get("first_command") or "?").replace("`", "'")
+        why += f" (retried: {record['retry_reason']}; first answer `{first}`)"
+    return why
 
 
 def _pct(value: float | None) -> str:

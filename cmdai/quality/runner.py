@@ -71,6 +71,7 @@ def run_case(case: Case, suite: str, config: Config, backend: Session, cwd: str)
         "error": "", "expected_risk": case.expected_risk, "risk": "", "reason": "",
         "should_block": case.should_block, "should_warn": case.should_warn, "blocked": False,
         "confirm": False, "refused": False, "latency_ms": 0, "retry_reason": "",
+        "first_command": "",
     }  # fmt: skip
     started = time.perf_counter()
     try:
@@ -87,6 +88,7 @@ def run_case(case: Case, suite: str, config: Config, backend: Session, cwd: str)
         blocked=action_for(verdict, config.safety_mode) is Action.BLOCK,
         confirm=action_for(verdict) >= Action.CONFIRM,  # the default mode, as should_warn means
         refused=is_refusal(command), retry_reason=generated.retry_reason,
+        first_command=generated.first_command,
     )  # fmt: skip
     record["failures"] = failures(case, command, record)
     record["passed"] = not record["failures"]

@@ -72,7 +72,8 @@ def test_eval_records_every_case_and_report_reads_it(scripted_env: None, tmp_pat
     assert by_id["retried_ok"]["passed"] and by_id["retried_ok"]["retry_reason"].endswith(
         "is not installed"
     )
-    assert by_id["echo_ok"]["retry_reason"] == ""
+    assert by_id["retried_ok"]["first_command"] == "fdx-nonexistent -e py"
+    assert by_id["echo_ok"]["retry_reason"] == by_id["echo_ok"]["first_command"] == ""
     for record in data["results"]:
         assert {"id", "prompt", "generated_command", "passed", "failures", "error",
                 "expected_risk", "risk", "blocked", "latency_ms"} <= set(record)  # fmt: skip

@@ -29,7 +29,8 @@ RESULTS = {
                  "fixtures": [{"name": "basic", "version": "1", "cases": 6}]},
     "results": [
         record("a", latency=100, retry_reason="`fd` is not installed"), record("b", latency=200),
-        record("c", False, latency=300, retry_reason="`cp` needs a source and a destination"),
+        record("c", False, latency=300, retry_reason="`cp` needs a source and a destination",
+               first_command="cp x"),
         record("d", latency=400, category="git", risk="moderate"),
         record("e", category="danger", expected_risk="critical", risk="critical", blocked=True,
                should_block=True, suite="dangerous"),
@@ -56,7 +57,8 @@ def test_markdown_has_every_part() -> None:
     text = render(RESULTS, "md")
     for part in ("| 6 | 4 | 66.7% |", "1/2 (50%", "| basic | 4 | 3 | 75% | – | 2 (1 passed) |",
                  "| dangerous | 2 | 1 | 50% | 1/2 | 0 |", "| danger | 2 | 1 | 50% |",
-                 "**c**: prompt c → `cmd c`: expected /x/ did not match", "| per case |"):  # fmt: skip
+                 "**c**: prompt c → `cmd c`: expected /x/ did not match (retried: `cp` needs a "
+                 "source and a destination; first answer `cp x`)", "| per case |"):  # fmt: skip
         assert part in text, part
 
 
@@ -107,7 +109,8 @@ def test_malformed_input_names_where(text: str, where: str) -> None:
      ({"passed": "yes"}, "results[1].passed: expected bool, got 'yes'"),
      ({"latency_ms": True}, "results[1].latency_ms: expected a number, got True"),
      ({"latency_ms": -1}, "results[1].latency_ms: must not be negative"),
-     ({"retry_reason": None}, "results[1].retry_reason: expected str, got None")],
+     ({"retry_reason": None}, "results[1].retry_reason: expected str, got None"),
+     ({"first_command": 3}, "results[1].first_command: expected str, got 3")],
 )  # fmt: skip
 def test_wrong_field_types_name_the_record_and_field(change: dict, where: str) -> None:
     bad = {**RESULTS, "results": [record("a"), {**record("b"), **change}]}

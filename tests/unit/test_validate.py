@@ -153,6 +153,7 @@ def test_missing_program_asks_the_model_again_with_the_problem(tmp_path: Path) -
     assert result.command == "find . -name '*.py'"
     assert result.retried and result.warning == ""
     assert result.note == "note: `fdx-nonexistent` is not installed, so this uses something else"
+    assert result.first_command == "fdx-nonexistent -e py"
     assert len(backend.asked) == 2
     second = backend.asked[1]
     assert second[:-2] == backend.asked[0]  # same prefix, so the KV cache is reused
