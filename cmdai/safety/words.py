@@ -91,7 +91,7 @@ def operands(args: list[str]) -> list[str]:
 _MINUS_MODE = re.compile(r"-[rwxXst]+")
 
 
-def chmod_operands(args: list[str]) -> list[str]:
+def _chmod_operands(args: list[str]) -> list[str]:
     """chmod's operands, the mode first even when it starts with a dash."""
     for index, arg in enumerate(args):
         if arg == "--" or not arg.startswith("-"):
@@ -103,4 +103,4 @@ def chmod_operands(args: list[str]) -> list[str]:
 
 def program_operands(program: str, args: list[str]) -> list[str]:
     """The operands `program` reads from `args`: chmod's dash modes count (see above)."""
-    return chmod_operands(args) if program == "chmod" else operands(args)
+    return _chmod_operands(args) if program == "chmod" else operands(args)

@@ -78,7 +78,7 @@ def test_html_is_one_self_contained_file() -> None:
 def test_results_without_retry_reasons_still_read() -> None:
     """Results written before cmdai eval recorded retries: the column says 0, nothing fails."""
     old = {**RESULTS, "results": [record("a"), record("b", False)]}
-    assert "| basic | 2 | 1 | 50% | – | 0 |" in render(json.loads(json.dumps(old)), "md")
+    assert "| basic | 2 | 1 | 50% | – | 0 |" in render(old, "md")
 
 
 def test_html_escapes_commands() -> None:
