@@ -142,12 +142,40 @@ _DESTRUCTIVE = re.compile(
     r"\b(?:delete|remove|erase|wipe|destroy|shred|format|overwrite|kill|chmod|chown)\b", re.I
 )
 _HOME_IN_COMMAND = re.compile(r"~|\$\{?HOME\b|/home/|/Users/|(?<![\w/])/root\b")
+# A command that works on another machine in its user's home: `ssh host …` runs there, and
+# `scp f alice@host:` or `rsync -a d/ nas:backup/` copy into it. The request's "home directory"
+# may be that one ("the home directory of alice on files.example.com"), which is not `~` here.
+_REMOTE_TOOL = re.compile(r"(?:^|[\s;|&(])(ssh|scp|sftp|rsync)\s")
+_REMOTE_HOME_PATH = re.compile(r"(?:^|\s)(?:[\w.-]+@)?[A-Za-z0-9][\w.-]*:(?![/:])")
+# Files a program reads from the working directory without being told: asked to "start the
+# services in docker-compose.yml", `docker compose up -d` uses the file it names.
+_READ_BY_DEFAULT = {
+    **dict.fromkeys(
+        ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"),
+        ("docker compose", "docker-compose", "podman-compose", "podman compose"),
+    ),
+    "package.json": ("npm", "yarn", "pnpm"),
+    "Cargo.toml": ("cargo",),
+    "go.mod": ("go",),
+    "pyproject.toml": ("pip", "pip3", "poetry", "uv", "hatch"),
+}
 
 
 def _spellings(place: str) -> set[str]:
     if not place.startswith("~"):
-        return {place}
+        # In a sed or awk regular expression, /bin/bash is written \/bin\/bash.
+        return {place, place.replace("/", "\\/")}
     return {place, "$HOME" + place[1:], "${HOME}" + place[1:], os.path.expanduser(place)}
+
+
+def _works_in_a_remote_home(command: str) -> bool:
+    tool = _REMOTE_TOOL.search(command)
+    return tool is not None and (tool.group(1) == "ssh" or bool(_REMOTE_HOME_PATH.search(command)))
+
+
+def _read_by_default(name: str, command: str) -> bool:
+    return any(re.search(rf"(?:^|[\s;|&(]){re.escape(program)}\b", command)
+               for program in _READ_BY_DEFAULT.get(name, ()))  # fmt: skip
 
 
 def check_named_places(request: str, command: str) -> Problem | None:
@@ -177,7 +205,11 @@ def check_named_places(request: str, command: str) -> Problem | None:
     ):
         return Problem("mismatch", "the request is about the whole system, but the command "
                        "works on the current directory")  # fmt: skip
-    if _HOME_WORDS.search(request) and not _HOME_IN_COMMAND.search(command):
+    if (
+        _HOME_WORDS.search(request)
+        and not _HOME_IN_COMMAND.search(command)
+        and not _works_in_a_remote_home(command)
+    ):
         return Problem("mismatch", "the request is about the home directory (~), but the command "
                        "does not use it")  # fmt: skip
     return None
@@ -193,7 +225,7 @@ def _missing_name(request: str, command: str) -> str | None:
         name = match.group(1)
         if _EXAMPLE_BEFORE.search(request[: match.start()]) or name in _NOT_FILES:
             continue
-        if name not in command:
+        if name not in command and not _read_by_default(name, command):
             return name
     for match in _NAMED_EXTENSION.finditer(request):
         extension = match.group(1)

@@ -1,6 +1,8 @@
 """The development set (dev-tune.yaml, the tuning half; dev-check.yaml, the untouched half):
 its size and spread, the split, and for every case that its patterns accept each listed right
-answer and reject each listed near miss (dev-answers.yaml)."""
+answer and reject each listed near miss (dev-answers.yaml), and that the checks comparing a
+command with its request (named places, files and programs) let every right answer through: a
+check that rejects a right answer sends the model back for nothing, and may get a wrong one."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pytest
 import yaml
 
 from cmdai.quality.fixtures import Case, load
+from cmdai.validate import check_named_places, check_named_programs
 
 PROMPTS = Path(__file__).resolve().parents[1] / "fixtures" / "prompts"
 TUNE = load(PROMPTS / "dev-tune.yaml")
@@ -43,3 +46,12 @@ def test_patterns_accept_the_right_answers_and_reject_the_near_misses(case_id: s
     rejected = [r for r in ANSWERS[case_id]["right"] if not passes(case, r)]
     accepted = [w for w in ANSWERS[case_id]["wrong"] if passes(case, w)]
     assert not rejected and not accepted
+
+
+@pytest.mark.parametrize("case_id", sorted(CASES))
+def test_the_request_checks_let_every_right_answer_through(case_id: str) -> None:
+    case = CASES[case_id]
+    problems = [(answer, problem.message) for answer in ANSWERS[case_id]["right"]
+                for check in (check_named_places, check_named_programs)
+                if (problem := check(case.prompt, answer))]  # fmt: skip
+    assert not problems

@@ -268,7 +268,11 @@ def test_complete_commands_pass_the_operand_check(command: str) -> None:
      ("recursively delete everything in my home directory", "rm -rf .",
       "the request is about the home directory (~), but the command does not use it"),
      ("delete every file on this computer", "rm -rf *",
-      "the request is about the whole system, but the command works on the current directory")],
+      "the request is about the whole system, but the command works on the current directory"),
+     ("copy my home directory to server:/backup", "rsync -a . server:/backup",
+      "the request is about the home directory (~), but the command does not use it"),
+     ("add the line #!/bin/sh at the top of run.sh", "sed -i '1s/^/#!\\/usr\\/bin\\/env sh\\n/' run.sh",
+      "the request names /bin/sh, but the command does not")],
 )  # fmt: skip
 def test_a_command_that_ignores_a_named_place_is_caught(
     asked: str, command: str, message: str
@@ -287,7 +291,8 @@ def test_a_command_that_ignores_a_named_place_is_caught(
      ("copy every .png from assets to public", "cp -r assets public/", ".png"),
      ("list the .tar.gz archives here", "ls *.gz", ".tar.gz"),
      ("make every .sh file under scripts executable", "chmod -R +x scripts", ".sh"),
-     ("compress every .csv.", "gzip data", ".csv")],
+     ("compress every .csv.", "gzip data", ".csv"),
+     ("install what package.json lists", "pip install -r requirements.txt", "package.json")],
 )  # fmt: skip
 def test_a_command_that_leaves_out_a_named_file_or_host_is_caught(
     asked: str, command: str, name: str
@@ -326,7 +331,19 @@ def test_a_command_that_leaves_out_a_named_file_or_host_is_caught(
      ("create a python virtual environment in .venv", "python3 -m venv .venv"),
      ("back up the dotfiles, like .bashrc", "tar -czf dotfiles.tar.gz ~/.[a-z]*"),
      ("wait... then list the files. Sort them", "sleep 1; ls | sort"),
-     ("open ~/.config in the editor", "vi ~/.config")],
+     ("open ~/.config in the editor", "vi ~/.config"),
+     # Another machine's home is not ~ here: ssh runs in it, `host:` with a relative path is it.
+     ("copy notes.txt to the home directory of bob on backup.lan", "scp notes.txt bob@backup.lan:"),
+     ("sync photos/ to the photos folder of my home directory on nas",
+      "rsync -a photos/ nas:photos/"),
+     ("list the home directory of bob on backup.lan", "ssh bob@backup.lan ls -la"),
+     # A path inside a sed expression, its slashes escaped.
+     ("add the line #!/bin/sh at the top of run.sh", "sed -i '1s/^/#!\\/bin\\/sh\\n/' run.sh"),
+     # A file the program reads by itself from the working directory.
+     ("bring up the services in compose.yaml in the background", "docker compose up -d"),
+     ("start what docker-compose.yml describes", "docker-compose up"),
+     ("install the dependencies listed in package.json", "npm install"),
+     ("build the crate described by Cargo.toml in release mode", "cargo build --release")],
 )  # fmt: skip
 def test_commands_that_use_the_named_places_pass(asked: str, command: str) -> None:
     assert check_named_places(asked, command) is None
