@@ -127,6 +127,8 @@ _NOT_FILES = {"e.g", "i.e", "etc"}
 _NAMED_EXTENSION = re.compile(
     r"(?<![\w/~.-])((?:\.[A-Za-z][A-Za-z0-9]{0,9}+)++)(?![\w/-]|\.[\w/-])"
 )
+# After an extension: it names a kind of file ("the .tmp files"), not one file called .tmp.
+_KIND_OF_FILE = re.compile(r"\s+(?:files?|archives?|images?|documents?|scripts?)\b", re.I)
 # A name given as an example of a form ("named with the date, like log-2024-05-01.txt").
 _EXAMPLE_BEFORE = re.compile(r"\b(?:like|such as|e\.g\.?|for (?:example|instance))\W*$", re.I)
 _HOME_WORDS = re.compile(r"\b(?:my|the|your|user'?s?) home (?:directory|dir|folder)\b", re.I)
@@ -220,7 +222,9 @@ def _missing_name(request: str, command: str) -> str | None:
     leaves out. An extension counts as used after a dot, brace, bar, comma or parenthesis,
     as in `*.log`, `\\.log$`, `*.{jpg,png}` or `(jpg|png)`, in any case (`-iname '*.JPG'`),
     and not as a word of a path: asked for the .log files in /var/log/app, a model wrote a
-    `find /var/log/app … -exec rm` that deletes every large file."""
+    `find /var/log/app … -exec rm` that deletes every large file. Of "the .tmp files", a
+    file named `.tmp` is not one (asked to delete them in build, the 0.5B model wrote `rm -rf
+    build/.tmp`); in "a virtual environment in .venv", it is the name itself."""
     for match in _NAMED_FILE.finditer(request):
         name = match.group(1)
         if _EXAMPLE_BEFORE.search(request[: match.start()]) or name in _NOT_FILES:
@@ -231,7 +235,10 @@ def _missing_name(request: str, command: str) -> str | None:
         extension = match.group(1)
         if _EXAMPLE_BEFORE.search(request[: match.start()]):
             continue
-        used = r"(?<=[.{(|,])" + re.escape(extension[1:]) + r"(?![A-Za-z0-9])"
+        after = r"(?<=[.{(|,])"
+        if _KIND_OF_FILE.match(request, match.end()):
+            after = r"(?:(?<=[^/\s'\"=]\.)|(?<=[{(|,]))"  # not `.tmp` as a whole name
+        used = after + re.escape(extension[1:]) + r"(?![A-Za-z0-9])"
         if not re.search(used, command, re.IGNORECASE):
             return extension
     return None

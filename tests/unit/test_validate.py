@@ -292,7 +292,9 @@ def test_a_command_that_ignores_a_named_place_is_caught(
      ("list the .tar.gz archives here", "ls *.gz", ".tar.gz"),
      ("make every .sh file under scripts executable", "chmod -R +x scripts", ".sh"),
      ("compress every .csv.", "gzip data", ".csv"),
-     ("install what package.json lists", "pip install -r requirements.txt", "package.json")],
+     ("install what package.json lists", "pip install -r requirements.txt", "package.json"),
+     ("delete all .bak files in the cache directory", "rm -rf cache/.bak", ".bak"),
+     ("remove the .tmp files here", "rm .tmp", ".tmp")],
 )  # fmt: skip
 def test_a_command_that_leaves_out_a_named_file_or_host_is_caught(
     asked: str, command: str, name: str
@@ -329,6 +331,9 @@ def test_a_command_that_leaves_out_a_named_file_or_host_is_caught(
      ("count the .md files in docs", "find docs -name '*.md' | wc -l"),
      ("list the .tar.gz archives here", "ls *.tar.gz"),
      ("create a python virtual environment in .venv", "python3 -m venv .venv"),
+     ("delete all .bak files in the cache directory", "find cache -name '*.bak' -delete"),
+     ("delete all .bak files in the cache directory", "rm -f cache/*.bak"),
+     ("list the .log files", r"ls | grep '\.log$'"),
      ("back up the dotfiles, like .bashrc", "tar -czf dotfiles.tar.gz ~/.[a-z]*"),
      ("wait... then list the files. Sort them", "sleep 1; ls | sort"),
      ("open ~/.config in the editor", "vi ~/.config"),
