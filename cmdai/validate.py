@@ -144,9 +144,12 @@ _DESTRUCTIVE = re.compile(
     r"\b(?:delete|remove|erase|wipe|destroy|shred|format|overwrite|kill|chmod|chown)\b", re.I
 )
 _HOME_IN_COMMAND = re.compile(r"~|\$\{?HOME\b|/home/|/Users/|(?<![\w/])/root\b")
-# A command that works on another machine in its user's home: `ssh host …` runs there, and
-# `scp f alice@host:` or `rsync -a d/ nas:backup/` copy into it. The request's "home directory"
-# may be that one ("the home directory of alice on files.example.com"), which is not `~` here.
+# A home directory on another machine ("the home directory of alice on files.example.com", "my
+# home folder on nas") is not `~` here: `ssh host …` runs in it, and `scp f alice@host:` or
+# `rsync -a d/ nas:backup/` copy into it. ("Copy my home directory to nas" is still about ~.)
+_REMOTE_HOME_WORDS = re.compile(
+    r"\bhome (?:directory|dir|folder)(?: of [\w.-]+)? (?:on|at) (?:the )?[\w.-]", re.I
+)
 _REMOTE_TOOL = re.compile(r"(?:^|[\s;|&(])(ssh|scp|sftp|rsync)\s")
 _REMOTE_HOME_PATH = re.compile(r"(?:^|\s)(?:[\w.-]+@)?[A-Za-z0-9][\w.-]*:(?![/:])")
 # Files a program reads from the working directory without being told: asked to "start the
@@ -210,7 +213,7 @@ def check_named_places(request: str, command: str) -> Problem | None:
     if (
         _HOME_WORDS.search(request)
         and not _HOME_IN_COMMAND.search(command)
-        and not _works_in_a_remote_home(command)
+        and not (_REMOTE_HOME_WORDS.search(request) and _works_in_a_remote_home(command))
     ):
         return Problem("mismatch", "the request is about the home directory (~), but the command "
                        "does not use it")  # fmt: skip

@@ -271,6 +271,8 @@ def test_complete_commands_pass_the_operand_check(command: str) -> None:
       "the request is about the whole system, but the command works on the current directory"),
      ("copy my home directory to server:/backup", "rsync -a . server:/backup",
       "the request is about the home directory (~), but the command does not use it"),
+     ("copy my home directory to the host backup", "scp -r . backup:",
+      "the request is about the home directory (~), but the command does not use it"),
      ("add the line #!/bin/sh at the top of run.sh", "sed -i '1s/^/#!\\/usr\\/bin\\/env sh\\n/' run.sh",
       "the request names /bin/sh, but the command does not")],
 )  # fmt: skip
