@@ -68,7 +68,8 @@ def validate(
         return programs
     if shell == "powershell":
         return check_named_drives(request, command) if request else None  # the rest read POSIX
-    checks = [lambda: check_options(command), lambda: check_operands(command)]
+    checks = [lambda: check_options(command), lambda: check_operands(command),
+              lambda: check_piped_grep(command)]  # fmt: skip
     if request:
         checks += [lambda: check_named_places(request, command),
                    lambda: check_named_programs(request, command)]  # fmt: skip
@@ -106,6 +107,58 @@ def check_operands(command: str) -> Problem | None:
         if len(given) < need[0]:
             return Problem("usage", f"`{simple.program}` needs {need[1]}")
     return None
+
+
+_GREPS = frozenset({"grep", "egrep", "fgrep"})
+# grep's options that take the next word as their value (unless written -A3, --context=3).
+_GREP_VALUE_LETTERS = frozenset("ABCDdefm")
+_GREP_VALUE_LONG = frozenset({
+    "--regexp", "--file", "--after-context", "--before-context", "--context", "--max-count",
+    "--devices", "--directories", "--include", "--exclude", "--exclude-from", "--exclude-dir",
+    "--label", "--binary-files", "--group-separator",
+})  # fmt: skip
+
+
+def check_piped_grep(command: str) -> Problem | None:
+    """A grep after a pipe that is given files searches them and ignores its input: asked to
+    search the shell history for docker run, a model wrote `history | grep docker run`, which
+    reads a file named run."""
+    for simple in parse(command).commands:
+        if simple.program not in _GREPS or simple.pipe_from is None:
+            continue
+        if "xargs" in simple.wrappers:
+            continue  # xargs gives it the files on purpose
+        if files := grep_files(simple.args):
+            message = (f"`{simple.program}` after a pipe reads the file {files[0]} instead of "
+                       "its input; quote a pattern that has spaces")  # fmt: skip
+            return Problem("usage", message)
+    return None
+
+
+def grep_files(args: list[str]) -> list[str]:
+    """The files grep reads (`-` is its input, not a file): the operands after the pattern,
+    or all of them when -e or -f gives the pattern."""
+    operands: list[str] = []
+    pattern_given = skip_next = end_of_options = False
+    for arg in args:
+        if skip_next:
+            skip_next = False
+        elif end_of_options or not arg.startswith("-") or arg == "-":
+            operands.append(arg)
+        elif arg == "--":
+            end_of_options = True
+        elif arg.startswith("--"):
+            name = arg.split("=", 1)[0]
+            pattern_given |= name in ("--regexp", "--file")
+            skip_next = "=" not in arg and name in _GREP_VALUE_LONG
+        else:
+            letters = arg[1:]
+            taking = next((i for i, c in enumerate(letters) if c in _GREP_VALUE_LETTERS), None)
+            if taking is not None:
+                pattern_given |= letters[taking] in "ef"
+                skip_next = taking == len(letters) - 1  # its value is the next word
+    files = operands if pattern_given else operands[1:]
+    return [name for name in files if name != "-"]
 
 
 # A path in the request: "/", "/etc", "~/notes", "/dev/sda" (not the tail of a URL, not and/or).

@@ -18,6 +18,7 @@ from cmdai.validate import (
     check_named_places,
     check_named_programs,
     check_operands,
+    check_piped_grep,
     check_syntax,
     named_programs,
     programs_run,
@@ -517,3 +518,36 @@ def test_a_refusal_after_a_wrong_place_is_taken(tmp_path: Path) -> None:
     context = Context(shell="powershell", os_name="Windows", cwd="C:\\Users\\ana")
     result = generate("delete everything on drive C", Config(), backend, context)
     assert result.refused and result.retry_reason.startswith("the request names drive C:")
+
+
+@pytest.mark.parametrize(
+    ("command", "file"),
+    [("history | grep docker run", "run"),
+     ("ps -ef | grep gunicorn app:main", "app:main"),
+     ("ps aux | grep -iA3 nginx worker", "worker"),
+     ("cat x | grep -e foo notes.txt", "notes.txt"),
+     ("cat x | grep --context=2 foo bar", "bar"),
+     ("cat x | grep -- -v f", "f"),
+     ("dmesg | egrep usb error", "error")],
+)  # fmt: skip
+def test_a_grep_after_a_pipe_given_files_is_caught(command: str, file: str) -> None:
+    problem = check_piped_grep(command)
+    message = f"after a pipe reads the file {file} instead of its input"
+    assert problem is not None and problem.kind == "usage" and message in problem.message
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["history | grep 'docker run'", 'history | grep "docker run"', "ps aux | grep -A 3 nginx",
+     "ps aux | grep -iA 3 nginx", "cat x | grep -e foo -e bar", "cat x | grep -f patterns.txt",
+     "cat x | grep --context 2 foo", "cat x | grep foo -", "cat x | grep -- -v",
+     "find . -name '*.py' | xargs grep TODO", "grep TODO a.py b.py", "grep -r TODO src | wc -l",
+     "ps aux | grep -v grep | grep -m 1 nginx"],
+)  # fmt: skip
+def test_a_grep_that_reads_its_input_passes(command: str) -> None:
+    assert check_piped_grep(command) is None
+
+
+def test_a_grep_after_a_pipe_given_files_is_retried(tmp_path: Path) -> None:
+    problem = validate("history | grep docker run", "bash", str(tmp_path), request="search")
+    assert problem is not None and problem.kind == "usage"
