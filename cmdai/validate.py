@@ -128,14 +128,14 @@ def check_piped_grep(command: str) -> Problem | None:
             continue
         if "xargs" in simple.wrappers:
             continue  # xargs gives it the files on purpose
-        if files := grep_files(simple.args):
+        if files := _grep_files(simple.args):
             message = (f"`{simple.program}` after a pipe reads the file {files[0]} instead of "
                        "its input; quote a pattern that has spaces")  # fmt: skip
             return Problem("usage", message)
     return None
 
 
-def grep_files(args: list[str]) -> list[str]:
+def _grep_files(args: list[str]) -> list[str]:
     """The files grep reads (`-` is its input, not a file): the operands after the pattern,
     or all of them when -e or -f gives the pattern."""
     operands: list[str] = []
