@@ -132,9 +132,24 @@ def unknown_options(program: str, args: list[str], doc: Doc) -> Iterator[str]:
 def read_options(program: str, args: list[str], doc: Doc) -> Iterator[Option]:
     """The options in `args`, each with its value, as `doc` says the program reads them: up
     to `--`, the command a runner or interpreter runs, or the end. Operands are skipped."""
+    return (word for word in read_words(program, args, doc) if isinstance(word, Option))
+
+
+def operands(program: str, args: list[str], doc: Doc) -> list[str]:
+    """The words of `args` that are neither options nor their values (`grep -A 3 x f`: x and
+    f), those after `--` included (see read_words for runners and interpreters)."""
+    return [word for word in read_words(program, args, doc) if isinstance(word, str)]
+
+
+def read_words(program: str, args: list[str], doc: Doc) -> Iterator[Option | str]:
+    """The options of `args` (each with its value, as `doc` says the program reads them) and
+    its operands (as strings), in order. A number, a signal or a chmod mode written with a
+    dash (`-7`, `-HUP`, `-x`) is neither. Stops at the first operand of a runner or an
+    interpreter (`ssh web1 df -h`, `python3 app.py -v`): what follows is not its own."""
     words = iter(args)
     for word in words:
         if word == "--":
+            yield from words
             return
         if program == "find" and word in ("-exec", "-execdir", "-ok", "-okdir"):
             inner = []
@@ -150,6 +165,7 @@ def read_options(program: str, args: list[str], doc: Doc) -> Iterator[Option]:
         if not word.startswith("-") or word == "-":
             if program in RUNNERS or program in INTERPRETERS:
                 return  # the command or script it runs begins here
+            yield word
             continue
         if _is_value(program, word) and not (len(word) == 2 and word[1] in doc.shorts):
             continue  # `-7` is a number, but xargs's `-0` an option
@@ -260,8 +276,10 @@ def parse_roff(source: str) -> Doc:
 
 
 _OPTION = re.compile(r"(?<![\w/.\\-])(--?)(\[no-\])?([A-Za-z0-9?@#][\w?@#+.-]*)")
-# After an option: `=VALUE`, `[=VALUE]`, ` <value>`, ` VALUE`, an italic value, `[VALUE]`.
-_VALUE_AFTER = re.compile(r"^(?:,\s*--?[\w-]+)?(?:=|\[=|\[[A-Z<]|\s?\x01|\s+<|\s+[A-Z][A-Z_]+\b|<)")
+# After an option: `=VALUE`, ` <value>`, ` VALUE`, an italic value. Not `[=VALUE]` or
+# `[VALUE]`: a value that may only be attached (`-f, --follow[=HOW]`, `-i[SUFFIX]`) is never
+# the next word, and the letter takes none (`tail -f app.log` follows app.log).
+_VALUE_AFTER = re.compile(r"^(?:,\s*--[\w-]+)?(?:=|\s?\x01|\s+<|\s+[A-Z][A-Z_]+\b|<)")
 _SYNOPSIS_CLUSTER = re.compile(r"\[-([A-Za-z0-9]{2,})\]")
 
 
@@ -302,7 +320,10 @@ def parse_plain(text: str) -> Doc:
 
 
 def _short_value_attached(name: str, shorts: set[str], valued: set[str]) -> None:
-    """`-nNUM`, `-I[FMT]` in a page: the letter is an option with its value attached."""
-    if re.fullmatch(r"[A-Za-z][A-Z_]{2,}|[A-Za-z]\[.*", name):
+    """`-nNUM`, `-I[FMT]` in a page: the letter is an option with its value attached. A value
+    in brackets is optional and never the next word: `sed -i s/a/b/ f` edits f in place."""
+    if re.fullmatch(r"[A-Za-z][A-Z_]{2,}", name):
         shorts.add(name[0])
         valued.add(name[0])
+    elif re.fullmatch(r"[A-Za-z]\[.*", name):
+        shorts.add(name[0])

@@ -1,4 +1,6 @@
-"""Check a generated command before it reaches the user: does it parse, do its programs exist?
+"""Check a generated command before it reaches the user: does it parse, do its programs exist,
+do their options (`option_check`), are they given what they need (`usage_check`), and does the
+command keep the places and programs its request names? The first problem found is returned.
 
 Nothing is executed. The syntax check hands the line to the target shell's own parser in its
 no-execute mode (`bash -n`, `zsh -n`, `fish --no-execute`) on stdin, with no rc files read;
@@ -18,9 +20,8 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from cmdai import option_check
+from cmdai import option_check, usage_check
 from cmdai.commandline import COMPUTED, Simple, parse
-from cmdai.safety import program_operands
 
 PARSER_TIMEOUT_S = 2.0
 PROGRAMS_BUDGET_S = 1.0  # PATH lookups for one command (measured: milliseconds normally)
@@ -68,8 +69,7 @@ def validate(
         return programs
     if shell == "powershell":
         return check_named_drives(request, command) if request else None  # the rest read POSIX
-    checks = [lambda: check_options(command), lambda: check_operands(command),
-              lambda: check_piped_grep(command)]  # fmt: skip
+    checks = [lambda: check_options(command), lambda: check_usage(command)]
     if request:
         checks += [lambda: check_named_places(request, command),
                    lambda: check_named_programs(request, command)]  # fmt: skip
@@ -83,82 +83,11 @@ def check_options(command: str) -> Problem | None:
     return Problem("option", message) if message else None
 
 
-# Programs that do nothing useful, or fail, without operands: (how many, what they need).
-NEEDS_OPERANDS: dict[str, tuple[int, str]] = {
-    "kill": (1, "a process id"), "pkill": (1, "a process name or pattern"),
-    "pgrep": (1, "a process name or pattern"), "killall": (1, "a process name"),
-    "chmod": (2, "a mode and a file"), "chown": (2, "an owner and a file"),
-    "chgrp": (2, "a group and a file"), "mv": (2, "a source and a target"),
-    "cp": (2, "a source and a target"),
-}  # fmt: skip
-
-
-def check_operands(command: str) -> Problem | None:
-    """`pkill -9`, `chmod +x`: a command that would only print its usage."""
-    if re.search(r"\$\(|`|<\(", command):
-        return None  # operands may come from a substitution
-    for simple in parse(command).commands:
-        need = NEEDS_OPERANDS.get(simple.program)
-        if need is None or "xargs" in simple.wrappers or simple.pipe_from is not None:
-            continue
-        if simple.program == "kill" and {"-l", "-L", "--list"} & set(simple.args):
-            continue
-        given = program_operands(simple.program, simple.args)
-        if len(given) < need[0]:
-            return Problem("usage", f"`{simple.program}` needs {need[1]}")
-    return None
-
-
-_GREPS = frozenset({"grep", "egrep", "fgrep"})
-# grep's options that take the next word as their value (unless written -A3, --context=3).
-_GREP_VALUE_LETTERS = frozenset("ABCDdefm")
-_GREP_VALUE_LONG = frozenset({
-    "--regexp", "--file", "--after-context", "--before-context", "--context", "--max-count",
-    "--devices", "--directories", "--include", "--exclude", "--exclude-from", "--exclude-dir",
-    "--label", "--binary-files", "--group-separator",
-})  # fmt: skip
-
-
-def check_piped_grep(command: str) -> Problem | None:
-    """A grep after a pipe that is given files searches them and ignores its input: asked to
-    search the shell history for docker run, a model wrote `history | grep docker run`, which
-    reads a file named run."""
-    for simple in parse(command).commands:
-        if simple.program not in _GREPS or simple.pipe_from is None:
-            continue
-        if "xargs" in simple.wrappers:
-            continue  # xargs gives it the files on purpose
-        if files := _grep_files(simple.args):
-            message = (f"`{simple.program}` after a pipe reads the file {files[0]} instead of "
-                       "its input; quote a pattern that has spaces")  # fmt: skip
-            return Problem("usage", message)
-    return None
-
-
-def _grep_files(args: list[str]) -> list[str]:
-    """The files grep reads (`-` is its input, not a file): the operands after the pattern,
-    or all of them when -e or -f gives the pattern."""
-    operands: list[str] = []
-    pattern_given = skip_next = end_of_options = False
-    for arg in args:
-        if skip_next:
-            skip_next = False
-        elif end_of_options or not arg.startswith("-") or arg == "-":
-            operands.append(arg)
-        elif arg == "--":
-            end_of_options = True
-        elif arg.startswith("--"):
-            name = arg.split("=", 1)[0]
-            pattern_given |= name in ("--regexp", "--file")
-            skip_next = "=" not in arg and name in _GREP_VALUE_LONG
-        else:
-            letters = arg[1:]
-            taking = next((i for i, c in enumerate(letters) if c in _GREP_VALUE_LETTERS), None)
-            if taking is not None:
-                pattern_given |= letters[taking] in "ef"
-                skip_next = taking == len(letters) - 1  # its value is the next word
-    files = operands if pattern_given else operands[1:]
-    return [name for name in files if name != "-"]
+def check_usage(command: str) -> Problem | None:
+    """A program not given what it needs where it reads it (`pkill -9`, `find … | rm`,
+    `history | grep docker run`, a line starting with `uniq -d`): see usage_check."""
+    message = usage_check.check(command)
+    return Problem("usage", message) if message else None
 
 
 # A path in the request: "/", "/etc", "~/notes", "/dev/sda" (not the tail of a URL, not and/or).

@@ -17,8 +17,6 @@ from cmdai.prompting import REFUSAL, Context
 from cmdai.validate import (
     check_named_places,
     check_named_programs,
-    check_operands,
-    check_piped_grep,
     check_syntax,
     named_programs,
     programs_run,
@@ -232,31 +230,7 @@ def test_validation_can_be_switched_off(tmp_path: Path) -> None:
     assert len(backend.asked) == 1
 
 
-# --- operands and the places a request names --------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("command", "message"),
-    [("pkill -9", "`pkill` needs a process name or pattern"),
-     ("kill -9", "`kill` needs a process id"),
-     ("chmod +x", "`chmod` needs a mode and a file"),
-     ("chmod -x", "`chmod` needs a mode and a file"),
-     ("mv notes.txt", "`mv` needs a source and a target"),
-     ("ls && chown alice", "`chown` needs an owner and a file")],
-)  # fmt: skip
-def test_a_command_that_would_only_print_its_usage_is_caught(command: str, message: str) -> None:
-    problem = check_operands(command)
-    assert problem is not None and (problem.kind, problem.message) == ("usage", message)
-
-
-@pytest.mark.parametrize(
-    "command",
-    ["pkill -9 sleep", "pkill -u alice", "kill -l", "kill -9 $(pgrep x)", "kill %1",
-     "pgrep -f 'python app.py' | xargs kill", "chmod -R u+x bin", "cp -r src dst",
-     "ps aux | xargs kill -9", "git mv a b", "chmod -x deploy.sh", "chmod -R -w shared"],
-)  # fmt: skip
-def test_complete_commands_pass_the_operand_check(command: str) -> None:
-    assert check_operands(command) is None
+# --- the places a request names ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -518,34 +492,6 @@ def test_a_refusal_after_a_wrong_place_is_taken(tmp_path: Path) -> None:
     context = Context(shell="powershell", os_name="Windows", cwd="C:\\Users\\ana")
     result = generate("delete everything on drive C", Config(), backend, context)
     assert result.refused and result.retry_reason.startswith("the request names drive C:")
-
-
-@pytest.mark.parametrize(
-    ("command", "file"),
-    [("history | grep docker run", "run"),
-     ("ps -ef | grep gunicorn app:main", "app:main"),
-     ("ps aux | grep -iA3 nginx worker", "worker"),
-     ("cat x | grep -e foo notes.txt", "notes.txt"),
-     ("cat x | grep --context=2 foo bar", "bar"),
-     ("cat x | grep -- -v f", "f"),
-     ("dmesg | egrep usb error", "error")],
-)  # fmt: skip
-def test_a_grep_after_a_pipe_given_files_is_caught(command: str, file: str) -> None:
-    problem = check_piped_grep(command)
-    message = f"after a pipe reads the file {file} instead of its input"
-    assert problem is not None and problem.kind == "usage" and message in problem.message
-
-
-@pytest.mark.parametrize(
-    "command",
-    ["history | grep 'docker run'", 'history | grep "docker run"', "ps aux | grep -A 3 nginx",
-     "ps aux | grep -iA 3 nginx", "cat x | grep -e foo -e bar", "cat x | grep -f patterns.txt",
-     "cat x | grep --context 2 foo", "cat x | grep foo -", "cat x | grep -- -v",
-     "find . -name '*.py' | xargs grep TODO", "grep TODO a.py b.py", "grep -r TODO src | wc -l",
-     "ps aux | grep -v grep | grep -m 1 nginx"],
-)  # fmt: skip
-def test_a_grep_that_reads_its_input_passes(command: str) -> None:
-    assert check_piped_grep(command) is None
 
 
 def test_a_grep_after_a_pipe_given_files_is_retried(tmp_path: Path) -> None:

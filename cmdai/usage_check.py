@@ -1,0 +1,202 @@
+"""Is each program of a command given what it needs, where it reads it? Operands it cannot do
+without (`pkill -9` names no process), and input: a program after a pipe that never reads its
+input (`find … | rm`), a grep after a pipe given files (`history | grep docker run` searches a
+file named run), `crontab -e` fed from a pipe (it opens an editor), and a line that starts
+with a filter given no file (`xargs cp {} /backup`, `uniq -d`): it would wait for the terminal.
+
+Each check returns one line for the user and for the model, or None. Option values are read as
+the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
+one pattern; a program without a page is not checked where its values matter.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+
+from cmdai import option_check
+from cmdai.commandline import COMPUTED, Simple, parse, program_name, steps
+from cmdai.safety.words import program_operands
+
+
+def check(command: str) -> str | None:
+    """The first usage problem of `command`, or None."""
+    checks: list[Callable[[str], str | None]] = [
+        check_operands, check_piped_grep, check_ignored_input, check_terminal_input,
+    ]  # fmt: skip
+    return next((problem for check in checks if (problem := check(command))), None)
+
+
+# Programs that do nothing useful, or fail, without operands: (how many, what they need).
+NEEDS_OPERANDS: dict[str, tuple[int, str]] = {
+    "kill": (1, "a process id"), "pkill": (1, "a process name or pattern"),
+    "pgrep": (1, "a process name or pattern"), "killall": (1, "a process name"),
+    "chmod": (2, "a mode and a file"), "chown": (2, "an owner and a file"),
+    "chgrp": (2, "a group and a file"), "mv": (2, "a source and a target"),
+    "cp": (2, "a source and a target"),
+}  # fmt: skip
+
+
+def check_operands(command: str) -> str | None:
+    """`pkill -9`, `chmod +x`: a command that would only print its usage."""
+    if re.search(r"\$\(|`|<\(", command):
+        return None  # operands may come from a substitution
+    for simple in parse(command).commands:
+        need = NEEDS_OPERANDS.get(simple.program)
+        if need is None or "xargs" in simple.wrappers or simple.pipe_from is not None:
+            continue
+        if simple.program == "kill" and {"-l", "-L", "--list"} & set(simple.args):
+            continue
+        if len(program_operands(simple.program, simple.args)) < need[0]:
+            return f"`{simple.program}` needs {need[1]}"
+    return None
+
+
+_GREPS = frozenset({"grep", "egrep", "fgrep", "zgrep"})  # all read grep's options
+# grep's options as its page lists them, for a machine without the page: every letter is one
+# (an unknown letter would end the reading of a cluster), these take a value.
+_GREP_WITHOUT_PAGE = option_check.Doc(
+    longs=frozenset({
+        "--regexp", "--file", "--after-context", "--before-context", "--context",
+        "--max-count", "--devices", "--directories", "--include", "--exclude",
+        "--exclude-from", "--exclude-dir", "--label", "--binary-files", "--group-separator",
+    }),
+    shorts=frozenset(string.ascii_letters),
+    words=frozenset(),
+    valued=frozenset({*"ABCDdefm", "--regexp", "--file", "--after-context", "--before-context",
+                      "--context", "--max-count", "--devices", "--directories", "--include",
+                      "--exclude", "--exclude-from", "--exclude-dir", "--label",
+                      "--binary-files", "--group-separator"}),
+)  # fmt: skip
+_PATTERN_OPTIONS = frozenset({"-e", "-f", "--regexp", "--file"})
+
+
+def check_piped_grep(command: str) -> str | None:
+    """A grep after a pipe that is given files searches them and ignores its input: asked to
+    search the shell history for docker run, a model wrote `history | grep docker run`, which
+    reads a file named run."""
+    for simple in parse(command).commands:
+        if simple.program not in _GREPS or simple.pipe_from is None:
+            continue
+        if "xargs" in simple.wrappers:
+            continue  # xargs gives it the files on purpose
+        if files := _grep_files(simple.program, simple.args):
+            return (f"`{simple.program}` after a pipe reads the file {files[0]} instead of its "
+                    "input; quote a pattern that has spaces")  # fmt: skip
+    return None
+
+
+def _grep_files(program: str, args: list[str]) -> list[str]:
+    """The files grep reads (`-` is its input, not a file): the operands after the pattern,
+    or all of them when -e or -f gives the pattern."""
+    doc = option_check.doc_for("grep") or _GREP_WITHOUT_PAGE
+    words = list(option_check.read_words(program, args, doc))
+    given = any(isinstance(w, option_check.Option) and w.name in _PATTERN_OPTIONS for w in words)
+    operands = [word for word in words if isinstance(word, str)]
+    return [name for name in (operands if given else operands[1:]) if name != "-"]
+
+
+# Programs that never read their input: after a pipe, what the pipe carries is lost.
+IGNORE_INPUT = frozenset({
+    "rm", "rmdir", "unlink", "mv", "cp", "ln", "mkdir", "touch", "chmod", "chown", "chgrp", "ls",
+    "echo", "kill", "basename", "dirname", "realpath", "readlink", "stat", "du", "df", "sleep",
+    "date", "pwd", "whoami",
+})  # fmt: skip
+# Programs that ask before they overwrite or delete, reading the answer from their input:
+# `yes | cp -i a b` and `echo y | rm -i f` feed them answers.
+_ASKS = frozenset({"rm", "mv", "cp", "ln"})
+_ANSWERS = frozenset({"yes", "echo", "printf"})
+
+
+def check_ignored_input(command: str) -> str | None:
+    """A program after a pipe that does not read its input: `find . -name '*.tmp' | rm`
+    deletes nothing, `… | crontab -e` opens an editor. Names reach such a program as
+    arguments (`xargs rm`)."""
+    for simple in parse(command).commands:
+        source = simple.pipe_from
+        fed = source is not None or _redirected_in(simple.redirects)
+        if simple.program == "crontab" and "-e" in simple.args and fed:
+            return ("`crontab -e` opens an editor and ignores its input; `crontab -` installs "
+                    "what it reads")  # fmt: skip
+        if source is None or simple.program not in IGNORE_INPUT or _reads_input(simple, command):
+            continue
+        if simple.program in _ASKS and source.program in _ANSWERS:
+            continue  # answers to its questions
+        writer = source.word if source.program == COMPUTED else source.program  # `$cmd | rm`
+        return (f"`{simple.program}` does not read its input, so what `{writer}` writes is "
+                f"lost; `xargs {simple.program}` gives it as arguments")  # fmt: skip
+    return None
+
+
+def _redirected_in(redirects: list[tuple[str, str]]) -> bool:
+    """`< file`, `<<EOF`, `<<< "text"`, `0< file`: the input comes from there."""
+    return any(op.lstrip("0").startswith("<") for op, _ in redirects)
+
+
+def _reads_input(simple: Simple, command: str) -> bool:
+    """Told to read it after all: `-` or /dev/stdin as a file (`date -f -`, `cp /dev/stdin
+    x`), a list of names on it (`du --files0-from=-`), a password for `sudo -S`."""
+    if "xargs" in simple.wrappers or "parallel" in simple.wrappers:
+        return True  # they read it and pass it on as arguments
+    if any(arg == "-" or arg.endswith("=-") or "/dev/stdin" in arg for arg in simple.args):
+        return True
+    return "sudo" in simple.wrappers and bool(re.search(r"\bsudo\s+(?:-\w*S|--stdin)\b", command))
+
+
+# Filters that read their input when given no file: first on a line, with nothing piped or
+# redirected in, they wait for the terminal. (How many operands come before the files: grep's
+# pattern, sed's script, jq's filter; None: no operand is a file, as tr's two sets or the
+# command xargs runs.)
+READS_INPUT_WITHOUT_FILES: dict[str, int | None] = {
+    "sort": 0, "uniq": 0, "wc": 0, "head": 0, "tail": 0, "cut": 0, "tac": 0, "nl": 0,
+    "rev": 0, "base64": 0, "xxd": 0, "sha256sum": 0, "sha1sum": 0, "md5sum": 0,
+    "grep": 1, "egrep": 1, "fgrep": 1, "zgrep": 1, "sed": 1, "jq": 1, "tr": None, "xargs": None,
+}  # fmt: skip
+# Options that give the script or pattern (then every operand is a file) …
+_SCRIPT_OPTIONS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(_GREPS, frozenset({"-e", "-f", "--regexp", "--file"})),
+    "sed": frozenset({"-e", "-f", "--expression", "--file"}),
+    "jq": frozenset({"-f", "--from-file"}),
+}
+# … and options after which no input is read: the files are found (`grep -r`), listed in a
+# file (`xargs -a list.txt`), or there are none (`jq -n`).
+_NO_INPUT_OPTIONS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(_GREPS, frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})),
+    "xargs": frozenset({"-a", "--arg-file"}),
+    "jq": frozenset({"-n", "--null-input"}),
+    "sort": frozenset({"--files0-from"}),
+    "wc": frozenset({"--files0-from"}),
+}
+
+
+def check_terminal_input(command: str) -> str | None:
+    """A line that starts with a filter given no file and fed nothing: `xargs -I {} cp {}
+    /backup` or `uniq -d` would wait for the user to type the input."""
+    found, substitutions = steps(command)
+    if not found or substitutions or command.lstrip()[:1] in ("(", "{", "!"):
+        return None  # a substitution may be the file (`sort <(ls)`), a group its input
+    first = found[0]
+    program = program_name(first.words[0]) if first.words else ""
+    if program not in READS_INPUT_WITHOUT_FILES:
+        return None
+    if _redirected_in(first.redirects):
+        return None
+    doc = option_check.doc_for("grep" if program in _GREPS else program)
+    if doc is None:
+        return None  # its option values are unknown: a value could be taken for a file
+    words = list(option_check.read_words(program, first.words[1:], doc))
+    names = {word.name for word in words if isinstance(word, option_check.Option)}
+    if names & (_NO_INPUT_OPTIONS.get(program, frozenset()) | {"--help", "--version"}):
+        return None
+    before_files = READS_INPUT_WITHOUT_FILES[program]
+    if before_files is not None:
+        operands = [word for word in words if isinstance(word, str)]
+        if operands[0 if names & _SCRIPT_OPTIONS.get(program, frozenset()) else before_files :]:
+            return None
+    if program == "tr":  # `tr a-z A-Z names.txt` is an error: tr never opens a file
+        return "`tr` reads only its input, never a file, and nothing is piped or redirected into it"
+    return (
+        f"`{program}` is given no file and nothing is piped into it, so it would wait for "
+        "input from the terminal"
+    )

@@ -1,0 +1,248 @@
+"""The usage checks: operands a program cannot do without, and where its input comes from.
+Option values are read from this machine's real man pages (as in test_option_check), through
+`validate()` with the real bash parser and PATH, and through the retry with ScriptedBackend (a
+documented test double for the model)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cmdai.config import Config
+from cmdai.generate import generate
+from cmdai.option_check import doc_for, operands
+from cmdai.prompting import Context
+from cmdai.usage_check import (
+    _GREP_WITHOUT_PAGE,
+    check,
+    check_ignored_input,
+    check_operands,
+    check_piped_grep,
+    check_terminal_input,
+)
+from cmdai.validate import validate
+from tests.helpers.scripted import ScriptedBackend
+from tests.helpers.shells import require
+
+# For the tests that read option values from man pages. Skipped only off CI: .ci/run installs
+# man-db, and there a missing `man` must fail loudly.
+needs_man = pytest.mark.skipif(
+    shutil.which("man") is None and not os.environ.get("CI"), reason="man-db is not installed"
+)
+PROMPTS = Path(__file__).resolve().parents[1] / "fixtures" / "prompts"
+
+# --- operands ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [("pkill -9", "`pkill` needs a process name or pattern"),
+     ("kill -9", "`kill` needs a process id"),
+     ("chmod +x", "`chmod` needs a mode and a file"),
+     ("chmod -x", "`chmod` needs a mode and a file"),
+     ("mv notes.txt", "`mv` needs a source and a target"),
+     ("ls && chown alice", "`chown` needs an owner and a file")],
+)  # fmt: skip
+def test_a_command_that_would_only_print_its_usage_is_caught(command: str, message: str) -> None:
+    assert check_operands(command) == message
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["pkill -9 sleep", "pkill -u alice", "kill -l", "kill -9 $(pgrep x)", "kill %1",
+     "pgrep -f 'python app.py' | xargs kill", "chmod -R u+x bin", "cp -r src dst",
+     "ps aux | xargs kill -9", "git mv a b", "chmod -x deploy.sh", "chmod -R -w shared"],
+)  # fmt: skip
+def test_complete_commands_pass_the_operand_check(command: str) -> None:
+    assert check_operands(command) is None
+
+
+# --- a grep after a pipe ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "file"),
+    [("history | grep docker run", "run"),
+     ("ps -ef | grep gunicorn app:main", "app:main"),
+     ("ps aux | grep -iA3 nginx worker", "worker"),
+     ("cat x | grep -e foo notes.txt", "notes.txt"),
+     ("cat x | grep --context=2 foo bar", "bar"),
+     ("cat x | grep -- -v f", "f"),
+     ("dmesg | egrep usb error", "error"),
+     ("cat logs.gz | zgrep -A 2 disk full", "full")],
+)  # fmt: skip
+def test_a_grep_after_a_pipe_given_files_is_caught(command: str, file: str) -> None:
+    problem = check_piped_grep(command)
+    assert problem is not None and f"after a pipe reads the file {file} instead" in problem
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["history | grep 'docker run'", 'history | grep "docker run"', "ps aux | grep -A 3 nginx",
+     "ps aux | grep -iA 3 nginx", "cat x | grep -e foo -e bar", "cat x | grep -f patterns.txt",
+     "cat x | grep --context 2 foo", "cat x | grep foo -", "cat x | grep -- -v",
+     "find . -name '*.py' | xargs grep TODO", "grep TODO a.py b.py", "grep -r TODO src | wc -l",
+     "ps aux | grep -v grep | grep -m 1 nginx"],
+)  # fmt: skip
+def test_a_grep_that_reads_its_input_passes(command: str) -> None:
+    assert check_piped_grep(command) is None
+
+
+@needs_man
+def test_grep_is_read_alike_with_and_without_its_page() -> None:
+    """The fallback for a machine without grep's page reads option values as the page does."""
+    page = doc_for("grep")
+    assert page is not None
+    for args in (["-iA", "3", "x", "f"], ["--context", "2", "x"], ["-e", "a", "-m1", "f"],
+                 ["-rn", "--include", "*.py", "TODO", "src"], ["-C2", "x", "-", "f"]):  # fmt: skip
+        assert operands("grep", args, page) == operands("grep", args, _GREP_WITHOUT_PAGE)
+
+
+# --- a program that does not read its input ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "program", "source"),
+    [("find . -name '*.tmp' | rm", "rm", "find"),
+     ("find . -name '*.tmp' | rm -f", "rm", "find"),
+     ("ls *.bak | sudo rm", "rm", "ls"),
+     ("pgrep node | kill", "kill", "pgrep"),
+     ("cat dirs.txt | mkdir -p", "mkdir", "cat"),
+     ("find . -type f | du -sh", "du", "find"),
+     ("git ls-files | cp /backup", "cp", "git"),
+     ("ls | echo", "echo", "ls"),
+     ("$list_cmd | rm", "rm", "$list_cmd")],
+)  # fmt: skip
+def test_a_program_that_ignores_its_pipe_is_caught(command: str, program: str, source: str) -> None:
+    assert check_ignored_input(command) == (
+        f"`{program}` does not read its input, so what `{source}` writes is lost; "
+        f"`xargs {program}` gives it as arguments"
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["echo '0 2 * * * /usr/local/bin/backup.sh' | crontab -e",
+     "crontab -l | crontab -e", "crontab -e < jobs.txt"],
+)  # fmt: skip
+def test_crontab_e_fed_its_jobs_is_caught(command: str) -> None:
+    problem = check_ignored_input(command)
+    assert problem is not None and problem.startswith("`crontab -e` opens an editor")
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["find . -name '*.tmp' | xargs rm", "find . -print0 | xargs -0 rm -f",
+     "find . -name '*.tmp' | parallel rm", "yes | rm -i *.tmp", "echo y | cp -i a b",
+     "find . -print0 | du -ch --files0-from=-", "echo 2024-01-01 | date -f -",
+     "curl -s https://example.com/x | cp /dev/stdin x", "echo secret | sudo -S rm /tmp/lock",
+     "find . -name '*.tmp' | while read -r f; do rm \"$f\"; done",
+     "(crontab -l; echo '0 2 * * * /x') | crontab -", "crontab -l | sort | crontab -",
+     "ls | wc -l", "crontab -e", "rm -f a.tmp && ls"],
+)  # fmt: skip
+def test_a_program_that_reads_its_pipe_passes(command: str) -> None:
+    assert check_ignored_input(command) is None
+
+
+# --- a line that waits for the terminal -------------------------------------------------------
+
+
+@needs_man
+@pytest.mark.parametrize(
+    ("command", "program"),
+    [("xargs -I {} cp files.txt {} /backup", "xargs"), ("xargs -n 1 rm", "xargs"),
+     ("uniq -d", "uniq"), ("sort -u", "sort"), ("wc -l", "wc"), ("head -n 5", "head"),
+     ("tail -f", "tail"), ("cut -d , -f 1", "cut"), ("grep -n", "grep"), ("grep -c ERROR", "grep"),
+     ("grep -A 3 ERROR", "grep"), ("zgrep -C 2 ERROR", "zgrep"), ("sed -n 1p", "sed"), ("sed -i s/a/b/", "sed"),
+     ("base64 -d", "base64"), ("sha256sum -c", "sha256sum"), ("xxd -r -p", "xxd"),
+     ("sort -k 2 | uniq -c", "sort")],
+)  # fmt: skip
+def test_a_line_that_would_wait_for_the_terminal_is_caught(command: str, program: str) -> None:
+    assert check_terminal_input(command) == (
+        f"`{program}` is given no file and nothing is piped into it, so it would wait for input "
+        "from the terminal"
+    )
+
+
+@needs_man
+@pytest.mark.parametrize("command", ["tr a-z A-Z", "tr a-z A-Z names.txt", "tr -d '\\r' a.txt"])
+def test_tr_without_input_is_caught(command: str) -> None:
+    """tr opens no file: given one it fails, given none it waits for the terminal."""
+    problem = check_terminal_input(command)
+    assert problem is not None and problem.startswith("`tr` reads only its input, never a file")
+
+
+@needs_man
+@pytest.mark.parametrize(
+    "command",
+    ["xargs -a files.txt -I {} cp {} /backup", "xargs --arg-file=files.txt rm",
+     "xargs -I {} cp {} /backup < files.txt", "cat files.txt | xargs -I {} cp {} /backup",
+     "uniq -d ids.txt", "sort -u names.txt", "wc -l *.py", "head -n 5 notes.txt",
+     "tail -f app.log", "tail -n 20 -f app.log", "cut -d , -f 1 data.csv",
+     "tr a-z A-Z < in.txt", "tr -d '\\r' < a > b", "grep -rn TODO", "grep -R TODO",
+     "grep -c ERROR app.log", "grep -e foo -e bar notes.txt", "grep -A 3 ERROR app.log",
+     "sed -n 1p notes.txt", "sed -e s/a/b/ notes.txt", "sed -i s/a/b/ *.txt",
+     "base64 <<< 'hello world'", "sort <<EOF", "sha256sum -c SHA256SUMS", "sort -u <(ls a)",
+     "grep TODO $(git ls-files)", "echo hi | base64", "cd src && grep -n TODO",
+     "(sort -u) < names.txt", "{ sort -u; } < names.txt", "sort --help", "ls | sort",
+     "awk '{print $1}'", "cat > notes.txt", "read -r name"],
+)  # fmt: skip
+def test_a_line_with_its_input_passes(command: str) -> None:
+    assert check_terminal_input(command) is None
+
+
+@needs_man
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [(["tail", "-f", "app.log"], ["app.log"]), (["ls", "-F", "src"], ["src"]),
+     (["diff", "-u", "a", "b"], ["a", "b"]), (["cp", "--backup", "a", "b"], ["a", "b"])],
+)  # fmt: skip
+def test_an_option_whose_value_may_only_be_attached_takes_no_word(
+    command: list[str], words: list[str]
+) -> None:
+    """`-f, --follow[=HOW]`: the next word is a file, not the option's value."""
+    program, *args = command
+    page = doc_for(program)
+    assert page is not None and operands(program, args, page) == words
+
+
+@needs_man
+def test_no_right_answer_of_the_dev_set_is_rejected() -> None:
+    """700-odd real commands written as right answers (tests/fixtures/prompts/dev-answers.yaml,
+    both halves): none may become a retry."""
+    answers = yaml.safe_load((PROMPTS / "dev-answers.yaml").read_text())
+    commands = [command for case in answers.values() for command in case["right"]]
+    assert len(commands) >= 600
+    assert [(c, problem) for c in commands if (problem := check(c))] == []
+
+
+# --- through validate() and the retry ---------------------------------------------------------
+
+
+@needs_man
+@pytest.mark.parametrize(
+    "command",
+    ["history | grep docker run", "find . -name '*.tmp' | rm", "uniq -d", "pkill -9"],
+)
+def test_usage_problems_reach_validate(tmp_path: Path, command: str) -> None:
+    require("bash")
+    problem = validate(command, "bash", str(tmp_path), request="anything")
+    assert problem is not None and problem.kind == "usage"
+
+
+@needs_man
+def test_a_line_that_would_wait_for_the_terminal_is_retried(tmp_path: Path) -> None:
+    """Asked to copy the files listed in files.txt with xargs, the 1.5B model wrote an xargs
+    with nothing to read; told so, a model that gives it the list is taken."""
+    require("bash")
+    (tmp_path / "files.txt").write_text("a\n")
+    backend = ScriptedBackend("xargs -I {} cp {} /backup", "xargs -a files.txt -I {} cp {} /backup")
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    result = generate("copy every file listed in files.txt into /backup using xargs", Config(),
+                      backend, context)  # fmt: skip
+    assert result.command == "xargs -a files.txt -I {} cp {} /backup"
+    assert "wait for input from the terminal" in result.retry_reason
