@@ -237,7 +237,8 @@ def test_usage_problems_reach_validate(tmp_path: Path, command: str) -> None:
 @needs_man
 def test_a_line_that_would_wait_for_the_terminal_is_retried(tmp_path: Path) -> None:
     """Asked to copy the files listed in files.txt with xargs, the 1.5B model wrote an xargs
-    with nothing to read; told so, a model that gives it the list is taken."""
+    with nothing to read. Told so, it repeats itself (the warning then stays); a model that
+    gives it the list is taken."""
     require("bash")
     (tmp_path / "files.txt").write_text("a\n")
     backend = ScriptedBackend("xargs -I {} cp {} /backup", "xargs -a files.txt -I {} cp {} /backup")
