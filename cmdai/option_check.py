@@ -144,8 +144,9 @@ def operands(program: str, args: list[str], doc: Doc) -> list[str]:
 def read_words(program: str, args: list[str], doc: Doc) -> Iterator[Option | str]:
     """The options of `args` (each with its value, as `doc` says the program reads them) and
     its operands (as strings), in order. A number, a signal or a chmod mode written with a
-    dash (`-7`, `-HUP`, `-x`) is neither. Stops at the first operand of a runner or an
-    interpreter (`ssh web1 df -h`, `python3 app.py -v`): what follows is not its own."""
+    dash (`-7`, `-HUP`, `-x`) is neither. Stops after the first operand of a runner or an
+    interpreter (ssh's host in `ssh web1 df -h`, the script in `python3 app.py -v`, strace's
+    program): what follows belongs to the command it runs."""
     words = iter(args)
     for word in words:
         if word == "--":
@@ -163,9 +164,9 @@ def read_words(program: str, args: list[str], doc: Doc) -> Iterator[Option | str
             yield Option(word, next(words, None), True)  # not checked: -e is perl's, -jar java's
             return  # the module's, the code's or the script's own words follow
         if not word.startswith("-") or word == "-":
-            if program in RUNNERS or program in INTERPRETERS:
-                return  # the command or script it runs begins here
             yield word
+            if program in RUNNERS or program in INTERPRETERS:
+                return  # the command or script it runs follows
             continue
         if _is_value(program, word) and not (len(word) == 2 and word[1] in doc.shorts):
             continue  # `-7` is a number, but xargs's `-0` an option
@@ -251,6 +252,8 @@ VALUE_MARK = "\x01"  # where an italic (argument) font started
 
 
 def parse_roff(source: str) -> Doc:
+    # An mdoc example line shows other programs' options too (ssh(1): `dig -t SSHFP host`).
+    source = re.sub(r"^\.Dl\b.*$", "", source, flags=re.M)
     text = _ITALIC.sub(VALUE_MARK, source)
     text = _ZERO_WIDTH.sub("", _FONT.sub("", _DASH.sub("-", text)))
     text = re.sub(r'\\\(?[a-z]{2}|\\\[[a-z]+\]|\\e|\\ |"', " ", text)

@@ -3,6 +3,7 @@ without (`pkill -9` names no process), and input: a program after a pipe that ne
 input (`find … | rm`), a grep after a pipe given files (`history | grep docker run` searches a
 file named run), `crontab -e` fed from a pipe (it opens an editor), and a line that starts
 with a filter given no file (`xargs cp {} /backup`, `uniq -d`): it would wait for the terminal.
+And ssh given a place to copy to (`ssh nas:/volume1/music`) instead of a host.
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -24,6 +25,7 @@ def check(command: str) -> str | None:
     """The first usage problem of `command`, or None."""
     checks: list[Callable[[str], str | None]] = [
         check_operands, check_piped_grep, check_ignored_input, check_terminal_input,
+        check_ssh_destination,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -200,3 +202,22 @@ def check_terminal_input(command: str) -> str | None:
         f"`{program}` is given no file and nothing is piped into it, so it would wait for "
         "input from the terminal"
     )
+
+
+# `host:/path`, `alice@nas:~/music`: where scp and rsync copy to, never where ssh connects.
+_REMOTE_PATH = re.compile(r"^(?!ssh://)(?:[^@/\s]+@)?[\w.-]+:[/~]")
+
+
+def check_ssh_destination(command: str) -> str | None:
+    """ssh given `host:path` (`ssh -p 2022 nas:/volume1/music …`, written for a copy over
+    ssh): it would look for a host named `nas:/volume1/music`. (`ssh://user@host:2222` is
+    ssh's own form; an IPv6 address has no slash.)"""
+    doc = option_check.doc_for("ssh")
+    for simple in parse(command).commands:
+        if simple.program != "ssh" or doc is None:
+            continue
+        words = option_check.operands("ssh", simple.args, doc)
+        if words and _REMOTE_PATH.match(words[0]):
+            return (f"`ssh` connects to a host, not to host:path ({words[0]}); scp and rsync "
+                    "copy to host:path")  # fmt: skip
+    return None

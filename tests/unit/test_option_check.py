@@ -157,3 +157,12 @@ def test_no_right_answer_of_the_dev_set_is_rejected() -> None:
     commands = [command for case in answers.values() for command in case["right"]]
     assert len(commands) >= 600
     assert [(c, option_check.check(c)) for c in commands if option_check.check(c)] == []
+
+
+def test_an_example_in_a_page_does_not_give_its_options_values() -> None:
+    """ssh(1) shows `dig -t SSHFP host.example.com` in an example line: ssh's own -t takes no
+    value, so in `ssh -t web1 htop` the host is web1 (a runner's reading stops after it)."""
+    doc = option_check.doc_for("ssh")
+    assert doc is not None and "t" not in doc.valued
+    assert option_check.operands("ssh", ["-t", "web1", "htop"], doc) == ["web1"]
+    assert option_check.operands("ssh", ["-p", "2022", "-i", "key", "nas", "df"], doc) == ["nas"]

@@ -22,6 +22,7 @@ from cmdai.usage_check import (
     check_ignored_input,
     check_operands,
     check_piped_grep,
+    check_ssh_destination,
     check_terminal_input,
 )
 from cmdai.validate import validate
@@ -208,6 +209,35 @@ def test_an_option_whose_value_may_only_be_attached_takes_no_word(
     program, *args = command
     page = doc_for(program)
     assert page is not None and operands(program, args, page) == words
+
+
+# --- ssh given a place to copy to ---------------------------------------------------------------
+
+
+@needs_man
+@pytest.mark.parametrize(
+    ("command", "place"),
+    [("ssh -p 2022 user@nas:/volume1/music rsync -avz music/", "user@nas:/volume1/music"),
+     ("ssh backup.example.com:/srv/backups", "backup.example.com:/srv/backups"),
+     ("ssh -i ~/.ssh/id_ed25519 alice@web1:~/logs ls", "alice@web1:~/logs"),
+     ("cd src && ssh -t web1:/var/www", "web1:/var/www")],
+)  # fmt: skip
+def test_ssh_given_host_and_path_is_caught(command: str, place: str) -> None:
+    assert check_ssh_destination(command) == (
+        f"`ssh` connects to a host, not to host:path ({place}); scp and rsync copy to host:path"
+    )
+
+
+@needs_man
+@pytest.mark.parametrize(
+    "command",
+    ["ssh web1 df -h", "ssh -p 2022 alice@nas", "ssh -t web1 htop", "ssh -L 8080:localhost:80 db",
+     "ssh -J bastion:22 web1", "ssh ssh://alice@nas:2222", "ssh fe80::1", "ssh web1 ls /a:/b",
+     "scp report.pdf alice@nas:/srv/", "rsync -e 'ssh -p 2022' -a music/ nas:/volume1/music",
+     "ssh -o ProxyCommand='nc -x proxy:1080 %h %p' web1"],
+)  # fmt: skip
+def test_ssh_to_a_host_passes(command: str) -> None:
+    assert check_ssh_destination(command) is None
 
 
 @needs_man
