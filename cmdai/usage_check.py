@@ -2,8 +2,8 @@
 without (`pkill -9` names no process), and input: a program after a pipe that never reads its
 input (`find … | rm`), a grep after a pipe given files (`history | grep docker run` searches a
 file named run), `crontab -e` fed from a pipe (it opens an editor), and a line that starts
-with a filter given no file (`xargs cp {} /backup`, `uniq -d`): it would wait for the terminal.
-And ssh given a place to copy to (`ssh nas:/volume1/music`) instead of a host.
+with a filter given no file (`xargs cp {} /backup`, `uniq -d`, `awk '{print $1}'`): it would
+wait for the terminal. And ssh given a place to copy to (`ssh nas:/volume1/music`), not a host.
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -57,20 +57,18 @@ def check_operands(command: str) -> str | None:
 
 _GREPS = frozenset({"grep", "egrep", "fgrep", "zgrep"})  # all read grep's options
 # grep's options as its page lists them, for a machine without the page: every letter is one
-# (an unknown letter would end the reading of a cluster), these take a value.
+# (an unknown letter would end the reading of a cluster); these take a value.
+_GREP_VALUED_LONGS = frozenset({
+    "--regexp", "--file", "--after-context", "--before-context", "--context", "--max-count",
+    "--devices", "--directories", "--include", "--exclude", "--exclude-from", "--exclude-dir",
+    "--label", "--binary-files", "--group-separator",
+})  # fmt: skip
 _GREP_WITHOUT_PAGE = option_check.Doc(
-    longs=frozenset({
-        "--regexp", "--file", "--after-context", "--before-context", "--context",
-        "--max-count", "--devices", "--directories", "--include", "--exclude",
-        "--exclude-from", "--exclude-dir", "--label", "--binary-files", "--group-separator",
-    }),
+    longs=_GREP_VALUED_LONGS,
     shorts=frozenset(string.ascii_letters),
     words=frozenset(),
-    valued=frozenset({*"ABCDdefm", "--regexp", "--file", "--after-context", "--before-context",
-                      "--context", "--max-count", "--devices", "--directories", "--include",
-                      "--exclude", "--exclude-from", "--exclude-dir", "--label",
-                      "--binary-files", "--group-separator"}),
-)  # fmt: skip
+    valued=_GREP_VALUED_LONGS | frozenset("ABCDdefm"),
+)
 _PATTERN_OPTIONS = frozenset({"-e", "-f", "--regexp", "--file"})
 
 
@@ -153,13 +151,16 @@ def _reads_input(simple: Simple, command: str) -> bool:
 READS_INPUT_WITHOUT_FILES: dict[str, int | None] = {
     "sort": 0, "uniq": 0, "wc": 0, "head": 0, "tail": 0, "cut": 0, "tac": 0, "nl": 0,
     "rev": 0, "base64": 0, "xxd": 0, "sha256sum": 0, "sha1sum": 0, "md5sum": 0,
-    "grep": 1, "egrep": 1, "fgrep": 1, "zgrep": 1, "sed": 1, "jq": 1, "tr": None, "xargs": None,
+    "grep": 1, "egrep": 1, "fgrep": 1, "zgrep": 1, "sed": 1, "jq": 1, "awk": 1, "gawk": 1,
+    "mawk": 1, "tr": None, "xargs": None,
 }  # fmt: skip
+_AWKS = frozenset({"awk", "gawk", "mawk"})
 # Options that give the script or pattern (then every operand is a file) …
 _SCRIPT_OPTIONS: dict[str, frozenset[str]] = {
     **dict.fromkeys(_GREPS, frozenset({"-e", "-f", "--regexp", "--file"})),
     "sed": frozenset({"-e", "-f", "--expression", "--file"}),
     "jq": frozenset({"-f", "--from-file"}),
+    **dict.fromkeys(_AWKS, frozenset({"-f", "--file"})),
 }
 # … and options after which no input is read: the files are found (`grep -r`), listed in a
 # file (`xargs -a list.txt`), or there are none (`jq -n`).
@@ -192,16 +193,48 @@ def check_terminal_input(command: str) -> str | None:
     if names & (_NO_INPUT_OPTIONS.get(program, frozenset()) | {"--help", "--version"}):
         return None
     before_files = READS_INPUT_WITHOUT_FILES[program]
-    if before_files is not None:
-        operands = [word for word in words if isinstance(word, str)]
-        if operands[0 if names & _SCRIPT_OPTIONS.get(program, frozenset()) else before_files :]:
-            return None
+    operands = [word for word in words if isinstance(word, str)]
+    script_given = bool(names & _SCRIPT_OPTIONS.get(program, frozenset()))
+    if before_files is not None and operands[0 if script_given else before_files :]:
+        return None
+    if program in _AWKS and not script_given and operands and _only_begin(operands[0]):
+        return None  # `awk 'BEGIN { print 2^40 }'` reads no input
     if program == "tr":  # `tr a-z A-Z names.txt` is an error: tr never opens a file
         return "`tr` reads only its input, never a file, and nothing is piped or redirected into it"
     return (
         f"`{program}` is given no file and nothing is piped into it, so it would wait for "
         "input from the terminal"
     )
+
+
+def _only_begin(program: str) -> bool:
+    """An awk program of BEGIN blocks (and functions) only: it ends before reading input."""
+    rest = program.strip()
+    while rest.startswith(("BEGIN", "function ", "func ")):
+        end = _block_end(rest, rest.find("{"))
+        if end is None:
+            return False
+        rest = rest[end + 1 :].lstrip(" \t\n;")
+    return not rest
+
+
+def _block_end(text: str, start: int) -> int | None:
+    """Where the `{` at `start` is closed, braces inside "strings" aside. (A `/` may be a
+    division as well as a regexp's start: `print 10/2`; a brace in a regexp is rare.)"""
+    if start < 0:
+        return None
+    depth, in_string = 0, False
+    for index in range(start, len(text)):
+        char = text[index]
+        if in_string:
+            in_string = not (char == '"' and text[index - 1] != "\\")
+        elif char == '"':
+            in_string = True
+        elif char in "{}":
+            depth += 1 if char == "{" else -1
+            if depth == 0:
+                return index
+    return None
 
 
 # `host:/path`, `alice@nas:~/music`: where scp and rsync copy to, never where ssh connects.
@@ -212,9 +245,9 @@ def check_ssh_destination(command: str) -> str | None:
     """ssh given `host:path` (`ssh -p 2022 nas:/volume1/music …`, written for a copy over
     ssh): it would look for a host named `nas:/volume1/music`. (`ssh://user@host:2222` is
     ssh's own form; an IPv6 address has no slash.)"""
-    doc = option_check.doc_for("ssh")
     for simple in parse(command).commands:
-        if simple.program != "ssh" or doc is None:
+        doc = option_check.doc_for("ssh") if simple.program == "ssh" else None
+        if doc is None:
             continue
         words = option_check.operands("ssh", simple.args, doc)
         if words and _REMOTE_PATH.match(words[0]):

@@ -190,9 +190,33 @@ def test_tr_without_input_is_caught(command: str) -> None:
      "base64 <<< 'hello world'", "sort <<EOF", "sha256sum -c SHA256SUMS", "sort -u <(ls a)",
      "grep TODO $(git ls-files)", "echo hi | base64", "cd src && grep -n TODO",
      "(sort -u) < names.txt", "{ sort -u; } < names.txt", "sort --help", "ls | sort",
-     "awk '{print $1}'", "cat > notes.txt", "read -r name"],
+     "cat > notes.txt", "read -r name"],
 )  # fmt: skip
 def test_a_line_with_its_input_passes(command: str) -> None:
+    assert check_terminal_input(command) is None
+
+
+@needs_man
+@pytest.mark.parametrize(
+    "command",
+    ["awk '{print $1}'", "awk -F: '{print $1}'", "awk 'END { print NR }'", "awk -f sum.awk",
+     "awk 'BEGIN { FS = \":\" } { print $1 }'", "awk -v n=2 '{ print $n }'"],
+)  # fmt: skip
+def test_awk_that_would_wait_for_the_terminal_is_caught(command: str) -> None:
+    problem = check_terminal_input(command)
+    assert problem is not None and "would wait for input from the terminal" in problem
+
+
+@needs_man
+@pytest.mark.parametrize(
+    "command",
+    ["awk 'BEGIN { print 2^40 }'", "awk 'BEGIN{print 10/2}'",
+     "awk -v n=3 'BEGIN { for (i = 1; i <= n; i++) print \"{\" i \"}\" }'",
+     "awk 'function twice(x) { return 2 * x } BEGIN { print twice(21) }'",
+     "awk '{print $1}' access.log", "awk -F, '{ s += $2 } END { print s }' sales.csv",
+     "awk -f sum.awk data.txt", "ls -l | awk '{ print $5 }'"],
+)  # fmt: skip
+def test_awk_with_its_input_or_none_needed_passes(command: str) -> None:
     assert check_terminal_input(command) is None
 
 
