@@ -492,8 +492,3 @@ def test_a_refusal_after_a_wrong_place_is_taken(tmp_path: Path) -> None:
     context = Context(shell="powershell", os_name="Windows", cwd="C:\\Users\\ana")
     result = generate("delete everything on drive C", Config(), backend, context)
     assert result.refused and result.retry_reason.startswith("the request names drive C:")
-
-
-def test_a_grep_after_a_pipe_given_files_is_retried(tmp_path: Path) -> None:
-    problem = validate("history | grep docker run", "bash", str(tmp_path), request="search")
-    assert problem is not None and problem.kind == "usage"
