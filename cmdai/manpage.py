@@ -101,7 +101,7 @@ def inline(text: str) -> str:
     return _OTHER_ESCAPE.sub("", text)
 
 
-def _macro_args(rest: str) -> list[str]:
+def macro_args(rest: str) -> list[str]:
     """A macro line's arguments: words (a backslash-space is a space inside one), or "quoted
     phrases"."""
     return [a if a else b for a, b in re.findall(r'"((?:[^"]|"")*)"|((?:\\.|[^\s\\])+)', rest)]
@@ -145,21 +145,21 @@ def paragraphs(source: str) -> list[Paragraph]:
             name, _, rest = raw[1:].strip().partition(" ")
             if extended:
                 extended = name != "Xc"
-                more = _mdoc_text(name, _macro_args(rest)) if name not in ("Sm", "Xc") else ""
+                more = _mdoc_text(name, macro_args(rest)) if name not in ("Sm", "Xc") else ""
                 found[-1].args = " ".join(filter(None, [found[-1].args, inline(more)]))
                 continue
             if name == "It" and rest.rstrip().endswith("Xo"):
                 extended = True
             if name in _BREAKS:
-                args = " ".join(_macro_args(rest))
-                text = _mdoc_text("", _macro_args(rest)) if name == "It" else args
+                args = " ".join(macro_args(rest))
+                text = _mdoc_text("", macro_args(rest)) if name == "It" else args
                 found.append(Paragraph(name, inline(text).strip(), []))
             elif name in _FONT_MACROS:
-                found[-1].lines.append(inline(" ".join(_macro_args(rest))))
+                found[-1].lines.append(inline(" ".join(macro_args(rest))))
             elif name in _ALTERNATING:
-                found[-1].lines.append(inline("".join(_macro_args(rest))))
+                found[-1].lines.append(inline("".join(macro_args(rest))))
             elif name[:1].isupper() and name[1:2].islower():  # mdoc text macros
-                found[-1].lines.append(inline(_mdoc_text(name, _macro_args(rest))))
+                found[-1].lines.append(inline(_mdoc_text(name, macro_args(rest))))
             continue  # comments, spacing and other requests carry no text
         if raw.strip():
             found[-1].lines.append(inline(raw))

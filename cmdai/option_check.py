@@ -254,7 +254,7 @@ VALUE_MARK = "\x01"  # where an italic (argument) font started
 def parse_roff(source: str) -> Doc:
     # An mdoc example line shows other programs' options too (ssh(1): `dig -t SSHFP host`).
     source = re.sub(r"^\.Dl\b.*$", "", source, flags=re.M)
-    text = _ITALIC.sub(VALUE_MARK, source)
+    text = _ITALIC.sub(VALUE_MARK, _font_macros(source))
     text = _ZERO_WIDTH.sub("", _FONT.sub("", _DASH.sub("-", text)))
     text = re.sub(r'\\\(?[a-z]{2}|\\\[[a-z]+\]|\\e|\\ |"', " ", text)
     doc = parse_plain(text)
@@ -278,11 +278,32 @@ def parse_roff(source: str) -> Doc:
     )
 
 
+# Font macros with their arguments on the line: `.BI \-I " replace-str"` (bold, italic, … run
+# together), `.I file` (all italic). Their italic arguments are values, as after `\fI`.
+_FONT_MACRO_LINE = re.compile(r"^\.(BI|IB|RI|IR|BR|RB|I)[ \t]+(.*)$", re.M)
+
+
+def _font_macros(source: str) -> str:
+    """Font macro lines as the text they show, a VALUE_MARK where italics start."""
+
+    def shown(match: re.Match[str]) -> str:
+        name, rest = match.groups()
+        args = manpage.macro_args(rest)
+        if name == "I":
+            return VALUE_MARK + " ".join(args)
+        if "I" not in name:
+            return "".join(args)  # BR, RB
+        italic = 0 if name[0] == "I" else 1  # IB, IR: the 1st, 3rd … argument; BI, RI: the 2nd …
+        return "".join(VALUE_MARK * (index % 2 == italic) + arg for index, arg in enumerate(args))
+
+    return _FONT_MACRO_LINE.sub(shown, source)
+
+
 _OPTION = re.compile(r"(?<![\w/.\\-])(--?)(\[no-\])?([A-Za-z0-9?@#][\w?@#+.-]*)")
 # After an option: `=VALUE`, ` <value>`, ` VALUE`, an italic value. Not `[=VALUE]` or
 # `[VALUE]`: a value that may only be attached (`-f, --follow[=HOW]`, `-i[SUFFIX]`) is never
 # the next word, and the letter takes none (`tail -f app.log` follows app.log).
-_VALUE_AFTER = re.compile(r"^(?:,\s*--[\w-]+)?(?:=|\s?\x01|\s+<|\s+[A-Z][A-Z_]+\b|<)")
+_VALUE_AFTER = re.compile(r"^(?:,\s*\x01?--[\w-]+)?(?:=|\s?\x01|\s+<|\s+[A-Z][A-Z_]+\b|<)")
 _SYNOPSIS_CLUSTER = re.compile(r"\[-([A-Za-z0-9]{2,})\]")
 
 

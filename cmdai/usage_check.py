@@ -40,19 +40,50 @@ NEEDS_OPERANDS: dict[str, tuple[int, str]] = {
 }  # fmt: skip
 
 
+# Options that name what to act on in place of operands, and how many operands are needed
+# then: `pkill -u alice` signals alice's processes, `kill -l` lists the signals, `cp -t /backup
+# a.txt` names the target with -t, `chmod --reference=a.txt b.txt` copies a.txt's mode.
+_PROCESS_CRITERIA = frozenset({
+    "-u", "-U", "-g", "-G", "-P", "-s", "-t", "-O", "-F", "-r", "--euid", "--uid", "--pgroup",
+    "--group", "--parent", "--session", "--terminal", "--older", "--pidfile", "--runstates",
+    "--cgroup", "--ns",
+})  # fmt: skip
+_STAND_INS: dict[str, tuple[frozenset[str], int]] = {
+    "kill": (frozenset({"-l", "-L", "--list", "--table"}), 0),
+    "pkill": (_PROCESS_CRITERIA, 0),
+    "pgrep": (_PROCESS_CRITERIA, 0),
+    "killall": (frozenset({"-u", "--user", "-o", "--older-than", "-y", "--younger-than"}), 0),
+    **dict.fromkeys(("chmod", "chown", "chgrp"), (frozenset({"--reference"}), 1)),
+    **dict.fromkeys(("cp", "mv"), (frozenset({"-t", "--target-directory"}), 1)),
+}
+
+
 def check_operands(command: str) -> str | None:
-    """`pkill -9`, `chmod +x`: a command that would only print its usage."""
+    """`pkill -9`, `chmod +x`, `kill -s TERM`: a command that would only print its usage."""
     if re.search(r"\$\(|`|<\(", command):
         return None  # operands may come from a substitution
     for simple in parse(command).commands:
         need = NEEDS_OPERANDS.get(simple.program)
         if need is None or "xargs" in simple.wrappers or simple.pipe_from is not None:
             continue
-        if simple.program == "kill" and {"-l", "-L", "--list"} & set(simple.args):
-            continue
-        if len(program_operands(simple.program, simple.args)) < need[0]:
-            return f"`{simple.program}` needs {need[1]}"
+        given, options = _operands_and_options(simple.program, simple.args)
+        count, what = need
+        stand_ins, fewer = _STAND_INS.get(simple.program, (frozenset(), count))
+        if given < (fewer if options & stand_ins else count):
+            return f"`{simple.program}` needs {what}"
     return None
+
+
+def _operands_and_options(program: str, args: list[str]) -> tuple[int, set[str]]:
+    """How many operands `args` gives `program`, and the names of its options, values read
+    as its page says (in `kill -s TERM`, TERM is -s's value, not a process id)."""
+    doc = None if program == "chmod" else option_check.doc_for(program)
+    if doc is None:  # no page, or chmod, whose `-x` is a mode (an operand): by the dashes
+        names = {arg.partition("=")[0] for arg in args if arg.startswith("-")}
+        return len(program_operands(program, args)), names
+    words = list(option_check.read_words(program, args, doc))
+    names = {word.name for word in words if isinstance(word, option_check.Option)}
+    return sum(isinstance(word, str) for word in words), names
 
 
 _GREPS = frozenset({"grep", "egrep", "fgrep", "zgrep"})  # all read grep's options

@@ -166,3 +166,23 @@ def test_an_example_in_a_page_does_not_give_its_options_values() -> None:
     assert doc is not None and "t" not in doc.valued
     assert option_check.operands("ssh", ["-t", "web1", "htop"], doc) == ["web1"]
     assert option_check.operands("ssh", ["-p", "2022", "-i", "key", "nas", "df"], doc) == ["nas"]
+
+
+def test_a_value_set_in_italics_by_a_font_macro_is_read() -> None:
+    """A page may set a value in italics with a font macro line (`.BI \\-I " replace-str"`,
+    procps and findutils do) instead of an inline font change: the value is read all the
+    same, and the roman and bold macros only join their words."""
+    page = (
+        '.TP\n.BI \\-w " width"\nWrap at width.\n.TP\n.B \\-q\nQuiet.\n'
+        '.TP\n.BR \\-v ", " \\-\\-verbose\nSay more.\n.TP\n.BI \\-\\-log= file\nLog to file.\n'
+        ".TP\n.B \\-o\n.I output\nWrite to output.\n"
+    )
+    doc = option_check.parse_roff(page)
+    assert doc.valued == {"w", "--log", "o"}
+    assert {"v", "q"} <= doc.shorts and "--verbose" in doc.longs
+    xargs, ps = option_check.doc_for("xargs"), option_check.doc_for("ps")
+    assert xargs is not None and {"I", "a", "d", "n", "P"} <= xargs.valued
+    read = option_check.operands("xargs", ["-I", "{}", "cp", "{}", "/b"], xargs)
+    assert read == ["cp", "{}", "/b"]
+    assert ps is not None and {"C", "o", "p", "u"} <= ps.valued
+    assert option_check.operands("ps", ["-C", "nginx", "-o", "pid,rss"], ps) == []

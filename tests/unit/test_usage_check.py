@@ -56,10 +56,25 @@ def test_a_command_that_would_only_print_its_usage_is_caught(command: str, messa
     "command",
     ["pkill -9 sleep", "pkill -u alice", "kill -l", "kill -9 $(pgrep x)", "kill %1",
      "pgrep -f 'python app.py' | xargs kill", "chmod -R u+x bin", "cp -r src dst",
-     "ps aux | xargs kill -9", "git mv a b", "chmod -x deploy.sh", "chmod -R -w shared"],
+     "ps aux | xargs kill -9", "git mv a b", "chmod -x deploy.sh", "chmod -R -w shared",
+     "chmod --reference=a.txt b.txt", "cp -t /backup a.txt", "killall -u bob",
+     "pgrep -u root sshd", "kill -s TERM 1234", "mv --target-directory=/srv/old a b"],
 )  # fmt: skip
 def test_complete_commands_pass_the_operand_check(command: str) -> None:
     assert check_operands(command) is None
+
+
+@needs_man
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [("kill -s TERM", "`kill` needs a process id"),
+     ("pkill --signal TERM", "`pkill` needs a process name or pattern"),
+     ("killall -s HUP", "`killall` needs a process name"),
+     ("cp -t /backup", "`cp` needs a source and a target")],
+)  # fmt: skip
+def test_an_option_value_is_not_taken_for_an_operand(command: str, message: str) -> None:
+    """TERM is the value of -s, /backup of -t: read from the page, they are not operands."""
+    assert check_operands(command) == message
 
 
 # --- a grep after a pipe ----------------------------------------------------------------------
