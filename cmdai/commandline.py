@@ -516,6 +516,8 @@ class Step:
     words: list[str]
     redirects: list[tuple[str, str]]
     then: str
+    piped: bool = False  # it reads the output of what comes before (`… | it`, `( … ) | it`)
+    grouped: bool = False  # inside a `( … )` or `{ …; }`, whose input is the group's
 
 
 def steps(line: str) -> tuple[list[Step], list[str]]:
@@ -528,6 +530,7 @@ def steps(line: str) -> tuple[list[Step], list[str]]:
     ends = iter(scanner.ends)
     found = []
     tokens = _words(top, False)[0]
+    depth, piped = 0, False
     for words, redirects, then in _word_lists(_join_descriptors(tokens, top)):
         # `2>&1`, `>&2`: a descriptor is written against its operator, with no target word.
         redirects = [(op + target, "") if target.isdigit() and op.endswith("&")
@@ -535,7 +538,9 @@ def steps(line: str) -> tuple[list[Step], list[str]]:
                      for op, target in redirects]  # fmt: skip
         words = [_restore(w, escaped_semicolon="\\;") for w in words if w != SUBST]
         if words or redirects:
-            found.append(Step(words, redirects, then))
+            found.append(Step(words, redirects, then, piped=piped, grouped=depth > 0))
+        piped = then in ("|", "|&")
+        depth = max(0, depth + (then in ("(", "{")) - (then in (")", "}")))
     return found, substitutions
 
 

@@ -1,9 +1,10 @@
 """Is each program of a command given what it needs, where it reads it? Operands it cannot do
 without (`pkill -9` names no process), and input: a program after a pipe that never reads its
 input (`find … | rm`), a grep after a pipe given files (`history | grep docker run` searches a
-file named run), `crontab -e` fed from a pipe (it opens an editor), and a line that starts
-with a filter given no file (`xargs cp {} /backup`, `uniq -d`, `awk '{print $1}'`): it would
-wait for the terminal. And ssh given a place to copy to (`ssh nas:/volume1/music`), not a host.
+file named run), `crontab -e` fed from a pipe (it opens an editor), and a filter that starts a
+pipeline given no file (`xargs cp {} /backup`, `cd logs && uniq -d`, `awk '{print $1}'`): it
+would wait for the terminal. And ssh given a place to copy to (`ssh nas:/volume1/music`), not
+a host.
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -17,7 +18,7 @@ import string
 from collections.abc import Callable
 
 from cmdai import option_check
-from cmdai.commandline import COMPUTED, Simple, parse, program_name, steps
+from cmdai.commandline import COMPUTED, Simple, Step, parse, program_name, steps
 from cmdai.safety.words import program_operands
 
 
@@ -175,10 +176,10 @@ def _reads_input(simple: Simple, command: str) -> bool:
     return "sudo" in simple.wrappers and bool(re.search(r"\bsudo\s+(?:-\w*S|--stdin)\b", command))
 
 
-# Filters that read their input when given no file: first on a line, with nothing piped or
-# redirected in, they wait for the terminal. (How many operands come before the files: grep's
-# pattern, sed's script, jq's filter; None: no operand is a file, as tr's two sets or the
-# command xargs runs.)
+# Filters that read their input when given no file: at the start of a pipeline, with nothing
+# piped or redirected in, they wait for the terminal. (How many operands come before the
+# files: grep's pattern, sed's script, jq's filter; None: no operand is a file, as tr's two
+# sets or the command xargs runs.)
 READS_INPUT_WITHOUT_FILES: dict[str, int | None] = {
     "sort": 0, "uniq": 0, "wc": 0, "head": 0, "tail": 0, "cut": 0, "tac": 0, "nl": 0,
     "rev": 0, "base64": 0, "xxd": 0, "sha256sum": 0, "sha1sum": 0, "md5sum": 0,
@@ -204,22 +205,37 @@ _NO_INPUT_OPTIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Words that open a compound command (bash's and fish's): from there on, a step's input may be
+# the loop's or the condition's (`while read f; do sort; done < list`), so the reading stops.
+_COMPOUND = frozenset({
+    "if", "then", "else", "elif", "while", "until", "for", "select", "case", "do", "function",
+    "!", "time", "[[", "((", "begin", "switch", "and", "or", "not",
+})  # fmt: skip
+
+
 def check_terminal_input(command: str) -> str | None:
-    """A line that starts with a filter given no file and fed nothing: `xargs -I {} cp {}
-    /backup` or `uniq -d` would wait for the user to type the input."""
+    """A filter that starts a pipeline, given no file and fed nothing: `xargs -I {} cp {}
+    /backup`, `uniq -d`, `cd logs && grep -c ERROR` would wait for the user to type the
+    input."""
     found, substitutions = steps(command)
-    if not found or substitutions or command.lstrip()[:1] in ("(", "{", "!"):
-        return None  # a substitution may be the file (`sort <(ls)`), a group its input
-    first = found[0]
-    program = program_name(first.words[0]) if first.words else ""
-    if program not in READS_INPUT_WITHOUT_FILES:
-        return None
-    if _redirected_in(first.redirects):
+    if substitutions:
+        return None  # a substitution may be the file (`sort <(ls)`)
+    for step in found:
+        if step.words and step.words[0] in _COMPOUND:
+            return None
+        if not (step.piped or step.grouped) and (problem := _waits_for_terminal(step)):
+            return problem
+    return None
+
+
+def _waits_for_terminal(step: Step) -> str | None:
+    program = program_name(step.words[0]) if step.words else ""
+    if program not in READS_INPUT_WITHOUT_FILES or _redirected_in(step.redirects):
         return None
     doc = option_check.doc_for("grep" if program in _GREPS else program)
     if doc is None:
         return None  # its option values are unknown: a value could be taken for a file
-    words = list(option_check.read_words(program, first.words[1:], doc))
+    words = list(option_check.read_words(program, step.words[1:], doc))
     names = {word.name for word in words if isinstance(word, option_check.Option)}
     if names & (_NO_INPUT_OPTIONS.get(program, frozenset()) | {"--help", "--version"}):
         return None

@@ -149,7 +149,7 @@ def test_ctrl_c_in_the_shell_stops_the_servers_request(
         wait_for(lambda: server.requests("/v1/chat/completions"), "the request reached the server")
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
-        assert process.returncode == 130 and out == b""
+        assert (process.returncode, out) == (130, b""), err.decode()
         assert err.decode() == "cmdai: cancelled; your line is unchanged\n"
         assert server.disconnected.wait(30), "the server's request was never closed"
     finally:

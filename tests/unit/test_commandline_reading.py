@@ -101,3 +101,17 @@ def test_steps_leave_out_comments_and_keep_substitutions_as_written() -> None:
     ]
     assert substitutions == ["pwd"]
     assert steps("echo $(a $(b))")[1] == ["a $(b)", "b"]
+
+
+def test_steps_say_which_read_a_pipe_and_which_sit_in_a_group() -> None:
+    """A group's parentheses and braces are separators, not words: each step says whether it
+    is inside one, and whether a pipe feeds it, also from a group (`( … ) | sort`)."""
+    found, _ = steps("ls && (cd src; ls) | sort; { wc -l; } < f")
+    assert [(s.words, s.piped, s.grouped) for s in found] == [
+        (["ls"], False, False),
+        (["cd", "src"], False, True),
+        (["ls"], False, True),
+        (["sort"], True, False),
+        (["wc", "-l"], False, True),
+        ([], False, False),
+    ]

@@ -186,7 +186,7 @@ def test_steps_keep_the_joins_and_the_redirections_with_their_descriptors() -> N
     assert found == [
         Step(["ls", "-l"], [("2>", "/dev/null"), (">>", "log")], "&&"),
         Step(["echo", "ok"], [], "|"),
-        Step(["wc", "-l"], [], ";"),
+        Step(["wc", "-l"], [], ";", piped=True),
         Step(["cat"], [("<", "in")], ""),
     ]
     assert substitutions == ["pwd"]

@@ -175,7 +175,8 @@ def test_a_program_that_reads_its_pipe_passes(command: str) -> None:
      ("tail -f", "tail"), ("cut -d , -f 1", "cut"), ("grep -n", "grep"), ("grep -c ERROR", "grep"),
      ("grep -A 3 ERROR", "grep"), ("zgrep -C 2 ERROR", "zgrep"), ("sed -n 1p", "sed"), ("sed -i s/a/b/", "sed"),
      ("base64 -d", "base64"), ("sha256sum -c", "sha256sum"), ("xxd -r -p", "xxd"),
-     ("sort -k 2 | uniq -c", "sort")],
+     ("sort -k 2 | uniq -c", "sort"), ("cd src && grep -n TODO", "grep"),
+     ("ls | sort; wc -l", "wc"), ("git pull && uniq -d", "uniq")],
 )  # fmt: skip
 def test_a_line_that_would_wait_for_the_terminal_is_caught(command: str, program: str) -> None:
     assert check_terminal_input(command) == (
@@ -203,9 +204,12 @@ def test_tr_without_input_is_caught(command: str) -> None:
      "grep -c ERROR app.log", "grep -e foo -e bar notes.txt", "grep -A 3 ERROR app.log",
      "sed -n 1p notes.txt", "sed -e s/a/b/ notes.txt", "sed -i s/a/b/ *.txt",
      "base64 <<< 'hello world'", "sort <<EOF", "sha256sum -c SHA256SUMS", "sort -u <(ls a)",
-     "grep TODO $(git ls-files)", "echo hi | base64", "cd src && grep -n TODO",
+     "grep TODO $(git ls-files)", "echo hi | base64", "cd src && grep -n TODO notes.txt",
      "(sort -u) < names.txt", "{ sort -u; } < names.txt", "sort --help", "ls | sort",
-     "cat > notes.txt", "read -r name"],
+     "cat > notes.txt", "read -r name", "make || tail -n 20 build.log",
+     "ls && (sort -u) < names.txt", "(cd src; ls) | sort", "cat ids | (sort; uniq)",
+     "while read f; do echo; sort; done < list", "if true; then sort; fi",
+     "ls; and wc -l"],
 )  # fmt: skip
 def test_a_line_with_its_input_passes(command: str) -> None:
     assert check_terminal_input(command) is None
