@@ -195,12 +195,22 @@ def _high(reason: str, rule_id: str) -> Rule:
     return lambda cmd: Verdict(Risk.HIGH, reason, rule_id)
 
 
+# A name with an extension (`.jpg`, `all.log`): taken for a file, not a directory, since the
+# classifier reads only the command line.
+_FILE_NAME = re.compile(r"(?:^|/)[^/]*\.[A-Za-z0-9]{1,5}$")
+
+
 def _mv(cmd: Simple) -> Verdict:
     ops = operands(cmd.args)
     if any(system_location(o) for o in ops[:-1]):
         return Verdict(Risk.CRITICAL, "moves a system or home directory away", "mv-system")
     if ops and ops[-1] == "/dev/null":
         return Verdict(Risk.HIGH, "moves files into /dev/null (deletes them)", "mv-devnull")
+    if ops[:1] == ["{}"] and len(ops) == 2 and _FILE_NAME.search(ops[1]) and "{}" not in ops[1]:
+        # `find … -exec mv {} .jpg \;`, `xargs -I {} mv {} all.log`: one file after another is
+        # moved onto the same name, each over the one before.
+        reason = f"moves every file onto the one name {ops[1]}: all but the last are lost"
+        return Verdict(Risk.HIGH, reason, "mv-onto-one-name")
     return Verdict(Risk.MODERATE, "moves or renames files", "mv")
 
 

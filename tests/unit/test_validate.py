@@ -4,6 +4,7 @@ of generation (driven by ScriptedBackend, a documented test double for the model
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -190,6 +191,25 @@ def test_a_retry_that_trades_a_missing_program_for_more_risk_keeps_the_first(
     )
     assert result.command == "fdx-nonexistent a.pdf b.pdf cat output both.pdf"
     assert result.note == "warning: `fdx-nonexistent` is not installed"
+
+
+def test_a_retry_that_moves_every_file_onto_one_name_keeps_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Told rename was missing, the 1.5B model renamed every .jpeg with `mv {} .jpg`, which
+    leaves only the last of them (dev-tune.yaml, loop_rename_ext). Both rename and mv rate
+    moderate as such; the move onto one name is high. (A PATH without rename, as here.)"""
+    require("bash")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for program in ("bash", "find", "mv"):
+        (bin_dir / program).symlink_to(shutil.which(program) or program)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    first = "find . -name '*.jpeg' -exec rename 's/\\.jpeg$/.jpg/' {} +"
+    onto_one = "find . -name '*.jpeg' -exec mv {} .jpg \\;"
+    result = run(ScriptedBackend(first, onto_one), tmp_path)
+    assert (result.command, result.first_command) == (first, first)
+    assert result.note == "warning: `rename` is not installed"
 
 
 def test_an_empty_retry_keeps_the_first_answer(tmp_path: Path) -> None:
