@@ -23,7 +23,7 @@ from cmdai.prompting import (
 from cmdai.protocol import MAX_BUFFER_CHARS
 from cmdai.repetition import text_repeats
 from cmdai.safety import Risk, classify
-from cmdai.validate import Problem, validate
+from cmdai.validate import Problem, named_programs, validate
 
 MAX_REQUEST_CHARS = MAX_BUFFER_CHARS  # one limit for the fallback command and the hook
 
@@ -145,6 +145,10 @@ def generate(
     problem = check(first)
     if problem is None:
         return first
+    if problem.kind == "missing" and problem.program in named_programs(request):
+        # `… with rsync` and rsync is not installed: a retry could only repeat it or leave out
+        # what was asked for (which the named-program check rejects), so no second call.
+        return replace(first, problem=problem)
     try:
         second = ask(retry_messages(messages, first.command, problem.message, problem.kind))
     except GenerationError:  # the retry said nothing usable: keep the first answer

@@ -3,6 +3,7 @@ of generation (driven by ScriptedBackend, a documented test double for the model
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import stat
@@ -210,6 +211,31 @@ def test_a_retry_that_moves_every_file_onto_one_name_keeps_the_first(
     result = run(ScriptedBackend(first, onto_one), tmp_path)
     assert (result.command, result.first_command) == (first, first)
     assert result.note == "warning: `rename` is not installed"
+
+
+def test_a_missing_program_the_request_names_is_kept_without_a_retry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked for rsync where rsync is not installed, a second call could only repeat it or drop
+    what was asked for: the first answer comes at once, with the warning. (A PATH without
+    rsync, as on this machine.)"""
+    require("bash")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for program in ("bash", "cp"):
+        (bin_dir / program).symlink_to(shutil.which(program) or program)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    backend = ScriptedBackend("rsync -a --delete photos/ /mnt/backup/", "cp -r photos /mnt/backup")
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    ask = functools.partial(generate, config=Config(), context=context)
+    result = ask("mirror photos to /mnt/backup with rsync, deleting what is gone", backend=backend)
+    assert result.command == "rsync -a --delete photos/ /mnt/backup/"
+    assert (result.warning, result.retried) == ("`rsync` is not installed", False)
+    assert len(backend.asked) == 1
+    # Not named: the model is asked again, and may use what is installed.
+    unnamed = ScriptedBackend("rsync -a photos/ /mnt/backup/", "cp -r photos /mnt/backup")
+    result = ask("copy photos to /mnt/backup", backend=unnamed)
+    assert result.command == "cp -r photos /mnt/backup" and len(unnamed.asked) == 2
 
 
 def test_an_empty_retry_keeps_the_first_answer(tmp_path: Path) -> None:
