@@ -194,18 +194,23 @@ def test_a_retry_that_trades_a_missing_program_for_more_risk_keeps_the_first(
     assert result.note == "warning: `fdx-nonexistent` is not installed"
 
 
+def path_with_only(tmp_path: Path, *programs: str) -> str:
+    """A PATH holding only `programs` (links to the real ones): the rest count as missing."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for program in programs:
+        (bin_dir / program).symlink_to(shutil.which(program) or program)
+    return str(bin_dir)
+
+
 def test_a_retry_that_moves_every_file_onto_one_name_keeps_the_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Told rename was missing, the 1.5B model renamed every .jpeg with `mv {} .jpg`, which
     leaves only the last of them (dev-tune.yaml, loop_rename_ext). Both rename and mv rate
-    moderate as such; the move onto one name is high. (A PATH without rename, as here.)"""
+    moderate as such; the move onto one name is high."""
     require("bash")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for program in ("bash", "find", "mv"):
-        (bin_dir / program).symlink_to(shutil.which(program) or program)
-    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setenv("PATH", path_with_only(tmp_path, "bash", "find", "mv"))
     first = "find . -name '*.jpeg' -exec rename 's/\\.jpeg$/.jpg/' {} +"
     onto_one = "find . -name '*.jpeg' -exec mv {} .jpg \\;"
     result = run(ScriptedBackend(first, onto_one), tmp_path)
@@ -217,14 +222,9 @@ def test_a_missing_program_the_request_names_is_kept_without_a_retry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Asked for rsync where rsync is not installed, a second call could only repeat it or drop
-    what was asked for: the first answer comes at once, with the warning. (A PATH without
-    rsync, as on this machine.)"""
+    what was asked for: the first answer comes at once, with the warning."""
     require("bash")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for program in ("bash", "cp"):
-        (bin_dir / program).symlink_to(shutil.which(program) or program)
-    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setenv("PATH", path_with_only(tmp_path, "bash", "cp"))
     backend = ScriptedBackend("rsync -a --delete photos/ /mnt/backup/", "cp -r photos /mnt/backup")
     context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
     ask = functools.partial(generate, config=Config(), context=context)
