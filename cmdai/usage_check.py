@@ -18,7 +18,16 @@ import string
 from collections.abc import Callable
 
 from cmdai import option_check
-from cmdai.commandline import COMPUTED, Simple, Step, parse, program_name, steps
+from cmdai.commandline import (
+    COMPUTED,
+    HEADER_KEYWORDS,
+    LEADING_KEYWORDS,
+    Simple,
+    Step,
+    parse,
+    program_name,
+    steps,
+)
 from cmdai.safety.words import program_operands
 
 
@@ -205,12 +214,10 @@ _NO_INPUT_OPTIONS: dict[str, frozenset[str]] = {
 }
 
 
-# Words that open a compound command (bash's and fish's): from there on, a step's input may be
-# the loop's or the condition's (`while read f; do sort; done < list`), so the reading stops.
-_COMPOUND = frozenset({
-    "if", "then", "else", "elif", "while", "until", "for", "select", "case", "do", "function",
-    "!", "time", "[[", "((", "begin", "switch", "and", "or", "not",
-})  # fmt: skip
+# Words that open or continue a compound command (bash's, zsh's and fish's): from there on, a
+# step's input may be the loop's or the condition's (`while read f; do sort; done < list`), so
+# the reading stops.
+_COMPOUND = LEADING_KEYWORDS | HEADER_KEYWORDS | {"time", "[[", "(("}
 
 
 def check_terminal_input(command: str) -> str | None:
