@@ -21,7 +21,14 @@ import time
 from dataclasses import dataclass
 
 from cmdai import option_check, usage_check
-from cmdai.commandline import COMPUTED, Simple, parse
+from cmdai.commandline import (
+    CLOSING_KEYWORDS,
+    COMPUTED,
+    HEADER_KEYWORDS,
+    LEADING_KEYWORDS,
+    Simple,
+    parse,
+)
 
 PARSER_TIMEOUT_S = 2.0
 PROGRAMS_BUDGET_S = 1.0  # PATH lookups for one command (measured: milliseconds normally)
@@ -35,11 +42,14 @@ NAMES_ARGV: dict[str, list[str]] = {  # builtins, keywords and stock functions, 
     "zsh": ["zsh", "-f", "-c", "print -l ${(k)builtins} ${(k)reswords}"],
     "fish": ["fish", "--no-config", "-c", "builtin -n; functions -a -n"],
 }
-# Words whose whole simple command names no program (`for f in *.txt`, `[[ -f x ]]`, `case`).
-NO_PROGRAM_KEYWORDS = {"for", "select", "case", "esac", "in", "function", "[[", "((", "switch"}
-# Keywords that precede the program (`if grep …`, `then rm …`, `! test …`, fish's `and ls`).
-PREFIX_KEYWORDS = {"if", "then", "else", "elif", "do", "while", "until", "!", "time", "and", "or",
-                   "not", "begin"}  # fmt: skip
+# parse() already drops the reserved words before a program (`if`, `then`, fish's `and`) and
+# the word lists that run none (`for f in *`, `fi`); these it keeps as a first word, though they
+# run no program either (`[[ -f x ]]`, `(( n > 1 ))`, a stray `in`).
+NO_PROGRAM_WORDS = {"[[", "((", "in"}
+# Words every shell knows, for when the shell itself is not installed to be asked.
+SHELL_WORDS = frozenset(
+    LEADING_KEYWORDS | CLOSING_KEYWORDS | HEADER_KEYWORDS | NO_PROGRAM_WORDS | {"time"}
+)
 
 
 @dataclass(frozen=True)
@@ -390,12 +400,10 @@ def programs_run(command: str) -> list[str]:
 def _program_words(simple: Simple) -> list[str]:
     if simple.program == COMPUTED:
         return []  # `$cmd args`: named only when it runs
-    words = [simple.word or simple.program, *simple.args]
-    while words and words[0] in PREFIX_KEYWORDS:
-        words = words[1:]
-    if not words or words[0] in NO_PROGRAM_KEYWORDS or not _is_literal(words[0]):
+    word = simple.word or simple.program
+    if word in NO_PROGRAM_WORDS or not _is_literal(word):
         return []
-    return [words[0]]
+    return [word]
 
 
 def _is_literal(word: str) -> bool:
@@ -422,10 +430,10 @@ def shell_names(shell: str) -> frozenset[str]:
     """Builtins, keywords and shipped functions of `shell` (empty if it is not installed)."""
     argv = NAMES_ARGV.get(shell)
     if argv is None or shutil.which(argv[0]) is None:
-        return frozenset(PREFIX_KEYWORDS | NO_PROGRAM_KEYWORDS)
+        return SHELL_WORDS
     try:
         out = subprocess.run(argv, capture_output=True, text=True, timeout=PARSER_TIMEOUT_S).stdout
     except (OSError, subprocess.TimeoutExpired):
         out = ""
     names = {name.strip() for name in re.split(r"[\n,]", out) if name.strip()}
-    return frozenset(names | PREFIX_KEYWORDS | NO_PROGRAM_KEYWORDS)
+    return frozenset(names) | SHELL_WORDS
