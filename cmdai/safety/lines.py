@@ -1,5 +1,6 @@
 """Rules that need the whole line, not one simple command: fork bombs, downloads run by a
-shell, kills of every listed process, find piped into xargs rm, and redirections."""
+shell, kills of every listed process, find piped into xargs rm, a loop's files moved onto one
+name, and redirections."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import re
 
 from cmdai.commandline import Simple
 from cmdai.safety.levels import Risk, Verdict
-from cmdai.safety.programs import FIND_DESTRUCTIVE, find_over_system
+from cmdai.safety.programs import FIND_DESTRUCTIVE, find_over_system, onto_one_name
 from cmdai.safety.words import ACCOUNT_FILES, BLOCK_DEVICE, operands, short_flags
 
 # The name starts where a word does and is taken whole (possessive): otherwise every suffix of a
 # long word was tried as the name, quadratic in its length.
 _FORK_BOMB = re.compile(r"(?<!\w)(\w++|:)\s*+\(\)\s*\{[^}]*\1\s*\|\s*\1\s*&")
+_LOOP_HEADER = re.compile(r"\b(?:for|foreach|select)\s+([A-Za-z_]\w*)(?:\s+in\b|\s*\()")
+_NAME = re.compile(r"[A-Za-z_]\w*")
 _DOWNLOADERS = {"curl", "wget", "fetch", "invoke-webrequest", "iwr", "invoke-restmethod", "irm"}
 _INTERPRETERS = {
     "sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3", "perl", "ruby", "node",
@@ -38,11 +41,40 @@ def _kills_every_listed_process(commands: list[Simple]) -> bool:
     return lists_all and kills and not narrowed
 
 
+def _loop_variables(line: str, commands: list[Simple]) -> set[str]:
+    """The names a loop on this line sets once per item: `for f in`, zsh's `for f (…)`,
+    `foreach f (…)`, and the names `while read -r f` reads (or REPLY when it names none)."""
+    names = set(_LOOP_HEADER.findall(line))
+    for command in commands:
+        if command.program == "read":
+            read_into = [w for w in operands(command.args) if _NAME.fullmatch(w)]
+            names.update(read_into or ["REPLY"])
+    return names
+
+
+def _moved_onto_one_name(line: str, commands: list[Simple]) -> Verdict | None:
+    """`for f in *.jpeg; do mv "$f" .jpg; done`: each item of a loop moved onto one fixed
+    name, as `find … -exec mv {} .jpg` does (programs.py)."""
+    moves = [c for c in commands if c.program == "mv"]
+    if not moves:
+        return None
+    sources = {form.format(name) for name in _loop_variables(line, commands)
+               for form in ("${}", "${{{}}}")}  # fmt: skip
+    for command in moves:
+        ops = operands(command.args)
+        per_item = len(ops) == 2 and ops[0] in sources and "$" not in ops[1]
+        if per_item and (lost := onto_one_name(ops[1])):
+            return lost
+    return None
+
+
 def line_rules(line: str, commands: list[Simple]) -> Verdict | None:
     if _FORK_BOMB.search(line):
         return Verdict(Risk.CRITICAL, "fork bomb", "fork-bomb")
     if _kills_every_listed_process(commands):
         return Verdict(Risk.CRITICAL, "kills every process ps lists", "kill-all")
+    if lost := _moved_onto_one_name(line, commands):
+        return lost
     for command in commands:  # find / … | xargs rm: the same as find / -exec rm
         source = command.pipe_from
         if (

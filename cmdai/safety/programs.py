@@ -196,7 +196,7 @@ def _high(reason: str, rule_id: str) -> Rule:
 
 
 # A name with an extension (`.jpg`, `all.log`): taken for a file, not a directory, since the
-# classifier reads only the command line.
+# classifier reads only the command line (`archive`, `logs/` are taken for directories).
 _FILE_NAME = re.compile(r"(?:^|/)[^/]*\.[A-Za-z0-9]{1,5}$")
 
 
@@ -206,12 +206,20 @@ def _mv(cmd: Simple) -> Verdict:
         return Verdict(Risk.CRITICAL, "moves a system or home directory away", "mv-system")
     if ops and ops[-1] == "/dev/null":
         return Verdict(Risk.HIGH, "moves files into /dev/null (deletes them)", "mv-devnull")
-    if ops[:1] == ["{}"] and len(ops) == 2 and _FILE_NAME.search(ops[1]) and "{}" not in ops[1]:
-        # `find … -exec mv {} .jpg \;`, `xargs -I {} mv {} all.log`: one file after another is
-        # moved onto the same name, each over the one before.
-        reason = f"moves every file onto the one name {ops[1]}: all but the last are lost"
-        return Verdict(Risk.HIGH, reason, "mv-onto-one-name")
+    # `find … -exec mv {} .jpg \;`, `xargs -I {} mv {} all.log`: run once per file found
+    repeated = ops[:1] == ["{}"] and len(ops) == 2 and "{}" not in ops[1]
+    if repeated and (lost := onto_one_name(ops[1])):
+        return lost
     return Verdict(Risk.MODERATE, "moves or renames files", "mv")
+
+
+def onto_one_name(target: str) -> Verdict | None:
+    """For an mv repeated once per file: high if `target` is one file name, since each file
+    is moved over the one before."""
+    if not _FILE_NAME.search(target):
+        return None
+    reason = f"moves every file onto the one name {target}: all but the last are lost"
+    return Verdict(Risk.HIGH, reason, "mv-onto-one-name")
 
 
 def _copy_onto(reason: str, rule_id: str) -> Rule:
