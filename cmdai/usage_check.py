@@ -4,7 +4,7 @@ input (`find … | rm`), a grep after a pipe given files (`history | grep docker
 file named run), `crontab -e` fed from a pipe (it opens an editor), and a filter that starts a
 pipeline given no file (`xargs cp {} /backup`, `cd logs && uniq -d`, `awk '{print $1}'`): it
 would wait for the terminal. And ssh given a place to copy to (`ssh nas:/volume1/music`), not
-a host.
+a host. And find given a file's name as the place to search (`find notes.txt`).
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -35,7 +35,7 @@ def check(command: str) -> str | None:
     """The first usage problem of `command`, or None."""
     checks: list[Callable[[str], str | None]] = [
         check_operands, check_piped_grep, check_ignored_input, check_terminal_input,
-        check_ssh_destination,
+        check_ssh_destination, check_find_start,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -307,4 +307,25 @@ def check_ssh_destination(command: str) -> str | None:
         if words and _REMOTE_PATH.match(words[0]):
             return (f"`ssh` connects to a host, not to host:path ({words[0]}); scp and rsync "
                     "copy to host:path")  # fmt: skip
+    return None
+
+
+# A file's name (`notes.txt`, `src/app.py`), not a directory's (`.`, `src`, `/etc/conf.d`).
+_FILE_NAME = re.compile(r"(?:^|/)[^/]*[^/.]\.[A-Za-z][A-Za-z0-9]{1,4}$")
+_FIND_OPTIONS_FIRST = frozenset({"-H", "-L", "-P"})
+
+
+def check_find_start(command: str) -> str | None:
+    """`find notes.txt`, written for "find files named notes.txt": find's first words are the
+    places to search, so a file's name there, with no test after it, finds only itself."""
+    for simple in parse(command).commands:
+        if simple.program != "find" or "xargs" in simple.wrappers:
+            continue
+        words = [word for word in simple.args if word not in _FIND_OPTIONS_FIRST]
+        if any(word[:1] in ("-", "(", "!", ")", "\\") for word in words):
+            continue  # an expression: `find notes.txt -newer x` tests that one file
+        named = next((word for word in words if _FILE_NAME.search(word)), None)
+        if named:
+            return (f"`find` is given {named} as a place to search, where it finds only that "
+                    "one file: a name to look for goes after -name")  # fmt: skip
     return None

@@ -19,6 +19,7 @@ from cmdai.prompting import Context
 from cmdai.usage_check import (
     _GREP_WITHOUT_PAGE,
     check,
+    check_find_start,
     check_ignored_input,
     check_operands,
     check_piped_grep,
@@ -281,6 +282,33 @@ def test_ssh_given_host_and_path_is_caught(command: str, place: str) -> None:
 )  # fmt: skip
 def test_ssh_to_a_host_passes(command: str) -> None:
     assert check_ssh_destination(command) is None
+
+
+# --- find given a file as the place to search -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "named"),
+    [("find notes.txt", "notes.txt"), ("find . notes.txt", "notes.txt"),
+     ("find ~/docs/report.pdf", "~/docs/report.pdf"), ("find -L backup.tar.gz", "backup.tar.gz"),
+     ("cd src && find main.py", "main.py")],
+)  # fmt: skip
+def test_find_given_a_file_name_to_search_in_is_caught(command: str, named: str) -> None:
+    assert check_find_start(command) == (
+        f"`find` is given {named} as a place to search, where it finds only that one file: a "
+        "name to look for goes after -name"
+    )
+    assert check(command) == check_find_start(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["find . -name notes.txt", "find src", "find /etc/conf.d", "find notes.txt -newer a.txt",
+     "find report.pdf -mtime -1", "find . ! -name '*.txt'", "find \\( -name a.c \\)",
+     "ls | xargs find a.txt", "find main.c", "find", "find . -type f | grep notes.txt"],
+)  # fmt: skip
+def test_find_given_places_or_tests_passes(command: str) -> None:
+    assert check_find_start(command) is None
 
 
 @needs_man
