@@ -4,7 +4,8 @@ input (`find … | rm`), a grep after a pipe given files (`history | grep docker
 file named run), `crontab -e` fed from a pipe (it opens an editor), and a filter that starts a
 pipeline given no file (`xargs cp {} /backup`, `cd logs && uniq -d`, `awk '{print $1}'`): it
 would wait for the terminal. And ssh given a place to copy to (`ssh nas:/volume1/music`), not
-a host. And find given a file's name as the place to search (`find notes.txt`).
+a host. And find given a file's name as the place to search (`find notes.txt`), and a
+numeric sort of lines that start with no number (`ls -lh | sort -rh`).
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -28,14 +29,14 @@ from cmdai.commandline import (
     program_name,
     steps,
 )
-from cmdai.safety.words import program_operands
+from cmdai.safety.words import program_operands, short_flags
 
 
 def check(command: str) -> str | None:
     """The first usage problem of `command`, or None."""
     checks: list[Callable[[str], str | None]] = [
         check_operands, check_piped_grep, check_ignored_input, check_terminal_input,
-        check_ssh_destination, check_find_start,
+        check_ssh_destination, check_find_start, check_numeric_sort,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -328,4 +329,33 @@ def check_find_start(command: str) -> str | None:
         if named:
             return (f"`find` is given {named} as a place to search, where it finds only that "
                     "one file: a name to look for goes after -name")  # fmt: skip
+    return None
+
+
+_NUMERIC_SORT = frozenset({"--numeric-sort", "--human-numeric-sort", "--general-numeric-sort"})
+_KEY = re.compile(r"-[A-Za-z]*k|--key\b")
+# find's actions that print more than a path (a size, a long listing, another program's output)
+_FIND_PRINTS_MORE = frozenset({"-exec", "-execdir", "-ok", "-okdir", "-printf", "-fprintf", "-ls"})
+
+
+def check_numeric_sort(command: str) -> str | None:
+    """`ls -lh | sort -rh`, `find /var -type f | sort -rh`: with no -k, sort -n/-h/-g compares
+    the number each line starts with, and these lines start with none, so the order is not
+    by size (or by anything asked for)."""
+    for simple in parse(command).commands:
+        source = simple.pipe_from
+        if simple.program != "sort" or source is None or "xargs" in source.wrappers:
+            continue
+        numeric = short_flags(simple.args) & {"n", "h", "g"} or _NUMERIC_SORT & set(simple.args)
+        if not numeric or any(_KEY.match(arg) for arg in simple.args):
+            continue
+        listed = short_flags(source.args)
+        if source.program == "ls" and "l" in listed and "s" not in listed:  # -s: sizes first
+            lines = "`ls -l` lines start with the permissions: sort on a field with -k, or let "
+            lines += "ls sort (-S by size, -t by time)"
+        elif source.program == "find" and not _FIND_PRINTS_MORE & set(source.args):
+            lines = "`find` prints only paths: print the number to sort by first (du, -printf)"
+        else:
+            continue
+        return f"`sort` compares the number at the start of each line, and {lines}"
     return None

@@ -21,6 +21,7 @@ from cmdai.usage_check import (
     check,
     check_find_start,
     check_ignored_input,
+    check_numeric_sort,
     check_operands,
     check_piped_grep,
     check_ssh_destination,
@@ -309,6 +310,43 @@ def test_find_given_a_file_name_to_search_in_is_caught(command: str, named: str)
 )  # fmt: skip
 def test_find_given_places_or_tests_passes(command: str) -> None:
     assert check_find_start(command) is None
+
+
+# --- a numeric sort of lines that start with no number ------------------------------------------
+
+LS_LINES = (
+    "`sort` compares the number at the start of each line, and `ls -l` lines start with the "
+    "permissions: sort on a field with -k, or let ls sort (-S by size, -t by time)"
+)
+FIND_LINES = (
+    "`sort` compares the number at the start of each line, and `find` prints only paths: print "
+    "the number to sort by first (du, -printf)"
+)
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [("ls -lh | sort -rh", LS_LINES), ("ls -la /var/log | sort -n -r | head -n 3", LS_LINES),
+     ("ls -lt | sort --human-numeric-sort", LS_LINES),
+     ("find /var -type f | sort -rh | head -n 10", FIND_LINES),
+     ("find . -name '*.log' | sort -g", FIND_LINES)],
+)  # fmt: skip
+def test_a_numeric_sort_of_lines_without_a_leading_number_is_caught(
+    command: str, message: str
+) -> None:
+    assert check_numeric_sort(command) == message
+    assert check(command) == message
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["ls -lh | sort -k5 -rh", "ls -l | sort -rhk5", "ls -l | sort --key=5,5n", "ls -ls | sort -n",
+     "ls -l | sort", "ls | sort -r", "du -sh * | sort -rh", "find . -exec du -h {} + | sort -rh",
+     "find . -printf '%s %p\\n' | sort -n", "find . -type f | sort", "wc -l *.txt | sort -n",
+     "sort -n sizes.txt"],
+)  # fmt: skip
+def test_a_sort_with_numbers_to_compare_passes(command: str) -> None:
+    assert check_numeric_sort(command) is None
 
 
 @needs_man
