@@ -135,7 +135,7 @@ def then_and_now(results: dict[str, dict], baselines: dict[str, dict]) -> list[s
         f"The code of the quality issue's starting point (commit `{BASELINE[:7]}`, 2026-11-26, "
         "checked out in a temporary worktree and run with the same venv; with "
         f"{', '.join(f'`{fix[:7]}`' for fix in BASELINE_FIXES)} applied, without which "
-        "llama.cpp crashes on a CPU with AMX, as this one has) answered "
+        "llama.cpp crashes on a CPU with AMX) answered "
         f"`{BASELINE_SUITE}.yaml` in the same run, on the same machine, just before each "
         "model's run above. Latency is per case and warm (the model is loaded once for the "
         "file), retries included; the budget is +20 % at p50.",

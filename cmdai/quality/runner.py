@@ -153,10 +153,23 @@ def model_sha256(model: str, model_path: Path | None) -> str:
 
 
 def machine() -> str:
+    """Where the results came from, the CPU's name included: llama.cpp's arithmetic, and with
+    it a few greedy answers, differs between CPUs (an Intel with AMX and an AMD EPYC here)."""
     return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{platform.system()} {platform.machine()} ({cpu_name()}), {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}"
     )
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 class CaseProgress:
