@@ -311,8 +311,9 @@ def check_ssh_destination(command: str) -> str | None:
     return None
 
 
-# A file's name (`notes.txt`, `src/app.py`), not a directory's (`.`, `src`, `/etc/conf.d`).
-_FILE_NAME = re.compile(r"(?:^|/)[^/]*[^/.]\.[A-Za-z][A-Za-z0-9]{1,4}$")
+# A starting point that names a file (`notes.txt`, `src/app.py`), not a directory (`.`, `src`,
+# `/etc/conf.d`): 2-5 letters after the dot, where safety's mv targets allow 1-5 characters.
+_NAMES_A_FILE = re.compile(r"(?:^|/)[^/]*[^/.]\.[A-Za-z][A-Za-z0-9]{1,4}$")
 _FIND_OPTIONS_FIRST = frozenset({"-H", "-L", "-P"})
 
 
@@ -325,7 +326,7 @@ def check_find_start(command: str) -> str | None:
         words = [word for word in simple.args if word not in _FIND_OPTIONS_FIRST]
         if any(word[:1] in ("-", "(", "!", ")", "\\") for word in words):
             continue  # an expression: `find notes.txt -newer x` tests that one file
-        named = next((word for word in words if _FILE_NAME.search(word)), None)
+        named = next((word for word in words if _NAMES_A_FILE.search(word)), None)
         if named:
             return (f"`find` is given {named} as a place to search, where it finds only that "
                     "one file: a name to look for goes after -name")  # fmt: skip

@@ -427,7 +427,8 @@ def _exists(program: str, known: frozenset[str], cwd: str, path: str) -> bool:
 
 @functools.cache
 def shell_names(shell: str) -> frozenset[str]:
-    """Builtins, keywords and shipped functions of `shell` (empty if it is not installed)."""
+    """Builtins, keywords and shipped functions of `shell`; only the words every shell knows
+    if it is not installed."""
     argv = NAMES_ARGV.get(shell)
     if argv is None or shutil.which(argv[0]) is None:
         return SHELL_WORDS
