@@ -651,6 +651,29 @@ def _skip_wrapper_options(program: str, words: list[str]) -> list[str]:
     return words[index + POSITIONAL_WRAPPER_ARGS.get(program, 0) :]
 
 
+# find's actions that run the command written after them, up to `;` or `+` (`-exec rm {} +`).
+FIND_EXEC_ACTIONS = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
+FIND_COMMAND_ENDS = frozenset({";", "\\;", "+"})
+_FIND_LEADING_OPTION = re.compile(r"-[HLP]|-O\d*")  # symlink handling, optimisation level
+_FIND_EXPRESSION_START = ("-", "(", "!", ")")
+
+
+def split_find_args(args: list[str]) -> tuple[list[str], list[str]]:
+    """find's starting points and its expression, past the options that come before both
+    (-H, -L, -P, -D LIST, -O3): `-L / -delete` -> (["/"], ["-delete"])."""
+    index = 0
+    while index < len(args):
+        if args[index] == "-D":  # debug options, given as the next word
+            index += 2
+        elif _FIND_LEADING_OPTION.fullmatch(args[index]):
+            index += 1
+        else:
+            break
+    rest = args[index:]
+    end = next((i for i, w in enumerate(rest) if w.startswith(_FIND_EXPRESSION_START)), len(rest))
+    return rest[:end], rest[end:]
+
+
 def _nested(command: Simple, powershell: bool) -> list[Simple]:
     """Commands that this one runs: sh -c STRING, eval STRING, find -exec CMD ;."""
     nested: list[Simple] = []
@@ -662,12 +685,11 @@ def _nested(command: Simple, powershell: bool) -> list[Simple]:
     if command.program == "eval" and command.args:
         nested += parse(" ".join(command.args), powershell=powershell).commands
     if command.program == "find":
-        for flag in ("-exec", "-execdir", "-ok", "-okdir"):
-            for start, word in enumerate(command.args):
-                if word == flag:
-                    tail = command.args[start + 1 :]
-                    end = next((i for i, w in enumerate(tail) if w in (";", "+", "\\;")), len(tail))
-                    nested += _make(tail[:end], [], powershell)
+        for start, word in enumerate(command.args):
+            if word in FIND_EXEC_ACTIONS:
+                tail = command.args[start + 1 :]
+                end = next((i for i, w in enumerate(tail) if w in FIND_COMMAND_ENDS), len(tail))
+                nested += _make(tail[:end], [], powershell)
     return nested
 
 

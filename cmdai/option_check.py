@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from cmdai import manpage
-from cmdai.commandline import COMPUTED, Simple, parse
+from cmdai.commandline import COMPUTED, FIND_COMMAND_ENDS, FIND_EXEC_ACTIONS, Simple, parse
 
 # Programs whose subcommands have their own page (`git-reset(1)`, `docker-run(1)`). A
 # subcommand without one (an alias, a plug-in, `ip a`) is not checked: the program's own page
@@ -28,7 +28,6 @@ SUBCOMMAND_PAGES = {"git", "openssl", "docker", "podman", "npm", "cargo", "ip", 
 _MODE = re.compile(r"^-[rwxXstugo]+$")
 # `-9`, `-KILL`, `-SIGKILL`, `-RTMIN+3`; not `pkill -U alice` (a user)
 _SIGNAL = re.compile(r"-(?:SIG)?([A-Z][A-Z0-9]*(?:[+-]\d+)?)|-(\d+)")
-_FIND_COMMAND_ENDS = {";", "\\;", "+"}
 # Programs whose first operand starts another command line, whose options are not theirs:
 # `ssh web1 df -h`, `strace -f make -j4`, `docker run -d nginx nginx -g …`. Checked up to it.
 RUNNERS = {"ssh", "strace", "ltrace", "flock", "taskset", "runuser", "su", "valgrind",
@@ -152,11 +151,11 @@ def read_words(program: str, args: list[str], doc: Doc) -> Iterator[Option | str
         if word == "--":
             yield from words
             return
-        if program == "find" and word in ("-exec", "-execdir", "-ok", "-okdir"):
+        if program == "find" and word in FIND_EXEC_ACTIONS:
             inner = []
             for inner_word in words:  # another program's words, up to `;` or `+`
                 inner.append(inner_word)
-                if inner_word in _FIND_COMMAND_ENDS:
+                if inner_word in FIND_COMMAND_ENDS:
                     break
             yield Option(word, None, True, command=tuple(inner))
             continue

@@ -21,12 +21,14 @@ from collections.abc import Callable
 from cmdai import option_check
 from cmdai.commandline import (
     COMPUTED,
+    FIND_EXEC_ACTIONS,
     HEADER_KEYWORDS,
     LEADING_KEYWORDS,
     Simple,
     Step,
     parse,
     program_name,
+    split_find_args,
     steps,
 )
 from cmdai.safety.words import program_operands, short_flags
@@ -314,7 +316,6 @@ def check_ssh_destination(command: str) -> str | None:
 # A starting point that names a file (`notes.txt`, `src/app.py`), not a directory (`.`, `src`,
 # `/etc/conf.d`): 2-5 letters after the dot, where safety's mv targets allow 1-5 characters.
 _NAMES_A_FILE = re.compile(r"(?:^|/)[^/]*[^/.]\.[A-Za-z][A-Za-z0-9]{1,4}$")
-_FIND_OPTIONS_FIRST = frozenset({"-H", "-L", "-P"})
 
 
 def check_find_start(command: str) -> str | None:
@@ -323,10 +324,10 @@ def check_find_start(command: str) -> str | None:
     for simple in parse(command).commands:
         if simple.program != "find" or "xargs" in simple.wrappers:
             continue
-        words = [word for word in simple.args if word not in _FIND_OPTIONS_FIRST]
-        if any(word[:1] in ("-", "(", "!", ")", "\\") for word in words):
-            continue  # an expression: `find notes.txt -newer x` tests that one file
-        named = next((word for word in words if _NAMES_A_FILE.search(word)), None)
+        starting_points, expression = split_find_args(simple.args)
+        if expression:
+            continue  # `find notes.txt -newer x` tests that one file
+        named = next((word for word in starting_points if _NAMES_A_FILE.search(word)), None)
         if named:
             return (f"`find` is given {named} as a place to search, where it finds only that "
                     "one file: a name to look for goes after -name")  # fmt: skip
@@ -336,7 +337,7 @@ def check_find_start(command: str) -> str | None:
 _NUMERIC_SORT = frozenset({"--numeric-sort", "--human-numeric-sort", "--general-numeric-sort"})
 _KEY = re.compile(r"-[A-Za-z]*k|--key\b")
 # find's actions that print more than a path (a size, a long listing, another program's output)
-_FIND_PRINTS_MORE = frozenset({"-exec", "-execdir", "-ok", "-okdir", "-printf", "-fprintf", "-ls"})
+_FIND_PRINTS_MORE = FIND_EXEC_ACTIONS | {"-printf", "-fprintf", "-ls"}
 
 
 def check_numeric_sort(command: str) -> str | None:

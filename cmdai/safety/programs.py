@@ -7,7 +7,7 @@ import itertools
 import re
 from collections.abc import Callable
 
-from cmdai.commandline import Simple, program_name
+from cmdai.commandline import FIND_EXEC_ACTIONS, Simple, program_name, split_find_args
 from cmdai.safety.levels import Risk, Verdict
 from cmdai.safety.words import (
     ACCOUNT_FILES,
@@ -45,15 +45,13 @@ FIND_DESTRUCTIVE = {"rm", "shred", "unlink", "rmdir", "mv", "chown", "chmod", "c
 
 
 def find_over_system(cmd: Simple) -> bool:
-    first_option = next((i for i, a in enumerate(cmd.args) if a.startswith("-")), len(cmd.args))
-    return any(system_location(root) for root in cmd.args[:first_option])
+    starting_points, _ = split_find_args(cmd.args)
+    return any(system_location(point) for point in starting_points)
 
 
 def _find(cmd: Simple) -> Verdict | None:
     over_system = find_over_system(cmd)
-    executes = {
-        cmd.args[i + 1] for i, a in enumerate(cmd.args[:-1]) if a in ("-exec", "-execdir", "-ok")
-    }
+    executes = {cmd.args[i + 1] for i, a in enumerate(cmd.args[:-1]) if a in FIND_EXEC_ACTIONS}
     destroys = bool({program_name(p) for p in executes} & FIND_DESTRUCTIVE)
     if over_system and ("-delete" in cmd.args or destroys):
         reason = "deletes or changes every file under a system or home directory"

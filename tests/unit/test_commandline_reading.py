@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from cmdai.commandline import SUBST, Step, parse, steps
+from cmdai.commandline import SUBST, Step, parse, split_find_args, steps
 
 # (line, [(program, args), …]) in the order parse gives them: the line's own commands, then
 # those of each substitution, outermost first.
@@ -115,3 +115,17 @@ def test_steps_say_which_read_a_pipe_and_which_sit_in_a_group() -> None:
         (["wc", "-l"], False, True),
         ([], False, False),
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "starting_points", "expression"),
+    [(["/", "-delete"], ["/"], ["-delete"]), (["-L", "/", "-delete"], ["/"], ["-delete"]),
+     (["-H", "-P", "-D", "tree", "-O3", "src", "lib"], ["src", "lib"], []),
+     ([".", "(", "-name", "a", ")"], ["."], ["(", "-name", "a", ")"]),
+     (["~", "!", "-name", "keep"], ["~"], ["!", "-name", "keep"]),
+     (["-name", "x"], [], ["-name", "x"]), ([], [], [])],
+)  # fmt: skip
+def test_find_reads_its_leading_options_then_starting_points_then_the_expression(
+    args: list[str], starting_points: list[str], expression: list[str]
+) -> None:
+    assert split_find_args(args) == (starting_points, expression)

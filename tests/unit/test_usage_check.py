@@ -292,7 +292,7 @@ def test_ssh_to_a_host_passes(command: str) -> None:
     ("command", "named"),
     [("find notes.txt", "notes.txt"), ("find . notes.txt", "notes.txt"),
      ("find ~/docs/report.pdf", "~/docs/report.pdf"), ("find -L backup.tar.gz", "backup.tar.gz"),
-     ("cd src && find main.py", "main.py")],
+     ("cd src && find main.py", "main.py"), ("find -D tree -O3 notes.txt", "notes.txt")],
 )  # fmt: skip
 def test_find_given_a_file_name_to_search_in_is_caught(command: str, named: str) -> None:
     assert check_find_start(command) == (
@@ -306,7 +306,8 @@ def test_find_given_a_file_name_to_search_in_is_caught(command: str, named: str)
     "command",
     ["find . -name notes.txt", "find src", "find /etc/conf.d", "find notes.txt -newer a.txt",
      "find report.pdf -mtime -1", "find . ! -name '*.txt'", "find \\( -name a.c \\)",
-     "ls | xargs find a.txt", "find main.c", "find", "find . -type f | grep notes.txt"],
+     "ls | xargs find a.txt", "find main.c", "find", "find . -type f | grep notes.txt",
+     "find -D tree . -name notes.txt"],
 )  # fmt: skip
 def test_find_given_places_or_tests_passes(command: str) -> None:
     assert check_find_start(command) is None
