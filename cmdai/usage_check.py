@@ -38,7 +38,8 @@ def check(command: str) -> str | None:
     """The first usage problem of `command`, or None."""
     checks: list[Callable[[str], str | None]] = [
         check_operands, check_piped_grep, check_ignored_input, check_terminal_input,
-        check_ssh_destination, check_find_start, check_numeric_sort,
+        check_ssh_destination, check_find_start, check_numeric_sort, check_endless_dd,
+        check_touch_stamp,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -361,3 +362,47 @@ def check_numeric_sort(command: str) -> str | None:
             continue
         return f"`sort` compares the number at the start of each line, and {lines}"
     return None
+
+
+# Devices that never run out: read with no count=, dd copies until the target is full.
+_ENDLESS_SOURCES = frozenset({"/dev/zero", "/dev/urandom", "/dev/random"})
+
+
+def check_endless_dd(command: str) -> str | None:
+    """`dd if=/dev/zero of=test.img bs=1G`, written for "a 1GB file": with no count= it
+    writes until the disk is full. (A device as the target, `of=/dev/sdb`, is filled to its
+    end on purpose when it is wiped; the classifier judges that.)"""
+    for simple in parse(command).commands:
+        if simple.program != "dd":
+            continue
+        operands = dict(arg.split("=", 1) for arg in simple.args if "=" in arg)
+        target = operands.get("of", "")  # not `> file`: parse() drops a redirect's descriptor
+        endless = operands.get("if") in _ENDLESS_SOURCES and "count" not in operands
+        if endless and target and not target.startswith("/dev/"):
+            return (f"`dd` reads {operands['if']}, which never ends, and has no count=: "
+                    f"it writes {target} until the disk is full (bs=1M count=1024 writes "
+                    "1 GiB)")  # fmt: skip
+    return None
+
+
+# touch -t's time: [[CC]YY]MMDDhhmm[.ss], digits only
+_TOUCH_STAMP = re.compile(r"(?:\d\d){4,6}(?:\.\d\d)?")
+
+
+def check_touch_stamp(command: str) -> str | None:
+    """`touch -t 2024-01-01 00:00 index.html`: -t takes the time as digits only, so touch
+    fails, and `00:00` would be a file to create."""
+    for simple in parse(command).commands:
+        stamps = _touch_stamps(simple.args) if simple.program == "touch" else []
+        if wrong := next((s for s in stamps if not _TOUCH_STAMP.fullmatch(s)), None):
+            return (f"`touch -t` takes the time as [[CC]YY]MMDDhhmm[.ss] in digits "
+                    f"(202401010000 is 2024-01-01 00:00), not {wrong}; -d takes a date "
+                    "as written")  # fmt: skip
+    return None
+
+
+def _touch_stamps(args: list[str]) -> list[str]:
+    """The values given to -t, as the next word (`-t 202401010000`) or attached."""
+    following = [*args[1:], ""]
+    return [following[i] if arg == "-t" else arg[2:] for i, arg in enumerate(args)
+            if arg.startswith("-t")]  # fmt: skip

@@ -19,6 +19,7 @@ from cmdai.prompting import Context
 from cmdai.usage_check import (
     _GREP_WITHOUT_PAGE,
     check,
+    check_endless_dd,
     check_find_start,
     check_ignored_input,
     check_numeric_sort,
@@ -26,6 +27,7 @@ from cmdai.usage_check import (
     check_piped_grep,
     check_ssh_destination,
     check_terminal_input,
+    check_touch_stamp,
 )
 from cmdai.validate import validate
 from tests.helpers.scripted import ScriptedBackend
@@ -348,6 +350,63 @@ def test_a_numeric_sort_of_lines_without_a_leading_number_is_caught(
 )  # fmt: skip
 def test_a_sort_with_numbers_to_compare_passes(command: str) -> None:
     assert check_numeric_sort(command) is None
+
+
+# --- dd from a device that never ends, with no count= -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "source", "target"),
+    [("dd if=/dev/zero of=test.img bs=1G status=progress", "/dev/zero", "test.img"),
+     ("sudo dd if=/dev/urandom of=/swapfile bs=1M", "/dev/urandom", "/swapfile"),
+     ("cd /tmp && dd bs=4k if=/dev/random of=random.bin", "/dev/random", "random.bin")],
+)  # fmt: skip
+def test_dd_from_an_endless_device_with_no_count_is_caught(
+    command: str, source: str, target: str
+) -> None:
+    assert check_endless_dd(command) == (
+        f"`dd` reads {source}, which never ends, and has no count=: it writes {target} until "
+        "the disk is full (bs=1M count=1024 writes 1 GiB)"
+    )
+    assert check(command) == check_endless_dd(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["dd if=/dev/zero of=test.img bs=1M count=1024", "dd if=/dev/zero of=test.img bs=1G count=1",
+     "dd if=/dev/urandom of=/dev/sdb bs=4M status=progress",  # a wipe: to the device's end
+     "dd if=ubuntu.iso of=/dev/sdb bs=4M", "dd if=/dev/zero bs=1M | pv > /dev/null",
+     "dd if=/dev/sda of=disk.img bs=4M", "grep 'dd if=/dev/zero of=x' notes.txt"],
+)  # fmt: skip
+def test_dd_with_an_end_passes(command: str) -> None:
+    assert check_endless_dd(command) is None
+
+
+# --- touch -t given a date that is not in its digits-only form --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "stamp"),
+    [("touch -t 2024-01-01 00:00 index.html", "2024-01-01"),
+     ("touch -m -t '2024-01-01 00:00' a.txt", "2024-01-01 00:00"),
+     ("touch -t2024/01/01 a.txt", "2024/01/01"), ("touch -t 202401011200:00 a.txt", "202401011200:00")],
+)  # fmt: skip
+def test_touch_t_given_a_written_date_is_caught(command: str, stamp: str) -> None:
+    assert check_touch_stamp(command) == (
+        "`touch -t` takes the time as [[CC]YY]MMDDhhmm[.ss] in digits (202401010000 is "
+        f"2024-01-01 00:00), not {stamp}; -d takes a date as written"
+    )
+    assert check(command) == check_touch_stamp(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["touch -t 202401010000 index.html", "touch -t 2401010000.30 a", "touch -t01011200 a",
+     "touch -d '2024-01-01 00:00' index.html", "touch --date=yesterday a", "touch -r a.txt b.txt",
+     "touch --time=mtime a"],
+)  # fmt: skip
+def test_touch_with_a_well_formed_time_passes(command: str) -> None:
+    assert check_touch_stamp(command) is None
 
 
 @needs_man
