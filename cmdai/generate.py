@@ -208,8 +208,8 @@ def _trades_for_risk(
 def _rank(problem: Problem | None) -> int:
     """Lower is better: a missing program can be installed and a place the command ignores can
     be typed in, but a syntax error cannot run at all. On a tie the first answer stays."""
-    ranks = {None: 0, "mismatch": 1, "file": 1, "program": 1, "missing": 1, "option": 2, "usage": 2,
-             "syntax": 2, "runaway": 3}  # fmt: skip
+    ranks = {None: 0, "mismatch": 1, "file": 1, "program": 1, "detail": 1, "missing": 1,
+             "option": 2, "usage": 2, "syntax": 2, "runaway": 3}  # fmt: skip
     return ranks[problem.kind if problem else None]
 
 

@@ -4,8 +4,9 @@ input (`find … | rm`), a grep after a pipe given files (`history | grep docker
 file named run), `crontab -e` fed from a pipe (it opens an editor), and a filter that starts a
 pipeline given no file (`xargs cp {} /backup`, `cd logs && uniq -d`, `awk '{print $1}'`): it
 would wait for the terminal. And ssh given a place to copy to (`ssh nas:/volume1/music`), not
-a host. And find given a file's name as the place to search (`find notes.txt`), and a
-numeric sort of lines that start with no number (`ls -lh | sort -rh`).
+a host. And find given a file's name as the place to search (`find notes.txt`), a
+numeric sort of lines that start with no number (`ls -lh | sort -rh`), dd from /dev/zero with
+no count= (it fills the disk), and `touch -t` given a date that is not in its digits.
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`

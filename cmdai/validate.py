@@ -1,6 +1,7 @@
 """Check a generated command before it reaches the user: does it parse, do its programs exist,
 do their options (`option_check`), are they given what they need (`usage_check`), and does the
-command keep the places and programs its request names? The first problem found is returned.
+command keep the places and programs its request names, and the options it asks for in words
+(`asked_options`)? The first problem found is returned.
 
 Nothing is executed. The syntax check hands the line to the target shell's own parser in its
 no-execute mode (`bash -n`, `zsh -n`, `fish --no-execute`) on stdin, with no rc files read;
@@ -20,7 +21,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from cmdai import option_check, usage_check
+from cmdai import asked_options, option_check, usage_check
 from cmdai.commandline import (
     CLOSING_KEYWORDS,
     COMPUTED,
@@ -55,7 +56,7 @@ SHELL_WORDS = frozenset(
 @dataclass(frozen=True)
 class Problem:
     # "syntax", "missing", "option", "usage", "mismatch" (a place), "file" (a file or host
-    # named), "program"
+    # named), "program", "detail" (an option the request asks for in words)
     kind: str
     message: str  # one line for the user and for the model: "`fd` is not installed"
     program: str = ""  # for "missing": the program as the command names it ("fd")
@@ -83,7 +84,8 @@ def validate(
     checks = [lambda: check_options(command), lambda: check_usage(command)]
     if request:
         checks += [lambda: check_named_places(request, command),
-                   lambda: check_named_programs(request, command)]  # fmt: skip
+                   lambda: check_named_programs(request, command),
+                   lambda: check_asked_options(request, command)]  # fmt: skip
     return next((problem for check in checks if (problem := check())), None)
 
 
@@ -99,6 +101,13 @@ def check_usage(command: str) -> Problem | None:
     `history | grep docker run`, a line starting with `uniq -d`): see usage_check."""
     message = usage_check.check(command)
     return Problem("usage", message) if message else None
+
+
+def check_asked_options(request: str, command: str) -> Problem | None:
+    """A behaviour the request asks for in words that the command's program leaves out
+    ("without overwriting existing files" and `cp` with no -n): see asked_options."""
+    message = asked_options.check(request, command)
+    return Problem("detail", message) if message else None
 
 
 # A path in the request: "/", "/etc", "~/notes", "/dev/sda" (not the tail of a URL, not and/or).

@@ -1,0 +1,302 @@
+"""Does the command do what the request asks for in words, where the program needs an option
+for it? "copy … without overwriting existing files" is `cp -n`, "follow the logs" is `-f`,
+"whatever the case" is `grep -i` or `find -iname`, "stash … including untracked files" is
+`git stash -u`. A model that leaves the option out writes a command that runs and does
+something else, which no other check sees.
+
+The table is written by hand, phrase by phrase, for precision: a rule speaks only when the
+request says it in so many words and the command uses a program the rule knows, without any
+of the ways that program has to do it. (Hints matched from the man pages' words were tried
+and dropped: benchmarks/results/manual-hints.md.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cmdai.commandline import Simple, parse
+from cmdai.safety.words import operands, short_flags
+
+
+@dataclass(frozen=True)
+class Way:
+    """How one program is told to do it: any of its short letters (alone or in a cluster),
+    long options (`--keep`, `--keep=…`) or words (`-iname`, `status=progress`, taken as a
+    prefix); a way with none of them says the program cannot (`cp` shows no progress)."""
+
+    hint: str  # for the model: "-n (--no-clobber)"; for a program that cannot, what can
+    shorts: str = ""
+    longs: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    spoils: tuple[str, ...] = ()  # words that undo it (`git reset --hard` keeps no changes)
+
+    @property
+    def possible(self) -> bool:
+        return bool(self.shorts or self.longs or self.words or self.spoils)
+
+    def taken(self, args: list[str]) -> bool:
+        if self.spoils and any(arg.startswith(self.spoils) for arg in args):
+            return False
+        if not (self.shorts or self.longs or self.words):
+            return bool(self.spoils)  # nothing to add, only something to leave out
+        longs = {arg.split("=", 1)[0] for arg in args if arg.startswith("--")}
+        return bool(
+            short_flags(args) & set(self.shorts)
+            or longs & set(self.longs)
+            or (self.words and any(arg.startswith(self.words) for arg in args))
+        )
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A behaviour a request asks for in words, and how each program that can do it does."""
+
+    what: str  # "not overwrite existing files", after "the request asks to"
+    said: re.Pattern[str]
+    ways: dict[str, Way]  # program, or "program subcommand" ("git stash")
+    needed: Callable[[Simple], bool] = lambda simple: True  # does it matter for this command?
+
+
+_GREPS = ("grep", "egrep", "zgrep")
+_REGEX_CHARS = re.compile(r"[.*\[\]^$\\+?(){}|]")
+
+
+def _pattern_has_regex_chars(simple: Simple) -> bool:
+    """`grep 'a.b*c' notes.txt`: searched for as written only with -F; `grep hello` is the same
+    either way."""
+    return any(_REGEX_CHARS.search(word) for word in operands(simple.args)[:1])
+
+
+def _each(programs: tuple[str, ...], way: Way) -> dict[str, Way]:
+    return dict.fromkeys(programs, way)
+
+
+_IGNORE_CASE = Way("-i (--ignore-case)", "i", ("--ignore-case",))
+_FOLLOW = Way("-f (--follow)", "f", ("--follow",))
+_KEEP = Way("-k (--keep)", "kc", ("--keep", "--stdout", "--to-stdout"))
+_NO_CLOBBER = Way("-n (--no-clobber)", "ni", ("--no-clobber", "--interactive"), ("--update=none",))
+_DRY_RUN = Way("-n (--dry-run)", "n", ("--dry-run",))
+_DEREFERENCE = Way("-L (--dereference)", "L", ("--dereference",))
+
+# fmt: off
+ASKED: tuple[Asked, ...] = (
+    Asked(
+        "not overwrite existing files",
+        re.compile(
+            r"\b(?:without|not|never|don'?t|do not|no)\s+(?:overwrit|replac|clobber)\w*"
+            r"|\bno-?clobber\b|\bskip(?:ping)? (?:the )?(?:ones|files) that (?:already )?exist",
+            re.I,
+        ),
+        {
+            **_each(("cp", "mv"), _NO_CLOBBER),
+            "rsync": Way("--ignore-existing", longs=("--ignore-existing",)),
+            "unzip": Way("-n", "n"),
+            "tar": Way("-k (--keep-old-files)", "k", ("--keep-old-files", "--skip-old-files")),
+            "wget": Way("-nc (--no-clobber)", longs=("--no-clobber",), words=("-nc",)),
+        },
+    ),
+    Asked(
+        "follow the log as it grows",
+        re.compile(
+            r"\bfollow(?:ing)?\s+(?:\w+\s+){0,3}?(?:logs?|output|journal|[\w.-]+\.log)\b"
+            r"|\b(?:live|in real time)\b|\bas (?:new )?(?:lines|entries|messages) (?:come|arrive)",
+            re.I,
+        ),
+        {
+            "tail": Way("-f (--follow)", "fF", ("--follow",)),
+            "journalctl": _FOLLOW,
+            **_each(("docker logs", "podman logs", "kubectl logs"), _FOLLOW),
+        },
+    ),
+    Asked(
+        "ignore case",
+        re.compile(
+            r"\bcase[- ]?insensitive(?:ly)?\b|\bignor(?:e|ing) (?:the )?case\b"
+            r"|\b(?:whatever|regardless of|no matter) (?:the |what )?(?:letter )?case\b"
+            r"|\b(?:in )?any (?:letter )?case\b|\b(?:upper|lower)(?:case)? or (?:upper|lower)",
+            re.I,
+        ),
+        {
+            **_each(_GREPS, Way("-i (--ignore-case)", "iy", ("--ignore-case",))),
+            "rg": Way("-i (--ignore-case)", "iS", ("--ignore-case", "--smart-case")),
+            "find": Way("-iname (or -ipath, -iregex)", words=("-iname", "-ipath", "-iregex",
+                                                                 "-iwholename", "-ilname")),
+            "sort": Way("-f (--ignore-case)", "f", ("--ignore-case",)),
+            **_each(("uniq", "diff", "locate"), _IGNORE_CASE),
+        },
+    ),
+    Asked(
+        "keep the original file",
+        re.compile(
+            r"\bkeep(?:ing)? (?:the |a )?(?:original|source|uncompressed|compressed)\b"
+            r"|\b(?:without|not) (?:deleting|removing) (?:the )?(?:original|source)\b",
+            re.I,
+        ),
+        _each(("gzip", "gunzip", "bzip2", "bunzip2", "xz", "unxz", "lz4"), _KEEP),
+    ),
+    Asked(
+        "show the files side by side",
+        re.compile(r"\bside[- ]by[- ]side\b", re.I),
+        {"diff": Way("-y (--side-by-side)", "y", ("--side-by-side",))},
+    ),
+    Asked(
+        "list only which files differ",
+        re.compile(
+            r"\b(?:only|just) (?:which|what|the names of the) files? (?:differ|are different)"
+            r"|\bonly (?:the )?(?:names of (?:the )?)?files (?:that|which) differ",
+            re.I,
+        ),
+        {"diff": Way("-q (--brief)", "q", ("--brief",))},
+    ),
+    Asked(
+        "list the files that match, not the lines",
+        re.compile(
+            r"\b(?:list|show|print|names? of|which) (?:only )?(?:the |all )?(?:names of )?"
+            r"(?:the )?files\b[^,;.]{0,40}?\b(?:(?:that|which) )?(?:contain|mention|include)",
+            re.I,
+        ),
+        {
+            **_each(_GREPS, Way("-l (--files-with-matches)", "lL",
+                                ("--files-with-matches", "--files-without-match"))),
+            "rg": Way("-l (--files-with-matches)", "l", ("--files-with-matches",)),
+        },
+        # `ls | grep x` filters names; `… | xargs grep x` is given files
+        needed=lambda simple: simple.pipe_from is None or "xargs" in simple.wrappers,
+    ),
+    Asked(
+        "include untracked files",
+        re.compile(r"\b(?:including|include|with|and) (?:the )?untracked\b", re.I),
+        {"git stash": Way("-u (--include-untracked)", "ua", ("--include-untracked", "--all"))},
+    ),
+    Asked(
+        "search for the text as written, not as a pattern",
+        re.compile(
+            r"\bliteral(?:ly)?\b|\bfixed[- ]strings?\b|\bnot (?:as )?a (?:regex|regular "
+            r"expression|pattern)\b",
+            re.I,
+        ),
+        {
+            **_each(_GREPS, Way("-F (--fixed-strings)", "F", ("--fixed-strings",))),
+            "rg": Way("-F (--fixed-strings)", "F", ("--fixed-strings",)),
+        },
+        needed=_pattern_has_regex_chars,
+    ),
+    Asked(
+        "match whole words only",
+        re.compile(r"\b(?:whole|entire) words?\b|\bas a (?:whole |separate )?word\b", re.I),
+        _each((*_GREPS, "rg"), Way("-w (--word-regexp)", "w", ("--word-regexp",))),
+        needed=lambda simple: not any(re.search(r"\\[b<>]", word) for word in simple.args),
+    ),
+    Asked(
+        "only show what would happen (a dry run)",
+        re.compile(
+            r"\bdry[- ]?run\b|\bwithout actually\b|\bwithout (?:copying|transferring|syncing|"
+            r"changing|deleting|removing|doing|moving) any(?:thing| files| changes)?\b"
+            r"|\b(?:show|see|list|preview) (?:me )?(?:only )?what (?:\w+ ){0,2}would\b",
+            re.I,
+        ),
+        {
+            **_each(("rsync", "make", "git clean", "git add", "git rm", "git push"), _DRY_RUN),
+            **_each(("apt", "apt-get"), Way("-s (--simulate)", "s",
+                                            ("--simulate", "--dry-run", "--just-print"))),
+        },
+    ),
+    Asked(
+        "show progress",
+        re.compile(r"\b(?:show(?:ing)?|with|display(?:ing)?) (?:the |a )?progress\b|\bprogress "
+                   r"bar\b", re.I),
+        {
+            "rsync": Way("--progress (or -P)", "P", ("--progress", "--info")),
+            "dd": Way("status=progress", words=("status=progress",)),
+            "cp": Way("rsync --progress or pv can"),
+        },
+    ),
+    Asked(
+        "follow symbolic links",
+        re.compile(r"\bfollow(?:ing)? (?:the |any |all )?(?:symbolic |sym|soft )?links?\b"
+                   r"|\bfollow(?:ing)? symlinks\b|\bdereferenc", re.I),
+        {
+            "find": Way("-L", words=("-L", "-follow")),
+            **_each(("cp", "du", "ls"), _DEREFERENCE),
+            "tar": Way("-h (--dereference)", "h", ("--dereference",)),
+            "rsync": Way("-L (--copy-links)", "L", ("--copy-links",)),
+        },
+    ),
+    Asked(
+        "follow redirects",
+        re.compile(r"\bfollow(?:ing)? (?:any |all |the )?redirect", re.I),
+        {"curl": Way("-L (--location)", "L", ("--location",))},
+    ),
+    Asked(
+        "run it in the background",
+        re.compile(r"\bin the background\b|\bdetached\b", re.I),
+        _each(("docker run", "podman run"), Way("-d (--detach)", "d", ("--detach",))),
+    ),
+    Asked(
+        "show it in a readable form",
+        re.compile(r"\bhuman[- ]readable\b|\breadable (?:form|format|sizes?|units)\b", re.I),
+        {
+            **_each(("df", "du", "ls"), Way("-h (--human-readable)", "hHm",
+                                            ("--human-readable", "--si", "--block-size"))),
+            "free": Way("-h (--human)", "hmg", ("--human", "--mega", "--giga", "--si")),
+            "uptime": Way("-p (--pretty)", "p", ("--pretty",)),
+        },
+    ),
+    Asked(
+        "keep the changes in the working tree",
+        re.compile(
+            r"\bkeep(?:ing)? (?:my |the |all )?(?:local )?(?:changes|edits|work|modifications)\b"
+            r"|\bwithout (?:losing|discarding) (?:my |the |any )?(?:changes|edits|work)\b",
+            re.I,
+        ),
+        {
+            "git reset": Way("--soft or --mixed (--hard discards them)", spoils=("--hard",)),
+            "git restore": Way("--staged (alone: it discards them)", "S", ("--staged",),
+                               spoils=("--worktree", "-W")),
+        },
+    ),
+)
+# fmt: on
+
+
+# Programs whose subcommand decides what their options mean, and their global options that
+# take a value before it (`git -C repo stash`, `kubectl -n web logs api`).
+_SUBCOMMANDS = frozenset({"git", "docker", "podman", "kubectl"})
+_GLOBAL_VALUES = frozenset({"-C", "-c", "--git-dir", "--work-tree", "-H", "--host", "-n",
+                            "--namespace", "--context"})  # fmt: skip
+
+
+def program_key(simple: Simple) -> str:
+    """`git stash` for `git -C repo stash -u`, `tail` for tail: what the table is keyed by."""
+    if simple.program not in _SUBCOMMANDS:
+        return simple.program
+    words = iter(simple.args)
+    for word in words:
+        if word in _GLOBAL_VALUES:
+            next(words, None)
+        elif not word.startswith("-"):
+            return f"{simple.program} {word}"
+    return simple.program
+
+
+def check(request: str, command: str) -> str | None:
+    """The first behaviour `request` asks for in words that the programs of `command` that
+    could do it all leave out, as one line for the user and for the model; or None."""
+    simples = parse(command).commands
+    for asked in ASKED:
+        if not asked.said.search(request):
+            continue
+        known = [
+            (simple, key, asked.ways[key])
+            for simple in simples
+            if (key := program_key(simple)) in asked.ways and asked.needed(simple)
+        ]
+        if not known or any(way.taken(simple.args) for simple, _, way in known):
+            continue
+        _, key, way = known[0]
+        if not way.possible:
+            return f"the request asks to {asked.what}, which `{key}` cannot do; {way.hint}"
+        return f"the request asks to {asked.what}: `{key}` does that with {way.hint}"
+    return None

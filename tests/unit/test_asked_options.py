@@ -1,0 +1,206 @@
+"""The options a request asks for in words (cmdai/asked_options.py): each rule on commands that
+leave the option out and on commands that have it (in every spelling the program takes, or
+done another way), and through validate() and the one retry."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cmdai.asked_options import ASKED, check, program_key
+from cmdai.commandline import parse
+from cmdai.config import Config
+from cmdai.generate import generate
+from cmdai.prompting import Context
+from cmdai.validate import validate
+from tests.helpers.scripted import ScriptedBackend
+from tests.helpers.shells import require
+
+PROMPTS = Path(__file__).resolve().parents[1] / "fixtures" / "prompts"
+# validate() runs the option check first, which reads man pages: .ci/run installs man-db.
+needs_man = pytest.mark.skipif(
+    shutil.which("man") is None and not os.environ.get("CI"), reason="man-db is not installed"
+)
+
+CAUGHT = [
+    ("copy every .png from assets to public without overwriting existing files",
+     "cp assets/*.png public/", "not overwrite existing files: `cp` does that with -n"),
+    ("move the logs into old/ but don't overwrite anything there", "mv -v *.log old/",
+     "`mv` does that with -n"),
+    ("sync photos/ to /mnt/backup, skipping the files that already exist",
+     "rsync -av photos/ /mnt/backup", "`rsync` does that with --ignore-existing"),
+    ("unzip site.zip without replacing existing files", "unzip site.zip", "`unzip` does that"),
+    ("follow the logs of the container api", "docker logs api --tail 100",
+     "follow the log as it grows: `docker logs` does that with -f (--follow)"),
+    ("follow the logs of the cron service", "journalctl -u cron", "`journalctl` does that"),
+    ("follow app.log", "tail -n 50 app.log", "`tail` does that with -f"),
+    ("show the nginx error log live", "sudo tail /var/log/nginx/error.log", "`tail`"),
+    ("follow the logs of pod web-1", "kubectl -n shop logs web-1", "`kubectl logs`"),
+    ("find all jpg files whatever the case of the extension", "find . -name '*.jpg'",
+     "ignore case: `find` does that with -iname"),
+    ("search for error in app.log, case-insensitive", "grep error app.log",
+     "`grep` does that with -i"),
+    ("sort names.txt ignoring case", "sort names.txt", "`sort` does that with -f"),
+    ("compress dump.sql with gzip but keep the original", "gzip dump.sql",
+     "keep the original file: `gzip` does that with -k (--keep)"),
+    ("decompress logs.xz without deleting the original", "unxz logs.xz", "`unxz`"),
+    ("show old.txt and new.txt side by side", "diff old.txt new.txt",
+     "`diff` does that with -y (--side-by-side)"),
+    ("compare v1 and v2 recursively and list only which files differ", "diff -r v1 v2",
+     "list only which files differ: `diff` does that with -q (--brief)"),
+    ("list the files under src that mention deprecated", "grep -r deprecated src",
+     "`grep` does that with -l"),
+    ("show which files contain TODO", "find . -name '*.py' | xargs grep TODO", "-l"),
+    ("stash my changes including untracked files", "git stash",
+     "include untracked files: `git stash` does that with -u"),
+    ("stash everything with untracked files too", "git -C app stash push", "`git stash`"),
+    ("find the literal text a.b*c in notes.txt", "grep 'a.b*c' notes.txt",
+     "`grep` does that with -F (--fixed-strings)"),
+    ("count lines with the whole word cat in pets.txt", "grep -c cat pets.txt",
+     "match whole words only: `grep` does that with -w"),
+    ("show what rsync would copy from src/ to dest/ without copying anything",
+     "rsync -av src/ dest/", "(a dry run): `rsync` does that with -n (--dry-run)"),
+    ("dry run of git clean", "git clean -fd", "`git clean` does that with -n"),
+    ("copy movie.mkv to /media/usb showing progress", "cp movie.mkv /media/usb",
+     "show progress, which `cp` cannot do; rsync --progress or pv can"),
+    ("write disk.img to backup.img with dd showing progress", "dd if=disk.img of=backup.img",
+     "`dd` does that with status=progress"),
+    ("copy the folder conf to /srv following symlinks", "cp -r conf /srv",
+     "follow symbolic links: `cp` does that with -L"),
+    ("find broken files here, following symbolic links", "find . -type f", "`find`"),
+    ("download https://example.com/file, following redirects", "curl -O https://example.com/file",
+     "`curl` does that with -L (--location)"),
+    ("run nginx in a container in the background", "docker run nginx",
+     "`docker run` does that with -d (--detach)"),
+    ("show disk usage of /var in human readable form", "du -s /var", "`du` does that with -h"),
+    ("show how long this machine has been running in a readable form", "uptime",
+     "`uptime` does that with -p (--pretty)"),
+    ("undo the last commit but keep my changes", "git reset --hard HEAD~1",
+     "`git reset` does that with --soft or --mixed (--hard discards them)"),
+    ("unstage config.yaml but keep my edits", "git restore config.yaml",
+     "`git restore` does that with --staged"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("request_", "command", "said"), CAUGHT)
+def test_a_command_without_the_option_the_request_asks_for_is_caught(
+    request_: str, command: str, said: str
+) -> None:
+    problem = check(request_, command)
+    assert problem is not None and said in problem, problem
+    assert problem.startswith("the request asks to ")
+
+
+PASSES = [
+    ("copy every .png from assets to public without overwriting existing files",
+     "cp -n assets/*.png public/"),
+    ("copy every .png from assets to public without overwriting existing files",
+     "cp --no-clobber assets/*.png public/"),
+    ("copy every .png from assets to public without overwriting existing files",
+     "cp --update=none assets/*.png public/"),
+    ("copy every .png from assets to public without overwriting existing files",
+     "cp -vn assets/*.png public/"),
+    ("copy a.txt to b/ without overwriting", "rsync -a --ignore-existing a.txt b/"),
+    ("follow the logs of the container api", "docker logs -f --tail 100 api"),
+    ("follow the logs of the cron service", "journalctl -fu cron"),
+    ("follow app.log", "tail -F app.log"),
+    ("follow app.log", "less +F app.log"),  # no program the rule knows: not judged
+    ("find all jpg files whatever the case of the extension", "find . -iname '*.jpg'"),
+    ("find all jpg files whatever the case of the extension", "find . -name '*.[jJ][pP][gG]' -o -iname '*.jpeg'"),
+    ("search for error in app.log, case-insensitive", "grep -in error app.log"),
+    ("search for error in app.log, case-insensitive", "rg -S error app.log"),
+    ("compress dump.sql with gzip but keep the original", "gzip -k dump.sql"),
+    ("compress dump.sql with gzip but keep the original", "gzip -c dump.sql > dump.sql.gz"),
+    ("show old.txt and new.txt side by side", "sdiff old.txt new.txt"),
+    ("show old.txt and new.txt side by side", "diff -y old.txt new.txt"),
+    ("compare v1 and v2 recursively and list only which files differ", "diff -rq v1 v2"),
+    ("list the files under src that mention deprecated", "grep -rl deprecated src"),
+    ("list the files under src that mention deprecated", "find src -type f -exec grep -l deprecated {} +"),
+    ("stash my changes including untracked files", "git stash push --include-untracked"),
+    ("stash my changes including untracked files", "git stash -a"),
+    ("find the literal text a.b*c in notes.txt", "grep -F 'a.b*c' notes.txt"),
+    ("find the literal text a.b*c in notes.txt", "fgrep 'a.b*c' notes.txt"),
+    ("find the literal text hello in notes.txt", "grep hello notes.txt"),  # same either way
+    ("count lines with the whole word cat in pets.txt", "grep -cw cat pets.txt"),
+    ("count lines with the whole word cat in pets.txt", "grep -c '\\bcat\\b' pets.txt"),
+    ("show what rsync would copy from src/ to dest/ without copying anything",
+     "rsync -avn src/ dest/"),
+    ("copy movie.mkv to /media/usb showing progress", "rsync -P movie.mkv /media/usb/"),
+    ("copy movie.mkv to /media/usb showing progress", "pv movie.mkv > /media/usb/movie.mkv"),
+    ("copy the folder conf to /srv following symlinks", "cp -rL conf /srv"),
+    ("find broken files here, following symbolic links", "find -L . -type f"),
+    ("run nginx in a container in the background", "docker run -d nginx"),
+    ("show disk usage of /var in human readable form", "du -sh /var"),
+    ("undo the last commit but keep my changes", "git reset --soft HEAD~1"),
+    ("undo the last commit but keep my changes", "git reset HEAD~1"),
+    ("unstage config.yaml but keep my edits", "git restore --staged config.yaml"),
+    # The words alone, or another meaning of them:
+    ("list the files in /etc", "ls /etc"),
+    ("delete the build folder without overwriting anything else", "rm -rf build"),
+    ("show the last 20 lines of app.log", "tail -n 20 app.log"),
+    ("print the following numbers", "seq 1 10"),
+    ("list the files containing report in their name", "ls | grep report"),
+    ("show the 5 biggest files, in human readable form", "find . -type f -printf '%s %p\\n' | sort -n | tail -5"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("request_", "command"), PASSES)
+def test_a_command_that_does_what_the_request_asks_passes(request_: str, command: str) -> None:
+    assert check(request_, command) is None
+
+
+@pytest.mark.parametrize(
+    ("command", "key"),
+    [("git stash -u", "git stash"), ("git -C repo stash", "git stash"),
+     ("git -c user.name=x commit", "git commit"), ("kubectl -n web logs api", "kubectl logs"),
+     ("docker run -d nginx", "docker run"), ("git --version", "git"), ("tail -f x", "tail")],
+)  # fmt: skip
+def test_a_subcommand_is_part_of_what_the_table_is_keyed_by(command: str, key: str) -> None:
+    assert program_key(parse(command).commands[0]) == key
+
+
+def test_every_rule_knows_a_program() -> None:
+    assert all(asked.ways for asked in ASKED)
+    assert len({asked.what for asked in ASKED}) == len(ASKED)
+
+
+def test_no_right_answer_of_the_dev_set_is_rejected() -> None:
+    """The right answers written for each dev-set request (dev-answers.yaml, both halves):
+    none may be sent back for an option its request asks for."""
+    answers = yaml.safe_load((PROMPTS / "dev-answers.yaml").read_text())
+    cases = [case for name in ("dev-tune", "dev-check")
+             for case in yaml.safe_load((PROMPTS / f"{name}.yaml").read_text())["test_cases"]]  # fmt: skip
+    pairs = [(case["prompt"], right) for case in cases
+             for right in answers.get(case["id"], {}).get("right", [])]  # fmt: skip
+    assert len(pairs) >= 600
+    assert [(r, c, problem) for r, c in pairs if (problem := check(r, c))] == []
+
+
+@needs_man
+def test_the_problem_reaches_validate_as_a_detail(tmp_path: Path) -> None:
+    require("bash")
+    problem = validate("cp assets/*.png public/", "bash", str(tmp_path),
+                       request="copy every .png from assets to public without overwriting")  # fmt: skip
+    assert problem is not None and problem.kind == "detail"
+    assert problem.message == (
+        "the request asks to not overwrite existing files: `cp` does that with -n (--no-clobber)"
+    )
+
+
+@needs_man
+def test_the_retry_is_told_which_option_and_its_answer_is_taken(tmp_path: Path) -> None:
+    """A scripted backend stands in for the model (the retry path is what is tested): the
+    first answer leaves out -f, the second has it."""
+    require("bash")
+    backend = ScriptedBackend("journalctl -u cron", "journalctl -u cron -f")
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    result = generate("follow the logs of the cron service", Config(), backend, context)
+    assert result.command == "journalctl -u cron -f"
+    assert result.retry_reason == (
+        "the request asks to follow the log as it grows: `journalctl` does that with -f (--follow)"
+    )
+    assert result.problem is None
