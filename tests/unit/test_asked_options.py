@@ -204,3 +204,5 @@ def test_the_retry_is_told_which_option_and_its_answer_is_taken(tmp_path: Path) 
         "the request asks to follow the log as it grows: `journalctl` does that with -f (--follow)"
     )
     assert result.problem is None
+    retry = backend.asked[1][-1]["content"]
+    assert retry.startswith("That command is wrong: the request asks to follow the log")
