@@ -69,6 +69,14 @@ def _pattern_has_regex_chars(simple: Simple) -> bool:
     return any(_REGEX_CHARS.search(word) for word in operands(simple.args)[:1])
 
 
+def _no_letters_in_both_cases(simple: Simple) -> bool:
+    """`find . -name '*.[jJ][pP][gG]'`, `grep '[Ee]rror'`: the case is already spelled out."""
+    return not any(_BOTH_CASES.search(word) for word in simple.args)
+
+
+_BOTH_CASES = re.compile(r"\[(?=[^\]]*[a-z])(?=[^\]]*[A-Z])[^\]]*\]")
+
+
 def _each(programs: tuple[str, ...], way: Way) -> dict[str, Way]:
     return dict.fromkeys(programs, way)
 
@@ -101,7 +109,8 @@ ASKED: tuple[Asked, ...] = (
         "follow the log as it grows",
         re.compile(
             r"\bfollow(?:ing)?\s+(?:\w+\s+){0,3}?(?:logs?|output|journal|[\w.-]+\.log)\b"
-            r"|\b(?:live|in real time)\b|\bas (?:new )?(?:lines|entries|messages) (?:come|arrive)",
+            r"|\blive$|\b(?:in real time|as it happens)\b"  # not "the live server"
+            r"|\bas (?:new )?(?:lines|entries|messages) (?:come|arrive)",
             re.I,
         ),
         {
@@ -126,6 +135,7 @@ ASKED: tuple[Asked, ...] = (
             "sort": Way("-f (--ignore-case)", "f", ("--ignore-case",)),
             **_each(("uniq", "diff", "locate"), _IGNORE_CASE),
         },
+        needed=_no_letters_in_both_cases,
     ),
     Asked(
         "keep the original file",

@@ -111,6 +111,8 @@ PASSES = [
     ("follow app.log", "less +F app.log"),  # no program the rule knows: not judged
     ("find all jpg files whatever the case of the extension", "find . -iname '*.jpg'"),
     ("find all jpg files whatever the case of the extension", "find . -name '*.[jJ][pP][gG]' -o -iname '*.jpeg'"),
+    ("find all jpg files whatever the case of the extension", "find . -name '*.[jJ][pP][gG]'"),
+    ("search for error in app.log, case-insensitive", "grep '[Ee][Rr][Rr][Oo][Rr]' app.log"),
     ("search for error in app.log, case-insensitive", "grep -in error app.log"),
     ("search for error in app.log, case-insensitive", "rg -S error app.log"),
     ("compress dump.sql with gzip but keep the original", "gzip -k dump.sql"),
@@ -142,6 +144,7 @@ PASSES = [
     ("list the files in /etc", "ls /etc"),
     ("delete the build folder without overwriting anything else", "rm -rf build"),
     ("show the last 20 lines of app.log", "tail -n 20 app.log"),
+    ("show the last 20 lines of app.log from the live server", "tail -n 20 app.log"),
     ("print the following numbers", "seq 1 10"),
     ("list the files containing report in their name", "ls | grep report"),
     ("show the 5 biggest files, in human readable form", "find . -type f -printf '%s %p\\n' | sort -n | tail -5"),
