@@ -144,7 +144,7 @@ ASKED: tuple[Asked, ...] = (
             r"|\b(?:without|not) (?:deleting|removing) (?:the )?(?:original|source)\b",
             re.I,
         ),
-        _each(("gzip", "gunzip", "bzip2", "bunzip2", "xz", "unxz", "lz4"), _KEEP),
+        _each(("gzip", "gunzip", "bzip2", "bunzip2", "xz", "unxz"), _KEEP),  # zstd, lz4 keep it
     ),
     Asked(
         "show the files side by side",
@@ -248,8 +248,10 @@ ASKED: tuple[Asked, ...] = (
         "show it in a readable form",
         re.compile(r"\bhuman[- ]readable\b|\breadable (?:form|format|sizes?|units)\b", re.I),
         {
-            **_each(("df", "du", "ls"), Way("-h (--human-readable)", "hHm",
-                                            ("--human-readable", "--si", "--block-size"))),
+            # df -H is --si, du -H and ls -H follow links; -m counts in MiB
+            "df": Way("-h (--human-readable)", "hHm", ("--human-readable", "--si", "--block-size")),
+            "du": Way("-h (--human-readable)", "hm", ("--human-readable", "--si", "--block-size")),
+            "ls": Way("-h (--human-readable)", "h", ("--human-readable", "--si")),
             "free": Way("-h (--human)", "hmg", ("--human", "--mega", "--giga", "--si")),
             "uptime": Way("-p (--pretty)", "p", ("--pretty",)),
         },
