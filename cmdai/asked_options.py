@@ -1,8 +1,8 @@
 """Does the command do what the request asks for in words, where the program needs an option
 for it? "copy … without overwriting existing files" is `cp -n`, "follow the logs" is `-f`,
 "whatever the case" is `grep -i` or `find -iname`, "stash … including untracked files" is
-`git stash -u`. A model that leaves the option out writes a command that runs and does
-something else, which no other check sees.
+`git stash -u`; and "wait 10 minutes" is not `sleep 10`. A model that leaves the option out
+writes a command that runs and does something else, which no other check sees.
 
 The table is written by hand, phrase by phrase, for precision: a rule speaks only when the
 request says it in so many words and the command uses a program the rule knows, without any
@@ -75,6 +75,15 @@ def _no_letters_in_both_cases(simple: Simple) -> bool:
 
 
 _BOTH_CASES = re.compile(r"\[(?=[^\]]*[a-z])(?=[^\]]*[A-Z])[^\]]*\]")
+
+
+def _names_a_file(simple: Simple) -> bool:
+    """`git checkout -- .`, `git checkout config.yaml`: a file, not a branch (`feature/x`) or
+    a tag (`v2.1.0`)."""
+    return "--" in simple.args or any(_FILE_NAME.search(word) for word in simple.args)
+
+
+_FILE_NAME = re.compile(r"^[^-].*\.[A-Za-z]\w{0,4}$")
 
 
 def _each(programs: tuple[str, ...], way: Way) -> dict[str, Way]:
@@ -267,7 +276,10 @@ ASKED: tuple[Asked, ...] = (
             "git reset": Way("--soft or --mixed (--hard discards them)", spoils=("--hard",)),
             "git restore": Way("--staged (alone: it discards them)", "S", ("--staged",),
                                spoils=("--worktree", "-W")),
+            # given a file, checkout puts back the staged copy over the edits
+            "git checkout": Way("git restore --staged FILE unstages it and keeps the edits"),
         },
+        needed=lambda simple: program_key(simple) != "git checkout" or _names_a_file(simple),
     ),
 )
 # fmt: on
@@ -297,6 +309,8 @@ def check(request: str, command: str) -> str | None:
     """The first behaviour `request` asks for in words that the programs of `command` that
     could do it all leave out, as one line for the user and for the model; or None."""
     simples = parse(command).commands
+    if problem := _sleep_in_seconds(request, simples):
+        return problem
     for asked in ASKED:
         if not asked.said.search(request):
             continue
@@ -311,4 +325,20 @@ def check(request: str, command: str) -> str | None:
         if not way.possible:
             return f"the request asks to {asked.what}, which `{key}` cannot do; {way.hint}"
         return f"the request asks to {asked.what}: `{key}` does that with {way.hint}"
+    return None
+
+
+# "wait 10 minutes", "in 2 hours": a time the request gives in a unit longer than seconds.
+_LONG_TIME = re.compile(r"\b(\d+(?:\.\d+)?)[ -]?(min(?:ute)?s?|h(?:ou)?rs?|hours?|days?)\b", re.I)
+
+
+def _sleep_in_seconds(request: str, simples: list[Simple]) -> str | None:
+    """`sleep 10` for "wait 10 minutes": sleep's number alone counts seconds."""
+    asked = {m.group(1): m.group(2).lower() for m in _LONG_TIME.finditer(request)}
+    for simple in simples:
+        if simple.program != "sleep" or len(simple.args) != 1 or simple.args[0] not in asked:
+            continue
+        number, unit = simple.args[0], asked[simple.args[0]]
+        return (f"the request asks for {number} {unit}, and `sleep {number}` waits {number} "
+                f"seconds: `sleep {number}{unit[0]}` waits {number} {unit}")  # fmt: skip
     return None

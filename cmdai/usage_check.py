@@ -6,7 +6,9 @@ pipeline given no file (`xargs cp {} /backup`, `cd logs && uniq -d`, `awk '{prin
 would wait for the terminal. And ssh given a place to copy to (`ssh nas:/volume1/music`), not
 a host. And find given a file's name as the place to search (`find notes.txt`), a
 numeric sort of lines that start with no number (`ls -lh | sort -rh`), dd from /dev/zero with
-no count= (it fills the disk), and `touch -t` given a date that is not in its digits.
+no count= (it fills the disk), `touch -t` given a date that is not in its digits, `top`
+without -b in a pipeline (it stops at once: no terminal), and an editor opened on
+/etc/sudoers (visudo checks it before saving).
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -40,7 +42,7 @@ def check(command: str) -> str | None:
     checks: list[Callable[[str], str | None]] = [
         check_operands, check_piped_grep, check_ignored_input, check_terminal_input,
         check_ssh_destination, check_find_start, check_numeric_sort, check_endless_dd,
-        check_touch_stamp,
+        check_touch_stamp, check_top_in_pipe, check_sudoers_editor,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -407,3 +409,34 @@ def _touch_stamps(args: list[str]) -> list[str]:
     following = [*args[1:], ""]
     return [following[i] if arg == "-t" else arg[2:] for i, arg in enumerate(args)
             if arg.startswith("-t")]  # fmt: skip
+
+
+def check_top_in_pipe(command: str) -> str | None:
+    """`top -o %MEM -n 1 | head`: without a terminal, top stops at once ("failed tty get")
+    unless it runs in batch mode."""
+    for simple in parse(command).commands:
+        source = simple.pipe_from
+        if source is None or source.program != "top":
+            continue
+        if not any(re.match(r"-[A-Za-z]*b", arg) or arg == "--batch" for arg in source.args):
+            return "`top` writes to a pipe only in batch mode: add -b (`top -b -n 1`)"
+    return None
+
+
+# Editors that would open a sudoers file as any other: a mistake saved there leaves sudo
+# unusable, and visudo checks the file before it saves.
+_EDITORS = frozenset({"nano", "pico", "vi", "vim", "nvim", "emacs", "micro", "mcedit", "joe",
+                      "ed", "gedit", "code", "sudoedit"})  # fmt: skip
+
+
+def check_sudoers_editor(command: str) -> str | None:
+    """`sudo nano /etc/sudoers`, written for "safely edit the sudoers file"."""
+    for simple in parse(command).commands:
+        if simple.program not in _EDITORS:
+            continue
+        for name in program_operands(simple.program, simple.args):
+            if name == "/etc/sudoers" or name.startswith("/etc/sudoers.d/"):
+                return (f"edit {name} with visudo (`sudo visudo`, `sudo visudo -f FILE`): it "
+                        f"checks the file before saving, and a mistake saved by `{simple.program}`"
+                        " leaves sudo unusable")  # fmt: skip
+    return None

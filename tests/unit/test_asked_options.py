@@ -85,6 +85,12 @@ CAUGHT = [
      "`git reset` does that with --soft or --mixed (--hard discards them)"),
     ("unstage config.yaml but keep my edits", "git restore config.yaml",
      "`git restore` does that with --staged"),
+    ("unstage config.yaml but keep my edits", "git checkout config.yaml",
+     "which `git checkout` cannot do; git restore --staged FILE unstages it and keeps the edits"),
+    ("wait 10 minutes and then play a beep with printf", "sleep 10 && printf '\\a'",
+     "the request asks for 10 minutes, and `sleep 10` waits 10 seconds: `sleep 10m` waits 10 "
+     "minutes"),
+    ("shut down in 2 hrs", "sleep 2; systemctl poweroff", "`sleep 2h` waits 2 hrs"),
 ]  # fmt: skip
 
 
@@ -94,7 +100,7 @@ def test_a_command_without_the_option_the_request_asks_for_is_caught(
 ) -> None:
     problem = check(request_, command)
     assert problem is not None and said in problem, problem
-    assert problem.startswith("the request asks to ")
+    assert problem.startswith("the request asks ")
 
 
 PASSES = [
@@ -144,6 +150,12 @@ PASSES = [
     ("undo the last commit but keep my changes", "git reset --soft HEAD~1"),
     ("undo the last commit but keep my changes", "git reset HEAD~1"),
     ("unstage config.yaml but keep my edits", "git restore --staged config.yaml"),
+    ("switch to main but keep my changes", "git checkout main"),
+    ("switch to the tag v2.1.0, keeping my changes", "git checkout v2.1.0"),
+    ("wait 10 minutes and then play a beep with printf", "sleep 600 && printf '\\a'"),
+    ("wait 10 minutes and then play a beep with printf", "sleep 10m && printf '\\a'"),
+    ("wait 5 seconds, then say done", "sleep 5 && echo done"),
+    ("ping example.com 10 times, 2 minutes apart", "ping -c 10 -i 120 example.com"),
     # The words alone, or another meaning of them:
     ("list the files in /etc", "ls /etc"),
     ("delete the build folder without overwriting anything else", "rm -rf build"),

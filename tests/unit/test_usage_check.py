@@ -26,7 +26,9 @@ from cmdai.usage_check import (
     check_operands,
     check_piped_grep,
     check_ssh_destination,
+    check_sudoers_editor,
     check_terminal_input,
+    check_top_in_pipe,
     check_touch_stamp,
 )
 from cmdai.validate import validate
@@ -446,3 +448,46 @@ def test_a_line_that_would_wait_for_the_terminal_is_retried(tmp_path: Path) -> N
                       backend, context)  # fmt: skip
     assert result.command == "xargs -a files.txt -I {} cp {} /backup"
     assert "wait for input from the terminal" in result.retry_reason
+
+
+# --- top in a pipeline without batch mode; an editor on the sudoers file ------------------------
+
+
+@pytest.mark.parametrize(
+    "command", ["top -o %mem -n 1 | head -n 10", "top -n 1 | grep nginx", "top -c | head"]
+)
+def test_top_in_a_pipeline_without_batch_mode_is_caught(command: str) -> None:
+    assert check_top_in_pipe(command) == (
+        "`top` writes to a pipe only in batch mode: add -b (`top -b -n 1`)"
+    )
+    assert check(command) == check_top_in_pipe(command)
+
+
+@pytest.mark.parametrize(
+    "command", ["top -b -n 1 | head", "top -bn1 | head -n 20", "top -n 1 --batch | grep x",
+                "top", "top -o %MEM", "ps aux | sort -k4 -nr | head"],
+)  # fmt: skip
+def test_top_in_batch_mode_or_on_the_terminal_passes(command: str) -> None:
+    assert check_top_in_pipe(command) is None
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "editor"),
+    [("sudo nano /etc/sudoers", "/etc/sudoers", "nano"),
+     ("sudo vim /etc/sudoers.d/deploy", "/etc/sudoers.d/deploy", "vim"),
+     ("sudoedit /etc/sudoers", "/etc/sudoers", "sudoedit")],
+)  # fmt: skip
+def test_an_editor_opened_on_sudoers_is_caught(command: str, name: str, editor: str) -> None:
+    assert check_sudoers_editor(command) == (
+        f"edit {name} with visudo (`sudo visudo`, `sudo visudo -f FILE`): it checks the file "
+        f"before saving, and a mistake saved by `{editor}` leaves sudo unusable"
+    )
+    assert check(command) == check_sudoers_editor(command)
+
+
+@pytest.mark.parametrize(
+    "command", ["sudo visudo", "sudo visudo -f /etc/sudoers.d/deploy", "sudo cat /etc/sudoers",
+                "sudo nano /etc/hosts", "EDITOR=nano sudo -E visudo"],
+)  # fmt: skip
+def test_visudo_or_another_file_passes(command: str) -> None:
+    assert check_sudoers_editor(command) is None
