@@ -31,12 +31,15 @@ class Way:
     longs: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
     spoils: tuple[str, ...] = ()  # words that undo it (`git reset --hard` keeps no changes)
+    by_itself: bool = False  # the program always does it (find recurses, zcat writes out)
 
     @property
     def possible(self) -> bool:
-        return bool(self.shorts or self.longs or self.words or self.spoils)
+        return bool(self.shorts or self.longs or self.words or self.spoils or self.by_itself)
 
     def taken(self, args: list[str]) -> bool:
+        if self.by_itself:
+            return True
         if self.spoils and any(arg.startswith(self.spoils) for arg in args):
             return False
         if not (self.shorts or self.longs or self.words):
@@ -145,6 +148,38 @@ ASKED: tuple[Asked, ...] = (
             **_each(("uniq", "diff", "locate"), _IGNORE_CASE),
         },
         needed=_no_letters_in_both_cases,
+    ),
+    Asked(
+        "act on everything inside the directory too",
+        re.compile(
+            r"\brecursive(?:ly)?\b|\b(?:and|with|including) everything (?:in|under|inside|below)"
+            r" (?:it|them)\b|\beverything (?:under|below|inside) \S|\band (?:all )?(?:of )?its "
+            r"(?:contents|sub ?(?:folders|directories))\b",
+            re.I,
+        ),
+        {
+            **_each(("chmod", "chown", "chgrp", "ls"), Way("-R (--recursive)", "R",
+                                                          ("--recursive",))),
+            **_each(("cp", "scp"), Way("-r", "rRa", ("--recursive", "--archive"))),
+            **_each(("rm", "diff", "zip"), Way("-r", "rR", ("--recursive",))),
+            "grep": Way("-r", "rR", ("--recursive", "--dereference-recursive")),
+            "rsync": Way("-a (or -r)", "ar", ("--archive", "--recursive")),
+            # programs that go into directories by themselves
+            **_each(("find", "du", "tree", "rg", "fd", "setfacl"), Way("", by_itself=True)),
+        },
+        # given the files one by one, or by a recursive glob (zsh, bash's globstar: **/*.md)
+        needed=lambda simple: "xargs" not in simple.wrappers
+        and not any("**" in arg for arg in simple.args),
+    ),
+    Asked(
+        "show inodes",
+        re.compile(r"\binodes?\b", re.I),
+        {
+            "ls": Way("-i (--inode)", "i", ("--inode",)),
+            "df": Way("-i (--inodes)", "i", ("--inodes",)),
+            "du": Way("--inodes", longs=("--inodes",)),
+            **_each(("stat", "find"), Way("", by_itself=True)),
+        },
     ),
     Asked(
         "keep the original file",
@@ -309,7 +344,7 @@ def check(request: str, command: str) -> str | None:
     """The first behaviour `request` asks for in words that the programs of `command` that
     could do it all leave out, as one line for the user and for the model; or None."""
     simples = parse(command).commands
-    if problem := _sleep_in_seconds(request, simples):
+    if problem := _sleep_in_seconds(request, simples) or _port_unused(request, command):
         return problem
     for asked in ASKED:
         if not asked.said.search(request):
@@ -341,4 +376,24 @@ def _sleep_in_seconds(request: str, simples: list[Simple]) -> str | None:
         number, unit = simple.args[0], asked[simple.args[0]]
         return (f"the request asks for {number} {unit}, and `sleep {number}` waits {number} "
                 f"seconds: `sleep {number}{unit[0]}` waits {number} {unit}")  # fmt: skip
+    return None
+
+
+_PORT = re.compile(r"\bports? (\d{2,5})\b", re.I)
+
+
+_SSH_FAMILY = re.compile(r"(?<![\w.-])(?:ssh|scp|sftp|rsync|autossh|sshfs)(?![\w.-])")
+
+
+def _port_unused(request: str, command: str) -> str | None:
+    """A port the request names, used in an ssh-family command as something else: "copy
+    backup.tar to root@10.1.1.9:/srv using port 2200" answered `scp … root@10.1.1.9:/srv/2200`.
+    A port is a number of its own (`-P 2200`, `:2200`, `Port=2200`), not the end of a path,
+    an address or a longer number. Only for the ssh family, where a port is always written out
+    (`python3 -m http.server` serves on 8000 by itself)."""
+    if not _SSH_FAMILY.search(command):
+        return None
+    for port in _PORT.findall(request):
+        if not re.search(rf"(?<![\d/.]){port}(?![\d.])", command):
+            return f"the request names port {port}, but the command does not use it as a port"
     return None

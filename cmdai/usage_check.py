@@ -7,8 +7,8 @@ would wait for the terminal. And ssh given a place to copy to (`ssh nas:/volume1
 a host. And find given a file's name as the place to search (`find notes.txt`), a
 numeric sort of lines that start with no number (`ls -lh | sort -rh`), dd from /dev/zero with
 no count= (it fills the disk), `touch -t` given a date that is not in its digits, `top`
-without -b in a pipeline (it stops at once: no terminal), and an editor opened on
-/etc/sudoers (visudo checks it before saving).
+without -b in a pipeline (it stops at once: no terminal), an editor opened on /etc/sudoers
+(visudo checks it before saving), and `gunzip dump.sql.gz | less` (the file goes to disk).
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -42,7 +42,7 @@ def check(command: str) -> str | None:
     checks: list[Callable[[str], str | None]] = [
         check_operands, check_piped_grep, check_ignored_input, check_terminal_input,
         check_ssh_destination, check_find_start, check_numeric_sort, check_endless_dd,
-        check_touch_stamp, check_top_in_pipe, check_sudoers_editor,
+        check_touch_stamp, check_top_in_pipe, check_sudoers_editor, check_unpacked_to_disk,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -439,4 +439,23 @@ def check_sudoers_editor(command: str) -> str | None:
                 return (f"edit {name} with visudo (`sudo visudo`, `sudo visudo -f FILE`): it "
                         f"checks the file before saving, and a mistake saved by `{simple.program}`"
                         " leaves sudo unusable")  # fmt: skip
+    return None
+
+
+_COMPRESSORS = frozenset({"gzip", "gunzip", "bzip2", "bunzip2", "xz", "unxz", "zstd", "unzstd",
+                          "lz4"})  # fmt: skip
+_TO_OUTPUT = frozenset({"--stdout", "--to-stdout"})
+
+
+def check_unpacked_to_disk(command: str) -> str | None:
+    """`gzip -d dump.sql.gz | cat`, written for "show it without decompressing it to disk":
+    given a file, a compressor writes its result to another file and nothing to the pipe."""
+    for simple in parse(command).commands:
+        source = simple.pipe_from
+        if source is None or source.program not in _COMPRESSORS or "xargs" in source.wrappers:
+            continue
+        files = [word for word in program_operands(source.program, source.args) if word != "-"]
+        if files and "c" not in short_flags(source.args) and not _TO_OUTPUT & set(source.args):
+            return (f"`{source.program}` given {files[0]} writes its result to a file, not to "
+                    "the pipe: add -c (--stdout)")  # fmt: skip
     return None

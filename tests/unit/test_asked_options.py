@@ -91,6 +91,17 @@ CAUGHT = [
      "the request asks for 10 minutes, and `sleep 10` waits 10 seconds: `sleep 10m` waits 10 "
      "minutes"),
     ("shut down in 2 hrs", "sleep 2; systemctl poweroff", "`sleep 2h` waits 2 hrs"),
+    ("give the group write permission on everything under shared", "chmod g+w shared",
+     "act on everything inside the directory too: `chmod` does that with -R (--recursive)"),
+    ("make www-data the owner of /var/www/html and everything in it",
+     "chown www-data /var/www/html", "`chown` does that with -R"),
+    ("copy the folder conf recursively to /srv", "cp conf /srv", "`cp` does that with -r"),
+    ("show the inode numbers of the files here", "ls -la", "`ls` does that with -i (--inode)"),
+    ("show inode usage of all filesystems", "df -h", "`df` does that with -i (--inodes)"),
+    ("copy backup.tar to root@10.1.1.9:/srv using port 2200",
+     "scp backup.tar root@10.1.1.9:/srv/2200",
+     "the request names port 2200, but the command does not use it as a port"),
+    ("connect to web on port 80 with ssh", "ssh -p 8080 web", "names port 80"),
 ]  # fmt: skip
 
 
@@ -100,7 +111,7 @@ def test_a_command_without_the_option_the_request_asks_for_is_caught(
 ) -> None:
     problem = check(request_, command)
     assert problem is not None and said in problem, problem
-    assert problem.startswith("the request asks ")
+    assert problem.startswith("the request ")
 
 
 PASSES = [
@@ -151,6 +162,20 @@ PASSES = [
     ("undo the last commit but keep my changes", "git reset HEAD~1"),
     ("unstage config.yaml but keep my edits", "git restore --staged config.yaml"),
     ("switch to main but keep my changes", "git checkout main"),
+    ("give the group write permission on everything under shared", "chmod -R g+w shared"),
+    ("make every .sh file under scripts executable, recursively",
+     "find scripts -name '*.sh' -exec chmod +x {} +"),
+    ("list everything under assets recursively", "find assets -type f -print0 | xargs -0 ls -l"),
+    ("copy the folder conf recursively to /srv", "cp -a conf /srv"),
+    ("show the size of everything under /var", "du -sh /var/*"),
+    ("show inode usage of all filesystems", "df -hi"),
+    ("show the inode of notes.txt", "stat notes.txt"),
+    ("copy backup.tar to root@10.1.1.9:/srv using port 2200", "scp -P2200 backup.tar root@10.1.1.9:/srv"),
+    ("what is listening on port 3000", "lsof -i :3000"),
+    ("serve this directory over HTTP on port 8000", "python3 -m http.server"),  # its default
+    ("list the markdown files below here with a recursive glob", "ls -l **/*.md"),
+    ("forward local port 8080 to port 80 on web", "ssh -L 8080:localhost:80 web"),
+    ("sync music/ to nas over ssh on port 2022", "rsync -av -e 'ssh -p 2022' music/ nas:music/"),
     ("switch to the tag v2.1.0, keeping my changes", "git checkout v2.1.0"),
     ("wait 10 minutes and then play a beep with printf", "sleep 600 && printf '\\a'"),
     ("wait 10 minutes and then play a beep with printf", "sleep 10m && printf '\\a'"),

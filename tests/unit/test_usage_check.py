@@ -30,6 +30,7 @@ from cmdai.usage_check import (
     check_terminal_input,
     check_top_in_pipe,
     check_touch_stamp,
+    check_unpacked_to_disk,
 )
 from cmdai.validate import validate
 from tests.helpers.scripted import ScriptedBackend
@@ -491,3 +492,30 @@ def test_an_editor_opened_on_sudoers_is_caught(command: str, name: str, editor: 
 )  # fmt: skip
 def test_visudo_or_another_file_passes(command: str) -> None:
     assert check_sudoers_editor(command) is None
+
+
+# --- a compressor given a file, piped on ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "program", "name"),
+    [("gzip -d dump.sql.gz | cat", "gzip", "dump.sql.gz"),
+     ("gunzip dump.sql.gz | less", "gunzip", "dump.sql.gz"),
+     ("xz -dk logs.xz | grep ERROR", "xz", "logs.xz")],
+)  # fmt: skip
+def test_a_compressor_given_a_file_and_piped_on_is_caught(
+    command: str, program: str, name: str
+) -> None:
+    assert check_unpacked_to_disk(command) == (
+        f"`{program}` given {name} writes its result to a file, not to the pipe: add -c (--stdout)"
+    )
+    assert check(command) == check_unpacked_to_disk(command)
+
+
+@pytest.mark.parametrize(
+    "command", ["gunzip -c dump.sql.gz | less", "gzip -dc a.gz | head", "zcat a.gz | head",
+                "xz -d --stdout a.xz | head", "gunzip < a.gz | head", "tar -c src | gzip | wc -c",
+                "gzip -d a.gz && cat a"],
+)  # fmt: skip
+def test_a_compressor_writing_to_its_output_passes(command: str) -> None:
+    assert check_unpacked_to_disk(command) is None
