@@ -74,10 +74,12 @@ def _pattern_has_regex_chars(simple: Simple) -> bool:
 
 def _no_letters_in_both_cases(simple: Simple) -> bool:
     """`find . -name '*.[jJ][pP][gG]'`, `grep '[Ee]rror'`: the case is already spelled out."""
-    return not any(_BOTH_CASES.search(word) for word in simple.args)
+    classes = (found for word in simple.args for found in _BRACKET_CLASS.findall(word))
+    return not any(c.lower() != c and c.upper() != c for c in classes)
 
 
-_BOTH_CASES = re.compile(r"\[(?=[^\]]*[a-z])(?=[^\]]*[A-Z])[^\]]*\]")
+# A short bracket expression's letters (bounded, so a long run of `[` takes linear time).
+_BRACKET_CLASS = re.compile(r"\[([^\[\]]{1,40})\]")
 
 
 def _names_a_file(simple: Simple) -> bool:

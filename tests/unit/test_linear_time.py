@@ -1,7 +1,8 @@
 """No text a user types or a model writes can stall the helper: every check that reads it
 finishes quickly on 10,000-character adversarial inputs. Run in a subprocess with a deadline,
 so a regression fails (exponential backtracking took minutes at 30 characters) instead of
-hanging the suite. The deadline is generous: the inputs take milliseconds."""
+hanging the suite. The deadline is generous: all of them take about 20 seconds on 2 cores,
+most of it the usage checks, which each read the line again."""
 
 from __future__ import annotations
 
@@ -48,6 +49,13 @@ ADVERSARIAL = [
     "2 > " * (N // 4),
     "$(${x:-)" * (N // 7),  # parameter expansions inside substitutions
     "${" * (N // 2),
+    "grep " + "[A" * (N // 2),  # bracket expressions (asked_options.py)
+    "wait " + "1" * N + " minutes",
+    "follow the " * (N // 11) + "logs",
+    "list the files " * (N // 15) + "that contain",
+    "scp using port " + "22 " * (N // 3),
+    "touch -t " + "12" * (N // 2) + "x",
+    "top -" + "a" * N + " | head",
 ]
 
 PROGRAM = """
@@ -55,10 +63,13 @@ import sys
 from cmdai.commandline import parse
 from cmdai.prompting import clean_reply
 from cmdai.safety import classify
+from cmdai import asked_options, usage_check
 from cmdai.validate import check_named_places
 from tests.unit.test_linear_time import ADVERSARIAL
 for text in ADVERSARIAL:
     check_named_places(text, text)
+    asked_options.check(text, text)
+    usage_check.check(text)
     classify(text, "bash")
     classify(text, "powershell")
     parse(text)
@@ -72,7 +83,7 @@ print("done")
 
 def test_checks_on_user_and_model_text_take_linear_time() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", PROGRAM], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", PROGRAM], capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout == "done\n"
