@@ -17,6 +17,7 @@ one pattern; a program without a page is not checked where its values matter.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Callable
@@ -35,6 +36,13 @@ from cmdai.commandline import (
     steps,
 )
 from cmdai.safety.words import program_operands, short_flags
+
+
+@functools.lru_cache(maxsize=16)
+def _commands(command: str) -> tuple[Simple, ...]:
+    """The simple commands of `command`, read once for all the checks below (each is called
+    with the line; none changes what it is given)."""
+    return tuple(parse(command).commands)
 
 
 def check(command: str) -> str | None:
@@ -79,7 +87,7 @@ def check_operands(command: str) -> str | None:
     """`pkill -9`, `chmod +x`, `kill -s TERM`: a command that would only print its usage."""
     if re.search(r"\$\(|`|<\(", command):
         return None  # operands may come from a substitution
-    for simple in parse(command).commands:
+    for simple in _commands(command):
         need = NEEDS_OPERANDS.get(simple.program)
         if need is None or "xargs" in simple.wrappers or simple.pipe_from is not None:
             continue
@@ -124,7 +132,7 @@ def check_piped_grep(command: str) -> str | None:
     """A grep after a pipe that is given files searches them and ignores its input: asked to
     search the shell history for docker run, a model wrote `history | grep docker run`, which
     reads a file named run."""
-    for simple in parse(command).commands:
+    for simple in _commands(command):
         if simple.program not in _GREPS or simple.pipe_from is None:
             continue
         if "xargs" in simple.wrappers:
@@ -161,7 +169,7 @@ def check_ignored_input(command: str) -> str | None:
     """A program after a pipe that does not read its input: `find . -name '*.tmp' | rm`
     deletes nothing, `… | crontab -e` opens an editor. Names reach such a program as
     arguments (`xargs rm`)."""
-    for simple in parse(command).commands:
+    for simple in _commands(command):
         source = simple.pipe_from
         fed = source is not None or _redirected_in(simple.redirects)
         if simple.program == "crontab" and "-e" in simple.args and fed:
@@ -306,7 +314,7 @@ def check_ssh_destination(command: str) -> str | None:
     """ssh given `host:path` (`ssh -p 2022 nas:/volume1/music …`, written for a copy over
     ssh): it would look for a host named `nas:/volume1/music`. (`ssh://user@host:2222` is
     ssh's own form; an IPv6 address has no slash.)"""
-    for simple in parse(command).commands:
+    for simple in _commands(command):
         doc = option_check.doc_for("ssh") if simple.program == "ssh" else None
         if doc is None:
             continue
@@ -325,7 +333,7 @@ _NAMES_A_FILE = re.compile(r"(?:^|/)[^/]*[^/.]\.[A-Za-z][A-Za-z0-9]{1,4}$")
 def check_find_start(command: str) -> str | None:
     """`find notes.txt`, written for "find files named notes.txt": find's first words are the
     places to search, so a file's name there, with no test after it, finds only itself."""
-    for simple in parse(command).commands:
+    for simple in _commands(command):
         if simple.program != "find" or "xargs" in simple.wrappers:
             continue
         starting_points, expression = split_find_args(simple.args)
@@ -348,7 +356,7 @@ def check_numeric_sort(command: str) -> str | None:
     """`ls -lh | sort -rh`, `find /var -type f | sort -rh`: with no -k, sort -n/-h/-g compares
     the number each line starts with, and these lines start with none, so the order is not
     by size (or by anything asked for)."""
-    for simple in parse(command).commands:
+    for simple in _commands(command):
         source = simple.pipe_from
         if simple.program != "sort" or source is None or "xargs" in source.wrappers:
             continue
@@ -375,7 +383,7 @@ def check_endless_dd(command: str) -> str | None:
     """`dd if=/dev/zero of=test.img bs=1G`, written for "a 1GB file": with no count= it
     writes until the disk is full. (A device as the target, `of=/dev/sdb`, is filled to its
     end on purpose when it is wiped; the classifier judges that.)"""
-    for simple in parse(command).commands:
+    for simple in _commands(command):
         if simple.program != "dd":
             continue
         operands = dict(arg.split("=", 1) for arg in simple.args if "=" in arg)
@@ -395,7 +403,7 @@ _TOUCH_STAMP = re.compile(r"(?:\d\d){4,6}(?:\.\d\d)?")
 def check_touch_stamp(command: str) -> str | None:
     """`touch -t 2024-01-01 00:00 index.html`: -t takes the time as digits only, so touch
     fails, and `00:00` would be a file to create."""
-    for simple in parse(command).commands:
+    for simple in _commands(command):
         stamps = _touch_stamps(simple.args) if simple.program == "touch" else []
         if wrong := next((s for s in stamps if not _TOUCH_STAMP.fullmatch(s)), None):
             return (f"`touch -t` takes the time as [[CC]YY]MMDDhhmm[.ss] in digits "
@@ -414,7 +422,7 @@ def _touch_stamps(args: list[str]) -> list[str]:
 def check_top_in_pipe(command: str) -> str | None:
     """`top -o %MEM -n 1 | head`: without a terminal, top stops at once ("failed tty get")
     unless it runs in batch mode."""
-    for simple in parse(command).commands:
+    for simple in _commands(command):
         source = simple.pipe_from
         if source is None or source.program != "top":
             continue
@@ -431,7 +439,7 @@ _EDITORS = frozenset({"nano", "pico", "vi", "vim", "nvim", "emacs", "micro", "mc
 
 def check_sudoers_editor(command: str) -> str | None:
     """`sudo nano /etc/sudoers`, written for "safely edit the sudoers file"."""
-    for simple in parse(command).commands:
+    for simple in _commands(command):
         if simple.program not in _EDITORS:
             continue
         for name in program_operands(simple.program, simple.args):
@@ -450,7 +458,7 @@ _TO_OUTPUT = frozenset({"--stdout", "--to-stdout"})
 def check_unpacked_to_disk(command: str) -> str | None:
     """`gzip -d dump.sql.gz | cat`, written for "show it without decompressing it to disk":
     given a file, a compressor writes its result to another file and nothing to the pipe."""
-    for simple in parse(command).commands:
+    for simple in _commands(command):
         source = simple.pipe_from
         if source is None or source.program not in _COMPRESSORS or "xargs" in source.wrappers:
             continue

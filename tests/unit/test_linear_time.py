@@ -1,8 +1,7 @@
 """No text a user types or a model writes can stall the helper: every check that reads it
 finishes quickly on 10,000-character adversarial inputs. Run in a subprocess with a deadline,
 so a regression fails (exponential backtracking took minutes at 30 characters) instead of
-hanging the suite. The deadline is generous: all of them take about 20 seconds on 2 cores,
-most of it the usage checks, which each read the line again."""
+hanging the suite. The deadline is generous: all of them take 10 to 20 seconds on 2 cores."""
 
 from __future__ import annotations
 
