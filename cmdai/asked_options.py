@@ -26,12 +26,22 @@ class Way:
     long options (`--keep`, `--keep=…`) or words (`-iname`, `status=progress`, taken as a
     prefix); a way with none of them says the program cannot (`cp` shows no progress)."""
 
-    hint: str  # for the model: "-n (--no-clobber)"; for a program that cannot, what can
     shorts: str = ""
     longs: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
     spoils: tuple[str, ...] = ()  # words that undo it (`git reset --hard` keeps no changes)
     by_itself: bool = False  # the program always does it (find recurses, zcat writes out)
+    hint: str = ""  # when the first option is not the whole story, or the program cannot
+
+    @property
+    def told(self) -> str:
+        """How the model is told to do it: the hint, or the first option with its long
+        spelling ("-n (--no-clobber)", "-nc (--no-clobber)", "--ignore-existing")."""
+        if self.hint:
+            return self.hint
+        first = f"-{self.shorts[0]}" if self.shorts else next(iter(self.words), "")
+        long = next(iter(self.longs), "")
+        return f"{first} ({long})" if first and long else first or long
 
     @property
     def possible(self) -> bool:
@@ -95,12 +105,12 @@ def _each(programs: tuple[str, ...], way: Way) -> dict[str, Way]:
     return dict.fromkeys(programs, way)
 
 
-_IGNORE_CASE = Way("-i (--ignore-case)", "i", ("--ignore-case",))
-_FOLLOW = Way("-f (--follow)", "f", ("--follow",))
-_KEEP = Way("-k (--keep)", "kc", ("--keep", "--stdout", "--to-stdout"))
-_NO_CLOBBER = Way("-n (--no-clobber)", "ni", ("--no-clobber", "--interactive"), ("--update=none",))
-_DRY_RUN = Way("-n (--dry-run)", "n", ("--dry-run",))
-_DEREFERENCE = Way("-L (--dereference)", "L", ("--dereference",))
+_IGNORE_CASE = Way("i", ("--ignore-case",))
+_FOLLOW = Way("f", ("--follow",))
+_KEEP = Way("kc", ("--keep", "--stdout", "--to-stdout"))
+_NO_CLOBBER = Way("ni", ("--no-clobber", "--interactive"), ("--update=none",))
+_DRY_RUN = Way("n", ("--dry-run",))
+_DEREFERENCE = Way("L", ("--dereference",))
 
 # fmt: off
 ASKED: tuple[Asked, ...] = (
@@ -113,10 +123,10 @@ ASKED: tuple[Asked, ...] = (
         ),
         {
             **_each(("cp", "mv"), _NO_CLOBBER),
-            "rsync": Way("--ignore-existing", longs=("--ignore-existing",)),
-            "unzip": Way("-n", "n"),
-            "tar": Way("-k (--keep-old-files)", "k", ("--keep-old-files", "--skip-old-files")),
-            "wget": Way("-nc (--no-clobber)", longs=("--no-clobber",), words=("-nc",)),
+            "rsync": Way(longs=("--ignore-existing",)),
+            "unzip": Way("n"),
+            "tar": Way("k", ("--keep-old-files", "--skip-old-files")),
+            "wget": Way(longs=("--no-clobber",), words=("-nc",)),
         },
     ),
     Asked(
@@ -128,7 +138,7 @@ ASKED: tuple[Asked, ...] = (
             re.I,
         ),
         {
-            "tail": Way("-f (--follow)", "fF", ("--follow",)),
+            "tail": Way("fF", ("--follow",)),
             "journalctl": _FOLLOW,
             **_each(("docker logs", "podman logs", "kubectl logs"), _FOLLOW),
         },
@@ -142,11 +152,11 @@ ASKED: tuple[Asked, ...] = (
             re.I,
         ),
         {
-            **_each(_GREPS, Way("-i (--ignore-case)", "iy", ("--ignore-case",))),
-            "rg": Way("-i (--ignore-case)", "iS", ("--ignore-case", "--smart-case")),
-            "find": Way("-iname (or -ipath, -iregex)", words=("-iname", "-ipath", "-iregex",
-                                                                 "-iwholename", "-ilname")),
-            "sort": Way("-f (--ignore-case)", "f", ("--ignore-case",)),
+            **_each(_GREPS, Way("iy", ("--ignore-case",))),
+            "rg": Way("iS", ("--ignore-case", "--smart-case")),
+            "find": Way(words=("-iname", "-ipath", "-iregex", "-iwholename", "-ilname"),
+                        hint="-iname (or -ipath, -iregex)"),
+            "sort": Way("f", ("--ignore-case",)),
             **_each(("uniq", "diff", "locate"), _IGNORE_CASE),
         },
         needed=_no_letters_in_both_cases,
@@ -160,14 +170,13 @@ ASKED: tuple[Asked, ...] = (
             re.I,
         ),
         {
-            **_each(("chmod", "chown", "chgrp", "ls"), Way("-R (--recursive)", "R",
-                                                          ("--recursive",))),
-            **_each(("cp", "scp"), Way("-r", "rRa", ("--recursive", "--archive"))),
-            **_each(("rm", "diff", "zip"), Way("-r", "rR", ("--recursive",))),
-            "grep": Way("-r", "rR", ("--recursive", "--dereference-recursive")),
-            "rsync": Way("-a (or -r)", "ar", ("--archive", "--recursive")),
+            **_each(("chmod", "chown", "chgrp", "ls"), Way("R", ("--recursive",))),
+            **_each(("cp", "scp"), Way("rRa", ("--recursive", "--archive"), hint="-r")),
+            **_each(("rm", "diff", "zip"), Way("rR", ("--recursive",), hint="-r")),
+            "grep": Way("rR", ("--recursive", "--dereference-recursive"), hint="-r"),
+            "rsync": Way("ar", ("--archive", "--recursive"), hint="-a (or -r)"),
             # programs that go into directories by themselves
-            **_each(("find", "du", "tree", "rg", "fd", "setfacl"), Way("", by_itself=True)),
+            **_each(("find", "du", "tree", "rg", "fd", "setfacl"), Way(by_itself=True)),
         },
         # given the files one by one, or by a recursive glob (zsh, bash's globstar: **/*.md)
         needed=lambda simple: "xargs" not in simple.wrappers
@@ -177,10 +186,10 @@ ASKED: tuple[Asked, ...] = (
         "show inodes",
         re.compile(r"\binodes?\b", re.I),
         {
-            "ls": Way("-i (--inode)", "i", ("--inode",)),
-            "df": Way("-i (--inodes)", "i", ("--inodes",)),
-            "du": Way("--inodes", longs=("--inodes",)),
-            **_each(("stat", "find"), Way("", by_itself=True)),
+            "ls": Way("i", ("--inode",)),
+            "df": Way("i", ("--inodes",)),
+            "du": Way(longs=("--inodes",)),
+            **_each(("stat", "find"), Way(by_itself=True)),
         },
     ),
     Asked(
@@ -195,7 +204,7 @@ ASKED: tuple[Asked, ...] = (
     Asked(
         "show the files side by side",
         re.compile(r"\bside[- ]by[- ]side\b", re.I),
-        {"diff": Way("-y (--side-by-side)", "y", ("--side-by-side",))},
+        {"diff": Way("y", ("--side-by-side",))},
     ),
     Asked(
         "list only which files differ",
@@ -204,7 +213,7 @@ ASKED: tuple[Asked, ...] = (
             r"|\bonly (?:the )?(?:names of (?:the )?)?files (?:that|which) differ",
             re.I,
         ),
-        {"diff": Way("-q (--brief)", "q", ("--brief",))},
+        {"diff": Way("q", ("--brief",))},
     ),
     Asked(
         "list the files that match, not the lines",
@@ -214,9 +223,8 @@ ASKED: tuple[Asked, ...] = (
             re.I,
         ),
         {
-            **_each(_GREPS, Way("-l (--files-with-matches)", "lL",
-                                ("--files-with-matches", "--files-without-match"))),
-            "rg": Way("-l (--files-with-matches)", "l", ("--files-with-matches",)),
+            **_each(_GREPS, Way("lL", ("--files-with-matches", "--files-without-match"))),
+            "rg": Way("l", ("--files-with-matches",)),
         },
         # `ls | grep x` filters names; `… | xargs grep x` is given files
         needed=lambda simple: simple.pipe_from is None or "xargs" in simple.wrappers,
@@ -224,7 +232,7 @@ ASKED: tuple[Asked, ...] = (
     Asked(
         "include untracked files",
         re.compile(r"\b(?:including|include|with|and) (?:the )?untracked\b", re.I),
-        {"git stash": Way("-u (--include-untracked)", "ua", ("--include-untracked", "--all"))},
+        {"git stash": Way("ua", ("--include-untracked", "--all"))},
     ),
     Asked(
         "search for the text as written, not as a pattern",
@@ -234,15 +242,15 @@ ASKED: tuple[Asked, ...] = (
             re.I,
         ),
         {
-            **_each(_GREPS, Way("-F (--fixed-strings)", "F", ("--fixed-strings",))),
-            "rg": Way("-F (--fixed-strings)", "F", ("--fixed-strings",)),
+            **_each(_GREPS, Way("F", ("--fixed-strings",))),
+            "rg": Way("F", ("--fixed-strings",)),
         },
         needed=_pattern_has_regex_chars,
     ),
     Asked(
         "match whole words only",
         re.compile(r"\b(?:whole|entire) words?\b|\bas a (?:whole |separate )?word\b", re.I),
-        _each((*_GREPS, "rg"), Way("-w (--word-regexp)", "w", ("--word-regexp",))),
+        _each((*_GREPS, "rg"), Way("w", ("--word-regexp",))),
         needed=lambda simple: not any(re.search(r"\\[b<>]", word) for word in simple.args),
     ),
     Asked(
@@ -255,8 +263,7 @@ ASKED: tuple[Asked, ...] = (
         ),
         {
             **_each(("rsync", "make", "git clean", "git add", "git rm", "git push"), _DRY_RUN),
-            **_each(("apt", "apt-get"), Way("-s (--simulate)", "s",
-                                            ("--simulate", "--dry-run", "--just-print"))),
+            **_each(("apt", "apt-get"), Way("s", ("--simulate", "--dry-run", "--just-print"))),
         },
     ),
     Asked(
@@ -264,9 +271,9 @@ ASKED: tuple[Asked, ...] = (
         re.compile(r"\b(?:show(?:ing)?|with|display(?:ing)?) (?:the |a )?progress\b|\bprogress "
                    r"bar\b", re.I),
         {
-            "rsync": Way("--progress (or -P)", "P", ("--progress", "--info")),
-            "dd": Way("status=progress", words=("status=progress",)),
-            "cp": Way("rsync --progress or pv can"),
+            "rsync": Way("P", ("--progress", "--info"), hint="--progress (or -P)"),
+            "dd": Way(words=("status=progress",)),
+            "cp": Way(hint="rsync --progress or pv can"),
         },
     ),
     Asked(
@@ -274,32 +281,32 @@ ASKED: tuple[Asked, ...] = (
         re.compile(r"\bfollow(?:ing)? (?:the |any |all )?(?:symbolic |sym|soft )?links?\b"
                    r"|\bfollow(?:ing)? symlinks\b|\bdereferenc", re.I),
         {
-            "find": Way("-L", words=("-L", "-follow")),
+            "find": Way(words=("-L", "-follow")),
             **_each(("cp", "du", "ls"), _DEREFERENCE),
-            "tar": Way("-h (--dereference)", "h", ("--dereference",)),
-            "rsync": Way("-L (--copy-links)", "L", ("--copy-links",)),
+            "tar": Way("h", ("--dereference",)),
+            "rsync": Way("L", ("--copy-links",)),
         },
     ),
     Asked(
         "follow redirects",
         re.compile(r"\bfollow(?:ing)? (?:any |all |the )?redirect", re.I),
-        {"curl": Way("-L (--location)", "L", ("--location",))},
+        {"curl": Way("L", ("--location",))},
     ),
     Asked(
         "run it in the background",
         re.compile(r"\bin the background\b|\bdetached\b", re.I),
-        _each(("docker run", "podman run"), Way("-d (--detach)", "d", ("--detach",))),
+        _each(("docker run", "podman run"), Way("d", ("--detach",))),
     ),
     Asked(
         "show it in a readable form",
         re.compile(r"\bhuman[- ]readable\b|\breadable (?:form|format|sizes?|units)\b", re.I),
         {
             # df -H is --si, du -H and ls -H follow links; -m counts in MiB
-            "df": Way("-h (--human-readable)", "hHm", ("--human-readable", "--si", "--block-size")),
-            "du": Way("-h (--human-readable)", "hm", ("--human-readable", "--si", "--block-size")),
-            "ls": Way("-h (--human-readable)", "h", ("--human-readable", "--si")),
-            "free": Way("-h (--human)", "hmg", ("--human", "--mega", "--giga", "--si")),
-            "uptime": Way("-p (--pretty)", "p", ("--pretty",)),
+            "df": Way("hHm", ("--human-readable", "--si", "--block-size")),
+            "du": Way("hm", ("--human-readable", "--si", "--block-size")),
+            "ls": Way("h", ("--human-readable", "--si")),
+            "free": Way("hmg", ("--human", "--mega", "--giga", "--si")),
+            "uptime": Way("p", ("--pretty",)),
         },
     ),
     Asked(
@@ -310,11 +317,11 @@ ASKED: tuple[Asked, ...] = (
             re.I,
         ),
         {
-            "git reset": Way("--soft or --mixed (--hard discards them)", spoils=("--hard",)),
-            "git restore": Way("--staged (alone: it discards them)", "S", ("--staged",),
-                               spoils=("--worktree", "-W")),
+            "git reset": Way(spoils=("--hard",), hint="--soft or --mixed (--hard discards them)"),
+            "git restore": Way("S", ("--staged",), spoils=("--worktree", "-W"),
+                               hint="--staged (alone: it discards them)"),
             # given a file, checkout puts back the staged copy over the edits
-            "git checkout": Way("git restore --staged FILE unstages it and keeps the edits"),
+            "git checkout": Way(hint="git restore --staged FILE unstages it and keeps the edits"),
         },
         needed=lambda simple: program_key(simple) != "git checkout" or _names_a_file(simple),
     ),
@@ -360,8 +367,8 @@ def check(request: str, command: str) -> str | None:
             continue
         _, key, way = known[0]
         if not way.possible:
-            return f"the request asks to {asked.what}, which `{key}` cannot do; {way.hint}"
-        return f"the request asks to {asked.what}: `{key}` does that with {way.hint}"
+            return f"the request asks to {asked.what}, which `{key}` cannot do; {way.told}"
+        return f"the request asks to {asked.what}: `{key}` does that with {way.told}"
     return None
 
 
