@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cmdai.commandline import Simple, parse
+from cmdai.commandline import Simple, parse, subcommand
 from cmdai.safety.words import operands, short_flags
 
 
@@ -329,24 +329,10 @@ ASKED: tuple[Asked, ...] = (
 # fmt: on
 
 
-# Programs whose subcommand decides what their options mean, and their global options that
-# take a value before it (`git -C repo stash`, `kubectl -n web logs api`).
-_SUBCOMMANDS = frozenset({"git", "docker", "podman", "kubectl"})
-_GLOBAL_VALUES = frozenset({"-C", "-c", "--git-dir", "--work-tree", "-H", "--host", "-n",
-                            "--namespace", "--context"})  # fmt: skip
-
-
 def program_key(simple: Simple) -> str:
     """`git stash` for `git -C repo stash -u`, `tail` for tail: what the table is keyed by."""
-    if simple.program not in _SUBCOMMANDS:
-        return simple.program
-    words = iter(simple.args)
-    for word in words:
-        if word in _GLOBAL_VALUES:
-            next(words, None)
-        elif not word.startswith("-"):
-            return f"{simple.program} {word}"
-    return simple.program
+    sub, _ = subcommand(simple.program, simple.args)
+    return f"{simple.program} {sub}" if sub else simple.program
 
 
 def check(request: str, command: str) -> str | None:

@@ -674,6 +674,39 @@ def split_find_args(args: list[str]) -> tuple[list[str], list[str]]:
     return rest[:end], rest[end:]
 
 
+# Programs run by subcommand, with the global options that take a value in the next word
+# when written before it (`git -C repo reset --hard`, `kubectl -n web delete pod api`).
+SUBCOMMAND_GLOBAL_VALUES: dict[str, frozenset[str]] = {
+    "git": frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env"}),
+    "docker": frozenset({"-H", "--host", "-c", "--context", "--config", "-l", "--log-level",
+                         "--tlscacert", "--tlscert", "--tlskey"}),
+    "podman": frozenset({"-c", "--connection", "--url", "--identity", "--root", "--runroot",
+                         "--log-level", "--storage-driver", "--cgroup-manager", "--module"}),
+    "kubectl": frozenset({"-n", "--namespace", "--context", "--kubeconfig", "--cluster",
+                          "--user", "-s", "--server", "--as", "--token", "--request-timeout"}),
+    "ip": frozenset({"-n", "-netns", "-f", "-family", "-b", "-batch", "-rc", "-rcvbuf"}),
+    "npm": frozenset({"--prefix", "--userconfig", "-w", "--workspace"}),
+    "openssl": frozenset(),
+    "cargo": frozenset({"-C", "--config", "-Z"}),
+    "gh": frozenset(),
+}  # fmt: skip
+
+
+def subcommand(program: str, args: list[str]) -> tuple[str, list[str]]:
+    """The subcommand and the words after it, past the global options before it: `git -C
+    repo stash -u` -> ("stash", ["-u"]). ("", args) when the first word that is not an option
+    is missing, or for a program not run by subcommand."""
+    takes_value = SUBCOMMAND_GLOBAL_VALUES.get(program)
+    if takes_value is None:
+        return "", args
+    index = 0
+    while index < len(args) and args[index].startswith("-") and args[index] != "--":
+        index += 2 if args[index] in takes_value else 1
+    if index >= len(args) or args[index] == "--":
+        return "", args
+    return args[index], args[index + 1 :]
+
+
 def _nested(command: Simple, powershell: bool) -> list[Simple]:
     """Commands that this one runs: sh -c STRING, eval STRING, find -exec CMD ;."""
     nested: list[Simple] = []

@@ -21,6 +21,7 @@ from cmdai.commandline import (
     program_name,
     steps,
     strip_leading,
+    subcommand,
 )
 from cmdai.safety import Policy, classify
 
@@ -193,10 +194,11 @@ class _Writer:
         return rest
 
     def program(self, program: str, args: list[str], depth: int, role: str = "") -> None:
-        name, page_name = program, program
-        if self._has_subcommand_page(program, args):
-            name, page_name = f"{program} {args[0]}", f"{program}-{args[0]}"
-            args = args[1:]
+        name, page_name, global_options = program, program, []
+        sub, rest = self._subcommand_with_page(program, args)
+        if sub:  # `git -C repo log -n 5`: -C from git(1), -n from git-log(1)
+            global_options = args[: len(args) - len(rest) - 1]
+            name, page_name, args = f"{program} {sub}", f"{program}-{sub}", rest
         page_name = option_check.OPTION_PAGES.get(page_name, page_name)
         page, doc = manpage.page_for(page_name), option_check.doc_for(page_name)
         if program in BUILTINS and page is None:
@@ -208,6 +210,7 @@ class _Writer:
             if page is None:
                 self.undocumented.append(name)
             return
+        self.global_options(program, global_options, depth + 1)
         said: set[str] = set()
         for letter in _bsd_letters(program, args, page):
             self.add(depth + 1, f"{letter}  {page.letters[letter]}")
@@ -219,13 +222,24 @@ class _Writer:
             if option.name not in said:
                 self.option(name, option, page, depth + 1)
 
+    def global_options(self, program: str, args: list[str], depth: int) -> None:
+        """The options written before the subcommand, from the program's own page."""
+        page, doc = manpage.page_for(program), option_check.doc_for(program)
+        if not args or page is None or doc is None:
+            return
+        for option in option_check.read_options(program, args, _with_page_values(doc, page)):
+            self.option(program, option, page, depth)
+
     @staticmethod
-    def _has_subcommand_page(program: str, args: list[str]) -> bool:
-        """`git reset` is explained from git-reset(1), when this machine has it."""
-        if program not in option_check.SUBCOMMAND_PAGES or not args:
-            return False
-        sub = args[0]
-        return not sub.startswith("-") and manpage.page_for(f"{program}-{sub}") is not None
+    def _subcommand_with_page(program: str, args: list[str]) -> tuple[str, list[str]]:
+        """`git reset` is explained from git-reset(1), when this machine has it: the
+        subcommand and the words after it, or ("", args)."""
+        if program not in option_check.SUBCOMMAND_PAGES:
+            return "", args
+        sub, rest = subcommand(program, args)
+        if sub and manpage.page_for(f"{program}-{sub}") is not None:
+            return sub, rest
+        return "", args
 
     def option(
         self, name: str, option: option_check.Option, page: manpage.Page, depth: int

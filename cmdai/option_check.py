@@ -18,7 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from cmdai import manpage
-from cmdai.commandline import COMPUTED, FIND_COMMAND_ENDS, FIND_EXEC_ACTIONS, Simple, parse
+from cmdai.commandline import (
+    COMPUTED,
+    FIND_COMMAND_ENDS,
+    FIND_EXEC_ACTIONS,
+    Simple,
+    parse,
+    subcommand,
+)
 
 # Programs whose subcommands have their own page (`git-reset(1)`, `docker-run(1)`). A
 # subcommand without one (an alias, a plug-in, `ip a`) is not checked: the program's own page
@@ -95,9 +102,11 @@ def check_simple(simple: Simple) -> str | None:
     args = list(simple.args)
     name = program
     if program in SUBCOMMAND_PAGES:
-        if not args or not _NAME.fullmatch(args[0]):
-            return None  # global options first (`git -C dir log`): not checked
-        sub = args.pop(0)
+        # `git -C dir log -n 5`: what follows the subcommand, on its page; the global
+        # options before it are not checked
+        sub, args = subcommand(program, args)
+        if not _NAME.fullmatch(sub):
+            return None
         doc = doc_for(f"{program}-{sub}")
         name = f"{program} {sub}"
     else:

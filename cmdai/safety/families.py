@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from cmdai.commandline import COMPUTED, SHELLS, Simple, program_name
+from cmdai.commandline import COMPUTED, SHELLS, Simple, program_name, subcommand
 from cmdai.safety.levels import Risk, Verdict
 from cmdai.safety.words import BLOCK_DEVICE, has_long, operands, program_operands, short_flags
 
@@ -304,7 +304,8 @@ _LISTS_ONLY = {
     "parted": lambda a: "print" in a or short_flags(a) & {"l"} or has_long(a, "--list"),
     "kill": lambda a: bool(a[:1] in (["-l"], ["-L"], ["-0"]) or has_long(a, "--list", "--table")),
     "git": lambda a: (
-        a[:1] == ["clean"] and bool(short_flags(a) & {"n"} or has_long(a, "--dry-run"))
+        subcommand("git", a)[0] == "clean"
+        and bool(short_flags(a) & {"n"} or has_long(a, "--dry-run"))
     ),
     "rsync": lambda a: bool(short_flags(a) & {"n"} or has_long(a, "--dry-run")),
     "mkfs": lambda a: bool(short_flags(a) & {"n"}),

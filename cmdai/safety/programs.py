@@ -7,7 +7,13 @@ import itertools
 import re
 from collections.abc import Callable
 
-from cmdai.commandline import FIND_EXEC_ACTIONS, Simple, program_name, split_find_args
+from cmdai.commandline import (
+    FIND_EXEC_ACTIONS,
+    Simple,
+    program_name,
+    split_find_args,
+    subcommand,
+)
 from cmdai.safety.levels import Risk, Verdict
 from cmdai.safety.words import (
     ACCOUNT_FILES,
@@ -149,28 +155,37 @@ def _shred(cmd: Simple) -> Verdict:
 
 
 def _git(cmd: Simple) -> Verdict | None:
-    ops = operands(cmd.args)
-    sub = ops[0] if ops else ""
-    args = cmd.args
+    sub, args = subcommand("git", cmd.args)  # `git -C repo reset --hard` is a reset too
+    ops, flags = operands(args), short_flags(args)
     if sub == "reset" and "--hard" in args:
         return Verdict(Risk.HIGH, "discards uncommitted changes", "git-reset-hard")
-    if sub == "clean" and ("f" in short_flags(args) or has_long(args, "--force")):
+    if sub == "clean" and ("f" in flags or has_long(args, "--force")):
         return Verdict(Risk.HIGH, "deletes untracked files", "git-clean")
     if sub == "push" and (
-        "f" in short_flags(args) or has_long(args, "--force", "--force-with-lease", "--mirror")
+        "f" in flags
+        or has_long(args, "--force", "--force-with-lease", "--mirror")
+        or any(op.startswith("+") for op in ops)  # `git push origin +main` forces that branch
     ):
         return Verdict(Risk.HIGH, "rewrites the remote branch", "git-push-force")
-    if sub == "branch" and "D" in short_flags(args):
+    if sub == "branch" and _deletes_unmerged(args, flags):
         return Verdict(Risk.HIGH, "deletes a branch even if unmerged", "git-branch-D")
-    if sub in ("checkout", "restore") and "." in ops[1:]:
+    if sub in ("checkout", "restore") and "." in ops:
         return Verdict(Risk.HIGH, "discards changes to tracked files", "git-discard")
-    if sub == "stash" and ops[1:2] in (["list"], ["show"]):
+    if sub == "stash" and ops[:1] == ["clear"]:
+        return Verdict(Risk.HIGH, "deletes every stashed change", "git-stash-clear")
+    if sub == "stash" and ops[:1] in (["list"], ["show"]):
         return None  # lists or shows what is stashed
     if sub in {"commit", "add", "rm", "mv", "merge", "rebase", "pull", "push", "stash", "checkout",
                "switch", "restore", "cherry-pick", "revert", "tag", "init", "clone", "fetch", "am",
                "apply", "reset", "clean", "config"}:  # fmt: skip
         return Verdict(Risk.MODERATE, f"changes the repository (git {sub})", "git-write")
     return None
+
+
+def _deletes_unmerged(args: list[str], flags: set[str]) -> bool:
+    """`git branch -D x`, or -d/--delete with -f/--force."""
+    deletes = "d" in flags or has_long(args, "--delete")
+    return "D" in flags or (deletes and ("f" in flags or has_long(args, "--force")))
 
 
 def _sed(cmd: Simple) -> Verdict | None:
@@ -264,14 +279,55 @@ def _systemctl(cmd: Simple) -> Verdict | None:
     return None
 
 
-def _docker(cmd: Simple) -> Verdict | None:
-    ops = operands(cmd.args)
-    if ops[:2] in (["system", "prune"], ["volume", "prune"], ["image", "prune"]) or ops[:1] == [
-        "rmi"
-    ]:
-        return Verdict(Risk.HIGH, "deletes docker data", "docker-prune")
-    if ops[:1] in (["rm"], ["stop"], ["kill"], ["run"], ["build"], ["pull"], ["exec"]):
-        return Verdict(Risk.MODERATE, f"changes containers (docker {ops[0]})", "docker")
+# What `docker`/`podman` SUB [OBJECT] deletes for good: images, volumes (the data in them),
+# whatever a prune finds unused.
+_CONTAINER_DATA_DELETES = {("rmi", ""), ("image", "rm"), ("volume", "rm"), ("image", "prune"),
+                           ("volume", "prune"), ("system", "prune"), ("container", "prune"),
+                           ("builder", "prune"), ("network", "prune")}  # fmt: skip
+# What changes containers, images or volumes, as a subcommand (`docker rm`) or after a group
+# (`docker container rm`, `docker compose up`); the rest lists or shows (`docker image ls`).
+_CONTAINER_CHANGES = {"rm", "stop", "kill", "run", "build", "pull", "push", "exec", "restart",
+                      "create", "start", "cp", "rename", "update", "tag", "load", "import",
+                      "commit", "connect", "disconnect", "up", "down"}  # fmt: skip
+_CONTAINER_GROUPS = {"container", "image", "volume", "network", "compose", "builder", "system"}
+
+
+def _containers(program: str) -> Rule:
+    """docker and podman, read after their global options (`docker -H host rmi img`)."""
+
+    def rule(cmd: Simple) -> Verdict | None:
+        sub, args = subcommand(program, cmd.args)
+        ops = operands(args)
+        verb = ops[0] if ops and sub in _CONTAINER_GROUPS else ""
+        if (sub, verb) in _CONTAINER_DATA_DELETES or _compose_down_volumes(sub, verb, args):
+            return Verdict(Risk.HIGH, f"deletes {program} data", f"{program}-prune")
+        if sub in _CONTAINER_CHANGES or verb in _CONTAINER_CHANGES:
+            shown = f"{sub} {verb}" if verb else sub
+            return Verdict(Risk.MODERATE, f"changes containers ({program} {shown})", program)
+        return None
+
+    return rule
+
+
+def _compose_down_volumes(sub: str, verb: str, args: list[str]) -> bool:
+    """`docker compose down -v`: removes the project's named volumes with the containers."""
+    return (sub, verb) == ("compose", "down") and (
+        "v" in short_flags(args) or has_long(args, "--volumes")
+    )
+
+
+# kubectl's subcommands that change the cluster; `delete` is the one that takes things away.
+_KUBECTL_CHANGES = {"apply", "create", "edit", "patch", "replace", "scale", "rollout", "set",
+                    "label", "annotate", "drain", "cordon", "uncordon", "taint", "exec", "cp",
+                    "run", "expose", "autoscale"}  # fmt: skip
+
+
+def _kubectl(cmd: Simple) -> Verdict | None:
+    sub, _ = subcommand("kubectl", cmd.args)  # `kubectl -n web delete pod api`
+    if sub == "delete":
+        return Verdict(Risk.HIGH, "deletes cluster resources", "kubectl-delete")
+    if sub in _KUBECTL_CHANGES:
+        return Verdict(Risk.MODERATE, f"changes the cluster (kubectl {sub})", "kubectl")
     return None
 
 
@@ -354,7 +410,9 @@ POSIX_RULES: dict[str, Rule] = {
     "apt": _package, "apt-get": _package, "dnf": _package, "yum": _package,
     "pacman": _moderate("changes installed packages", "packages"),
     "brew": _package, "pip": _package, "pip3": _package, "npm": _package,
-    "docker": _docker,
+    "docker": _containers("docker"),
+    "podman": _containers("podman"),
+    "kubectl": _kubectl,
     "tar": _tar,
     "unzip": _unzip,
     "curl": _curl,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from cmdai.commandline import SUBST, Step, parse, split_find_args, steps
+from cmdai.commandline import SUBST, Step, parse, split_find_args, steps, subcommand
 
 # (line, [(program, args), …]) in the order parse gives them: the line's own commands, then
 # those of each substitution, outermost first.
@@ -129,3 +129,22 @@ def test_find_reads_its_leading_options_then_starting_points_then_the_expression
     args: list[str], starting_points: list[str], expression: list[str]
 ) -> None:
     assert split_find_args(args) == (starting_points, expression)
+
+
+@pytest.mark.parametrize(
+    ("program", "args", "sub", "rest"),
+    [("git", ["stash", "-u"], "stash", ["-u"]),
+     ("git", ["-C", "repo", "reset", "--hard"], "reset", ["--hard"]),
+     ("git", ["-c", "user.name=x", "--no-pager", "log", "-n", "5"], "log", ["-n", "5"]),
+     ("git", ["--git-dir=.git", "push", "-f"], "push", ["-f"]),
+     ("git", ["--version"], "", ["--version"]), ("git", [], "", []),
+     ("git", ["-C", "repo", "--", "x"], "", ["-C", "repo", "--", "x"]),
+     ("docker", ["-H", "tcp://h:2375", "rmi", "img"], "rmi", ["img"]),
+     ("kubectl", ["-n", "web", "logs", "-f", "api"], "logs", ["-f", "api"]),
+     ("ip", ["-br", "address", "show"], "address", ["show"]),
+     ("ls", ["-l", "src"], "", ["-l", "src"])],  # not run by subcommand
+)  # fmt: skip
+def test_a_subcommand_is_read_after_the_global_options_before_it(
+    program: str, args: list[str], sub: str, rest: list[str]
+) -> None:
+    assert subcommand(program, args) == (sub, rest)

@@ -57,6 +57,10 @@ TABLE: list[tuple[str, list[str]]] = [
     ("git log --oneline -n 5 --author=ana", ["git log: Show commit logs",
                                              "  -n 5  Limit the number of commits to output",
                                              "  --author ana  Limit the commits output to ones"]),
+    # global options before the subcommand, from the program's own page
+    ("git -C repo log --oneline", ["git log: Show commit logs",
+                                   "  -C repo  Run as if git was started in <path>",
+                                   "  --oneline  This is a shorthand for"]),
     ("git stash push -u", ["git stash: Stash the changes in a dirty working directory away",
                            "  -u  When used with the push and save commands, all untracked"]),
     ("ip address show", ["ip address: protocol address management"]),

@@ -76,6 +76,8 @@ VALID = [
     "git push --force-with-lease origin main",
     "git diff --cached --stat",
     "git -C repo status",
+    "git -C ~/src/app log --oneline -n 5",
+    "git -c color.ui=never --no-pager diff --stat",
     "ssh -L 8080:localhost:80 web1",
     "ssh -N -L8080:localhost:80 web1",
     "ssh -p 2222 -i ~/.ssh/id_ed25519 user@host",
@@ -104,6 +106,8 @@ VALID = [
 
 INVENTED = [
     ("git reset --config.yaml", "`git reset` has no option `--config.yaml`"),
+    # after global options, on the subcommand's page (the global options are not checked)
+    ("git -C repo reset --config.yaml", "`git reset` has no option `--config.yaml`"),
     ("ls --colour=sometimes /nonexistent", "`ls` has no option `--colour`"),
     ("ls -lQz", "`ls` has no option `-z` (in `-lQz`)"),
     ("ssh -Z host", "`ssh` has no option `-Z`"),
