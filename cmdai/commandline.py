@@ -689,6 +689,11 @@ SUBCOMMAND_GLOBAL_VALUES: dict[str, frozenset[str]] = {
     "openssl": frozenset(),
     "cargo": frozenset({"-C", "--config", "-Z"}),
     "gh": frozenset(),
+    "systemctl": frozenset({"-H", "--host", "-M", "--machine", "-t", "--type", "-p",
+                            "--property", "-s", "--signal", "--root", "-o", "--output", "-n",
+                            "--lines", "--state", "--kill-whom", "--job-mode", "--what"}),
+    "aws": frozenset({"--profile", "--region", "--output", "--endpoint-url", "--query",
+                      "--color", "--ca-bundle", "--cli-read-timeout", "--cli-connect-timeout"}),
 }  # fmt: skip
 
 

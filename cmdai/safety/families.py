@@ -185,11 +185,11 @@ def _remote_access_off(cmd: Simple) -> Verdict | None:
         return None
     ops = operands(cmd.args)
     stops = {"stop", "disable", "mask", "kill"}
+    sub, rest = subcommand("systemctl", cmd.args)  # `systemctl -H web1 stop sshd` too
     if (
         cmd.program == "systemctl"
-        and ops[:1]
-        and ops[0] in stops
-        and any(_ACCESS_SERVICES.match(o) for o in ops[1:])
+        and sub in stops
+        and any(_ACCESS_SERVICES.match(o) for o in operands(rest))
     ):
         return Verdict(Risk.HIGH, "stops remote access or the firewall", "access-off")
     if (

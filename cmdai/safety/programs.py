@@ -14,6 +14,7 @@ from cmdai.commandline import (
     split_find_args,
     subcommand,
 )
+from cmdai.safety.admin import ADMIN_RULES
 from cmdai.safety.levels import Risk, Verdict
 from cmdai.safety.words import (
     ACCOUNT_FILES,
@@ -149,8 +150,14 @@ def _disk_tool(reason: str, rule_id: str) -> Rule:
 
 
 def _shred(cmd: Simple) -> Verdict:
-    if any(BLOCK_DEVICE.match(t) for t in operands(cmd.args)):
+    """shred, and the secure-delete tools (wipe, srm), which also go into directories with
+    -r: `wipe -rf ~` is `rm -rf ~` with no way back."""
+    targets = operands(cmd.args)
+    if any(BLOCK_DEVICE.match(t) for t in targets):
         return Verdict(Risk.CRITICAL, "shreds a whole disk", "shred-device")
+    if short_flags(cmd.args) & {"r", "R"} and cmd.program != "shred":
+        for where in filter(None, map(system_location, targets)):
+            return Verdict(Risk.CRITICAL, f"destroys {where} beyond recovery", "rm-system")
     return Verdict(Risk.HIGH, "destroys file contents beyond recovery", "shred")
 
 
@@ -171,15 +178,20 @@ def _git(cmd: Simple) -> Verdict | None:
         return Verdict(Risk.HIGH, "deletes a branch even if unmerged", "git-branch-D")
     if sub in ("checkout", "restore") and "." in ops:
         return Verdict(Risk.HIGH, "discards changes to tracked files", "git-discard")
+    if sub in ("filter-branch", "filter-repo") or (sub == "reflog" and ops[:1] in _REFLOG_DROPS):
+        return Verdict(Risk.HIGH, "rewrites or forgets the repository's history", "git-history")
     if sub == "stash" and ops[:1] == ["clear"]:
         return Verdict(Risk.HIGH, "deletes every stashed change", "git-stash-clear")
     if sub == "stash" and ops[:1] in (["list"], ["show"]):
         return None  # lists or shows what is stashed
     if sub in {"commit", "add", "rm", "mv", "merge", "rebase", "pull", "push", "stash", "checkout",
                "switch", "restore", "cherry-pick", "revert", "tag", "init", "clone", "fetch", "am",
-               "apply", "reset", "clean", "config"}:  # fmt: skip
+               "apply", "reset", "clean", "config", "gc", "prune", "update-ref"}:  # fmt: skip
         return Verdict(Risk.MODERATE, f"changes the repository (git {sub})", "git-write")
     return None
+
+
+_REFLOG_DROPS = (["expire"], ["delete"])  # the reflog is what brings back lost commits
 
 
 def _deletes_unmerged(args: list[str], flags: set[str]) -> bool:
@@ -262,19 +274,10 @@ def _package(cmd: Simple) -> Verdict | None:
 
 
 def _systemctl(cmd: Simple) -> Verdict | None:
-    ops = operands(cmd.args)
-    if ops and ops[0] in {
-        "stop",
-        "disable",
-        "mask",
-        "kill",
-        "restart",
-        "start",
-        "enable",
-        "reload",
-    }:
-        return Verdict(Risk.MODERATE, f"changes a service ({ops[0]})", "systemctl")
-    if ops and ops[0] in {"poweroff", "reboot", "halt", "suspend", "hibernate"}:
+    sub, _ = subcommand("systemctl", cmd.args)  # `systemctl -H web1 poweroff` too
+    if sub in {"stop", "disable", "mask", "kill", "restart", "start", "enable", "reload"}:
+        return Verdict(Risk.MODERATE, f"changes a service ({sub})", "systemctl")
+    if sub in {"poweroff", "reboot", "halt", "suspend", "hibernate", "kexec"}:
         return Verdict(Risk.HIGH, "shuts down or restarts the machine", "power")
     return None
 
@@ -386,7 +389,7 @@ POSIX_RULES: dict[str, Rule] = {
     "parted": _disk_tool("repartitions a disk", "partition"),
     "gdisk": _disk_tool("repartitions a disk", "partition"),
     "mkswap": _disk_tool("formats a device as swap", "mkswap"),
-    "shred": _shred,
+    "shred": _shred, "wipe": _shred, "srm": _shred,
     "git": _git,
     "sed": _sed,
     "perl": _sed,
@@ -396,7 +399,7 @@ POSIX_RULES: dict[str, Rule] = {
     "cp": _copy_onto("copies files", "cp"),
     "tee": _copy_onto("writes files", "tee"),
     "install": _copy_onto("installs files", "install"),
-    "ln": _moderate("creates links", "ln"),
+    "ln": _copy_onto("creates links", "ln"),
     "touch": _moderate("creates or touches files", "touch"),
     "mkdir": _moderate("creates directories", "mkdir"),
     "truncate": _truncate,
@@ -408,11 +411,13 @@ POSIX_RULES: dict[str, Rule] = {
     "poweroff": _high("powers off the machine", "power"),
     "systemctl": _systemctl,
     "apt": _package, "apt-get": _package, "dnf": _package, "yum": _package,
+    "snap": _package, "flatpak": _package, "zypper": _package,
     "pacman": _moderate("changes installed packages", "packages"),
     "brew": _package, "pip": _package, "pip3": _package, "npm": _package,
     "docker": _containers("docker"),
     "podman": _containers("podman"),
     "kubectl": _kubectl,
+    **ADMIN_RULES,
     "tar": _tar,
     "unzip": _unzip,
     "curl": _curl,
