@@ -282,6 +282,27 @@ def _ufw(cmd: Simple) -> Verdict | None:
     return None  # `ufw disable` is a family rule: remote access or the firewall off
 
 
+# Capabilities that make a program root in all but name (setuid, any file, any device).
+_ROOT_CAPABILITIES = re.compile(r"cap_(?:setuid|setgid|sys_admin|dac_override|dac_read_search|"
+                                r"sys_ptrace|sys_module|chown|fowner)", re.I)  # fmt: skip
+
+
+def _setcap(cmd: Simple) -> Verdict | None:
+    if any(_ROOT_CAPABILITIES.search(arg) for arg in cmd.args):
+        return Verdict(Risk.HIGH, "gives a program root's powers", "setcap")
+    if operands(cmd.args):
+        return Verdict(Risk.MODERATE, "changes a program's capabilities", "setcap")
+    return None
+
+
+def _sysctl(cmd: Simple) -> Verdict | None:
+    if "w" in short_flags(cmd.args) or any("=" in op for op in operands(cmd.args)):
+        return Verdict(Risk.MODERATE, "changes a kernel setting", "sysctl")
+    if "p" in short_flags(cmd.args) or has_long(cmd.args, "--load", "--system"):
+        return Verdict(Risk.MODERATE, "loads kernel settings", "sysctl")
+    return None
+
+
 def _ssh_keygen(cmd: Simple) -> Verdict | None:
     if "R" in short_flags(cmd.args):
         return Verdict(Risk.MODERATE, "removes a host's key from known_hosts", "ssh-keygen")
@@ -315,4 +336,5 @@ ADMIN_RULES: dict[str, Rule] = {
     "helm": _helm,
     "journalctl": _journalctl, "ufw": _ufw, "ssh-keygen": _ssh_keygen,
     "chattr": _fixed(Risk.MODERATE, "changes file attributes", "chattr"),
+    "setcap": _setcap, "sysctl": _sysctl,
 }  # fmt: skip

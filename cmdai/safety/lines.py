@@ -9,7 +9,13 @@ import re
 from cmdai.commandline import Simple
 from cmdai.safety.levels import Risk, Verdict
 from cmdai.safety.programs import FIND_DESTRUCTIVE, find_over_system, onto_one_name
-from cmdai.safety.words import ACCOUNT_FILES, BLOCK_DEVICE, operands, short_flags
+from cmdai.safety.words import (
+    ACCOUNT_FILES,
+    BLOCK_DEVICE,
+    operands,
+    replaced_system_file,
+    short_flags,
+)
 
 # The name starts where a word does and is taken whole (possessive): otherwise every suffix of a
 # long word was tried as the name, quadratic in its length.
@@ -112,6 +118,8 @@ def redirect_rule(command: Simple) -> Verdict | None:
             return Verdict(Risk.CRITICAL, f"writes over the disk {target}", "redirect-device")
         if target in ACCOUNT_FILES:
             return Verdict(Risk.CRITICAL, f"overwrites {target}", "overwrite-accounts")
+        if operator in (">", ">|", "&>") and replaced_system_file(target):
+            return Verdict(Risk.HIGH, f"replaces {target}: what it held is lost", "replace-system")
         harmless = target in ("/dev/null", "/dev/stdout", "/dev/stderr") or target.isdigit()
         if not harmless and not target.startswith("&"):
             return Verdict(Risk.MODERATE, f"writes to {target}", "redirect-write")

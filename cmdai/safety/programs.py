@@ -22,6 +22,7 @@ from cmdai.safety.words import (
     has_long,
     operands,
     program_operands,
+    replaced_system_file,
     short_flags,
     system_location,
     under_system_tree,
@@ -128,9 +129,15 @@ def _kill_by_user(program: str) -> Rule:
         names = [a for a in operands(args) if a not in values]  # `$(whoami)`: lifted out
         if by_user and not names:
             return Verdict(Risk.CRITICAL, "kills every process of a user", "kill-user")
+        if program == "pkill" and names and all(_MATCHES_ANY_NAME.fullmatch(n) for n in names):
+            return Verdict(Risk.CRITICAL, "kills every process it may (the pattern matches any "
+                           "name)", "kill-all")  # fmt: skip
         return Verdict(Risk.MODERATE, "stops processes by name", program)
 
     return rule
+
+
+_MATCHES_ANY_NAME = re.compile(r"\^?\.[*+]?\$?|\^|\.\*|")  # pkill's pattern is a regex
 
 
 def _dd(cmd: Simple) -> Verdict:
@@ -174,6 +181,15 @@ def _git(cmd: Simple) -> Verdict | None:
         or any(op.startswith("+") for op in ops)  # `git push origin +main` forces that branch
     ):
         return Verdict(Risk.HIGH, "rewrites the remote branch", "git-push-force")
+    if sub == "push" and (
+        "d" in flags
+        or has_long(args, "--delete", "--prune")
+        or any(
+            op.startswith(":")
+            for op in ops  # `git push origin :main` pushes nothing onto main
+        )
+    ):
+        return Verdict(Risk.HIGH, "deletes branches on the remote", "git-push-delete")
     if sub == "branch" and _deletes_unmerged(args, flags):
         return Verdict(Risk.HIGH, "deletes a branch even if unmerged", "git-branch-D")
     if sub in ("checkout", "restore") and "." in ops:
@@ -202,13 +218,22 @@ def _deletes_unmerged(args: list[str], flags: set[str]) -> bool:
 
 def _sed(cmd: Simple) -> Verdict | None:
     if "i" in short_flags(cmd.args) or any(a.startswith(("-i", "--in-place")) for a in cmd.args):
+        files = operands(cmd.args)
+        if account := next((f for f in files if f in ACCOUNT_FILES), None):
+            return Verdict(Risk.CRITICAL, f"rewrites {account}", "overwrite-accounts")
         return Verdict(Risk.MODERATE, "edits files in place", "sed-in-place")
     return None
 
 
 def _rsync(cmd: Simple) -> Verdict:
-    if any(a.startswith("--delete") or a == "--remove-source-files" for a in cmd.args):
+    if any(a.startswith("--delete") for a in cmd.args):
+        # `rsync -a --delete empty/ ~/` empties the home directory
+        if where := system_location(next(iter(operands(cmd.args)[-1:]), "")):
+            return Verdict(Risk.CRITICAL, f"deletes whatever {where} holds that the source "
+                           "does not", "rsync-system")  # fmt: skip
         return Verdict(Risk.HIGH, "deletes files at the destination", "rsync-delete")
+    if "--remove-source-files" in cmd.args:
+        return Verdict(Risk.HIGH, "deletes the source files", "rsync-delete")
     return Verdict(Risk.MODERATE, "copies files", "rsync")
 
 
@@ -252,13 +277,24 @@ def _copy_onto(reason: str, rule_id: str) -> Rule:
         ops = operands(cmd.args)
         if ops and ops[-1] in ACCOUNT_FILES:
             return Verdict(Risk.CRITICAL, f"overwrites {ops[-1]}", "overwrite-accounts")
+        if cmd.program == "tee" and (replaced := _tee_replaces(cmd.args, ops)):
+            return Verdict(
+                Risk.HIGH, f"replaces {replaced}: what it held is lost", "replace-system"
+            )
         return Verdict(Risk.MODERATE, reason, rule_id)
 
     return rule
 
 
+def _tee_replaces(args: list[str], files: list[str]) -> str | None:
+    """`… | sudo tee /etc/hosts` replaces it, as `>` does (`tee -a` appends)."""
+    if "a" in short_flags(args) or has_long(args, "--append"):
+        return None
+    return next(filter(replaced_system_file, files), None)
+
+
 def _crontab(cmd: Simple) -> Verdict | None:
-    if "r" in short_flags(cmd.args):
+    if "r" in short_flags(cmd.args) or operands(cmd.args)[-1:] == ["/dev/null"]:
         return Verdict(Risk.HIGH, "deletes your crontab", "crontab-r")
     if "e" in short_flags(cmd.args) or operands(cmd.args):
         return Verdict(Risk.MODERATE, "changes scheduled jobs", "crontab")
@@ -337,6 +373,9 @@ def _kubectl(cmd: Simple) -> Verdict | None:
 def _tar(cmd: Simple) -> Verdict | None:
     first = cmd.args[0] if cmd.args else ""
     modes = set(first.lstrip("-")) if re.fullmatch(r"-?[A-Za-z]+", first) else short_flags(cmd.args)
+    writes = modes & {"c", "r", "u"} or has_long(cmd.args, "--create", "--append")
+    if writes and (device := next((a for a in cmd.args if BLOCK_DEVICE.match(a)), None)):
+        return Verdict(Risk.CRITICAL, f"writes an archive over the disk {device}", "tar-device")
     if modes & {"c", "x", "r", "u"} or has_long(cmd.args, "--create", "--extract", "--append"):
         return Verdict(Risk.MODERATE, "writes an archive or extracts files", "tar")
     return None

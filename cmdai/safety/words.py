@@ -25,6 +25,25 @@ _PROTECTED_TREES = re.compile(r"^/(?:boot|usr(?!/local(?:/|$))|lib\w*|bin|sbin|e
 ACCOUNT_FILES = {"/etc/passwd", "/etc/shadow", "/etc/sudoers", "/etc/group", "/etc/gshadow"}
 
 
+# System files the machine needs whole, which a command replaces instead of appending to
+# (`echo "10.0.0.5 db" > /etc/hosts` for "add db to /etc/hosts"); a new drop-in file
+# (/etc/sysctl.d/99-swap.conf) is not among them.
+_KEPT_WHOLE = frozenset({
+    "/etc/fstab", "/etc/hosts", "/etc/resolv.conf", "/etc/hostname", "/etc/crontab",
+    "/etc/environment", "/etc/profile", "/etc/bash.bashrc", "/etc/sysctl.conf",
+    "/etc/ssh/sshd_config", "/etc/ssh/ssh_config", "/etc/apt/sources.list", "/etc/default/grub",
+    "/etc/nsswitch.conf", "/etc/login.defs", "/etc/network/interfaces", "/etc/exports",
+    "/etc/security/limits.conf", "/etc/ld.so.conf", "/etc/modules", "/etc/machine-id",
+    "/etc/sudo.conf", "/etc/locale.gen", "/etc/timezone",
+})  # fmt: skip
+
+
+def replaced_system_file(path: str) -> bool:
+    """A file the system needs whole: one of _KEPT_WHOLE, a PAM file or anything in /boot."""
+    clean = posixpath.normpath(path.strip()) if path.strip().startswith("/") else path
+    return clean in _KEPT_WHOLE or clean.startswith(("/etc/pam.d/", "/boot/"))
+
+
 def under_system_tree(path: str) -> str | None:
     """`/usr/lib/python3*`, `/etc/ssl/certs`: somewhere inside a tree the system needs."""
     clean = posixpath.normpath(path.strip()) if path.strip().startswith("/") else path
