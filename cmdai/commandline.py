@@ -675,13 +675,16 @@ def split_find_args(args: list[str]) -> tuple[list[str], list[str]]:
 
 
 # Programs run by subcommand, with the global options that take a value in the next word
-# when written before it (`git -C repo reset --hard`, `kubectl -n web delete pod api`).
+# when written before it (`git -C repo reset --hard`, `kubectl -n web delete pod api`); and
+# `docker compose`, whose own options come before its subcommand (`compose -f x.yml down`).
 SUBCOMMAND_GLOBAL_VALUES: dict[str, frozenset[str]] = {
     "git": frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env"}),
     "docker": frozenset({"-H", "--host", "-c", "--context", "--config", "-l", "--log-level",
                          "--tlscacert", "--tlscert", "--tlskey"}),
     "podman": frozenset({"-c", "--connection", "--url", "--identity", "--root", "--runroot",
                          "--log-level", "--storage-driver", "--cgroup-manager", "--module"}),
+    "compose": frozenset({"-f", "--file", "-p", "--project-name", "--env-file", "--profile",
+                          "--project-directory", "--ansi", "--parallel", "--progress"}),
     "kubectl": frozenset({"-n", "--namespace", "--context", "--kubeconfig", "--cluster",
                           "--user", "-s", "--server", "--as", "--token", "--request-timeout"}),
     "ip": frozenset({"-n", "-netns", "-f", "-family", "-b", "-batch", "-rc", "-rcvbuf"}),

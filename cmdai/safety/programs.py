@@ -181,14 +181,7 @@ def _git(cmd: Simple) -> Verdict | None:
         or any(op.startswith("+") for op in ops)  # `git push origin +main` forces that branch
     ):
         return Verdict(Risk.HIGH, "rewrites the remote branch", "git-push-force")
-    if sub == "push" and (
-        "d" in flags
-        or has_long(args, "--delete", "--prune")
-        or any(
-            op.startswith(":")
-            for op in ops  # `git push origin :main` pushes nothing onto main
-        )
-    ):
+    if sub == "push" and _push_deletes(args, flags, ops):
         return Verdict(Risk.HIGH, "deletes branches on the remote", "git-push-delete")
     if sub == "branch" and _deletes_unmerged(args, flags):
         return Verdict(Risk.HIGH, "deletes a branch even if unmerged", "git-branch-D")
@@ -208,6 +201,15 @@ def _git(cmd: Simple) -> Verdict | None:
 
 
 _REFLOG_DROPS = (["expire"], ["delete"])  # the reflog is what brings back lost commits
+
+
+def _push_deletes(args: list[str], flags: set[str], ops: list[str]) -> bool:
+    """`git push -d origin old`, `--prune`, or `git push origin :old` (nothing pushed onto it)."""
+    return (
+        "d" in flags
+        or has_long(args, "--delete", "--prune")
+        or any(op.startswith(":") for op in ops)
+    )
 
 
 def _deletes_unmerged(args: list[str], flags: set[str]) -> bool:
@@ -332,17 +334,24 @@ _CONTAINER_GROUPS = {"container", "image", "volume", "network", "compose", "buil
 
 
 def _containers(program: str) -> Rule:
-    """docker and podman, read after their global options (`docker -H host rmi img`)."""
+    """docker, podman and docker-compose, read after their global options (`docker -H host
+    rmi img`) and compose's own (`docker compose -f prod.yml down -v`)."""
 
     def rule(cmd: Simple) -> Verdict | None:
-        sub, args = subcommand(program, cmd.args)
-        ops = operands(args)
-        verb = ops[0] if ops and sub in _CONTAINER_GROUPS else ""
+        if program == "docker-compose":  # the stand-alone compose: `docker-compose down -v`
+            sub, args = "compose", cmd.args
+        else:
+            sub, args = subcommand(program, cmd.args)
+        if sub == "compose":  # past compose's own options: `compose -f prod.yml down -v`
+            verb, args = subcommand("compose", args)
+        else:
+            verb = next(iter(operands(args)), "") if sub in _CONTAINER_GROUPS else ""
         if (sub, verb) in _CONTAINER_DATA_DELETES or _compose_down_volumes(sub, verb, args):
             return Verdict(Risk.HIGH, f"deletes {program} data", f"{program}-prune")
         if sub in _CONTAINER_CHANGES or verb in _CONTAINER_CHANGES:
-            shown = f"{sub} {verb}" if verb else sub
-            return Verdict(Risk.MODERATE, f"changes containers ({program} {shown})", program)
+            name = program if program == "docker-compose" else f"{program} {sub}"
+            shown = f"{name} {verb}" if verb else name
+            return Verdict(Risk.MODERATE, f"changes containers ({shown})", program)
         return None
 
     return rule
@@ -455,6 +464,7 @@ POSIX_RULES: dict[str, Rule] = {
     "brew": _package, "pip": _package, "pip3": _package, "npm": _package,
     "docker": _containers("docker"),
     "podman": _containers("podman"),
+    "docker-compose": _containers("docker-compose"),
     "kubectl": _kubectl,
     **ADMIN_RULES,
     "tar": _tar,
