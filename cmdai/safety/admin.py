@@ -40,7 +40,7 @@ def _chage(cmd: Simple) -> Verdict | None:
 
 # --- network interfaces ----------------------------------------------------------------------
 
-_IP_OBJECTS = {"link": "link", "address": "address", "route": "route"}
+_IP_OBJECTS = ("link", "address", "route")
 _IP_CHANGES = {"set", "add", "del", "delete", "flush", "replace", "change", "append"}
 
 
@@ -160,10 +160,9 @@ def _sql_client(cmd: Simple) -> Verdict | None:
     """`mysql -e "DROP DATABASE shop"`, `psql -c 'TRUNCATE logs'`, `sqlite3 app.db "DELETE
     FROM users"`: the statement is among the words (what a here-document or `< file` feeds in
     is not seen)."""
-    text = " ".join(cmd.args)
-    if _SQL_DROPS.search(text):
+    if any(_SQL_DROPS.search(arg) for arg in cmd.args):  # each statement is one word
         return Verdict(Risk.HIGH, "drops or empties database tables", "sql-drop")
-    if _SQL_WRITES.search(text):
+    if any(_SQL_WRITES.search(arg) for arg in cmd.args):
         return Verdict(Risk.MODERATE, "changes a database", "sql-write")
     return None
 
@@ -325,8 +324,9 @@ ADMIN_RULES: dict[str, Rule] = {
     "zfs": _zfs, "zpool": _zfs, "mdadm": _mdadm, "cryptsetup": _cryptsetup, "btrfs": _btrfs,
     **dict.fromkeys(("lvremove", "vgremove", "pvremove"),
                     _fixed(Risk.HIGH, "removes LVM volumes and the data on them", "lvm")),
-    **dict.fromkeys(("lvcreate", "lvextend", "lvreduce", "lvresize", "vgcreate", "vgextend",
-                     "pvcreate"), _fixed(Risk.MODERATE, "changes LVM volumes", "lvm")),
+    "lvreduce": _fixed(Risk.HIGH, "shrinks a volume: data past its new end is lost", "lvm"),
+    **dict.fromkeys(("lvcreate", "lvextend", "lvresize", "vgcreate", "vgextend", "pvcreate"),
+                    _fixed(Risk.MODERATE, "changes LVM volumes", "lvm")),
     **dict.fromkeys(("mysql", "mariadb", "psql", "sqlite3", "sqlcmd", "cqlsh",
                      "clickhouse-client", "duckdb"), _sql_client),
     **dict.fromkeys(("dropdb", "dropuser"), _fixed(Risk.HIGH, "drops a database", "sql-drop")),

@@ -137,7 +137,8 @@ def _kill_by_user(program: str) -> Rule:
     return rule
 
 
-_MATCHES_ANY_NAME = re.compile(r"\^?\.[*+]?\$?|\^|\.\*|")  # pkill's pattern is a regex
+# pkill's pattern is a regex: '', '^', '.', '.*', '^.*$' match every name
+_MATCHES_ANY_NAME = re.compile(r"\^?(?:\.[*+]?)?\$?")
 
 
 def _dd(cmd: Simple) -> Verdict:

@@ -55,6 +55,12 @@ ADVERSARIAL = [
     "scp using port " + "22 " * (N // 3),
     "touch -t " + "12" * (N // 2) + "x",
     "top -" + "a" * N + " | head",
+    "psql -c 'DELETE FROM " + "a" * N + " x'",  # the administration rules (safety/admin.py)
+    "psql -c 'UPDATE " + "a " * (N // 2) + "'",
+    "pkill '" + "^." * (N // 2) + "'",
+    "aws s3api delete-" + "a-" * (N // 2),
+    "mongosh --eval 'deleteMany({" + " " * N + "'",
+    "setcap cap_" + "_" * N,
 ]
 
 PROGRAM = """
