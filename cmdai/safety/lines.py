@@ -12,8 +12,8 @@ from cmdai.safety.programs import FIND_DESTRUCTIVE, find_over_system, onto_one_n
 from cmdai.safety.words import (
     ACCOUNT_FILES,
     BLOCK_DEVICE,
+    kept_whole,
     operands,
-    replaced_system_file,
     short_flags,
 )
 
@@ -118,7 +118,7 @@ def redirect_rule(command: Simple) -> Verdict | None:
             return Verdict(Risk.CRITICAL, f"writes over the disk {target}", "redirect-device")
         if target in ACCOUNT_FILES:
             return Verdict(Risk.CRITICAL, f"overwrites {target}", "overwrite-accounts")
-        if operator in (">", ">|", "&>") and replaced_system_file(target):
+        if operator in (">", ">|", "&>") and kept_whole(target):
             return Verdict(Risk.HIGH, f"replaces {target}: what it held is lost", "replace-system")
         harmless = target in ("/dev/null", "/dev/stdout", "/dev/stderr") or target.isdigit()
         if not harmless and not target.startswith("&"):

@@ -20,9 +20,9 @@ from cmdai.safety.words import (
     ACCOUNT_FILES,
     BLOCK_DEVICE,
     has_long,
+    kept_whole,
     operands,
     program_operands,
-    replaced_system_file,
     short_flags,
     system_location,
     under_system_tree,
@@ -293,7 +293,7 @@ def _tee_replaces(args: list[str], files: list[str]) -> str | None:
     """`… | sudo tee /etc/hosts` replaces it, as `>` does (`tee -a` appends)."""
     if "a" in short_flags(args) or has_long(args, "--append"):
         return None
-    return next(filter(replaced_system_file, files), None)
+    return next(filter(kept_whole, files), None)
 
 
 def _crontab(cmd: Simple) -> Verdict | None:

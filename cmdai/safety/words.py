@@ -38,7 +38,7 @@ _KEPT_WHOLE = frozenset({
 })  # fmt: skip
 
 
-def replaced_system_file(path: str) -> bool:
+def kept_whole(path: str) -> bool:
     """A file the system needs whole: one of _KEPT_WHOLE, a PAM file or anything in /boot."""
     clean = posixpath.normpath(path.strip()) if path.strip().startswith("/") else path
     return clean in _KEPT_WHOLE or clean.startswith(("/etc/pam.d/", "/boot/"))
