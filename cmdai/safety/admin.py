@@ -308,6 +308,11 @@ def _ssh_keygen(cmd: Simple) -> Verdict | None:
     return None
 
 
+# The tools of ADMIN_RULES that are the same under PowerShell (not ip or mount: aliases there).
+CROSS_PLATFORM_TOOLS = ("mysql", "psql", "sqlite3", "sqlcmd", "redis-cli", "mongosh", "aws",
+                        "gsutil", "gcloud", "az", "terraform", "tofu", "pulumi", "helm",
+                        "ssh-keygen")  # fmt: skip
+
 ADMIN_RULES: dict[str, Rule] = {
     "userdel": _userdel, "deluser": _userdel,
     **dict.fromkeys(("useradd", "adduser", "usermod", "groupadd", "groupdel", "groupmod",

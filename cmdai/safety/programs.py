@@ -14,8 +14,9 @@ from cmdai.commandline import (
     split_find_args,
     subcommand,
 )
-from cmdai.safety.admin import ADMIN_RULES
+from cmdai.safety.admin import ADMIN_RULES, CROSS_PLATFORM_TOOLS
 from cmdai.safety.levels import Risk, Verdict
+from cmdai.safety.windows import WINDOWS_RULES
 from cmdai.safety.words import (
     ACCOUNT_FILES,
     BLOCK_DEVICE,
@@ -26,6 +27,7 @@ from cmdai.safety.words import (
     short_flags,
     system_location,
     under_system_tree,
+    windows_system_part,
 )
 
 Rule = Callable[[Simple], Verdict | None]
@@ -498,7 +500,7 @@ def _ps_remove(cmd: Simple) -> Verdict:
     cmd_switches = {a.lower() for a in cmd.args if re.fullmatch(r"/[A-Za-z]", a)}  # rd /s /q
     recursive = _ps_switch(cmd, "recurse", 1) or "/s" in cmd_switches
     targets = [a for a in cmd.args if not a.startswith("-") and a.lower() not in cmd_switches]
-    where = next((w for t in targets if (w := system_location(t))), None)
+    where = next((w for t in targets if (w := system_location(t) or windows_system_part(t))), None)
     if where and (recursive or any(t.endswith("*") for t in targets)):
         return Verdict(Risk.CRITICAL, f"recursive delete of {where}", "ps-remove-system")
     if recursive:
@@ -534,4 +536,9 @@ POWERSHELL_RULES: dict[str, Rule] = {
     "rename-item": _moderate("renames items", "ps-rename"),
     "clear-content": _high("empties files", "ps-clear-content"),
     "git": _git,
+    **WINDOWS_RULES,
+    # the tools that are the same on every system
+    "docker": _containers("docker"), "podman": _containers("podman"),
+    "docker-compose": _containers("docker-compose"), "kubectl": _kubectl,
+    **{name: ADMIN_RULES[name] for name in CROSS_PLATFORM_TOOLS},
 }  # fmt: skip

@@ -16,6 +16,24 @@ _WINDOWS_SYSTEM = re.compile(
     r"[\\/]?\*?|[a-z]:[\\/](?:windows|program files(?: \(x86\))?|users|programdata)[\\/]?\*?)$",
     re.IGNORECASE,
 )
+# Inside Windows' own tree, or a registry hive's top keys (HKLM:\SOFTWARE, HKLM:\SYSTEM).
+_WINDOWS_TREE = re.compile(r"^(?:[a-z]:|\$env:(?:systemroot|windir))[\\/](?:windows[\\/])?"
+                           r"(?:system32|syswow64|winsxs|boot)\b", re.IGNORECASE)  # fmt: skip
+_REGISTRY = re.compile(r"^(?:registry::)?(hklm|hkey_local_machine|hkcu|hkey_current_user|hkcr|"
+                       r"hku)(?::|\b)[\\/]?([^\\/]*)[\\/]?$", re.IGNORECASE)  # fmt: skip
+
+
+def windows_system_part(path: str) -> str | None:
+    """`C:\\Windows\\System32\\drivers`, `HKLM:\\SOFTWARE`: a part of Windows it cannot run
+    without, named for a message; or None."""
+    clean = path.strip().strip("'\"")
+    if _WINDOWS_TREE.match(clean):
+        return "Windows' system files"
+    if (hive := _REGISTRY.match(clean)) and hive.group(2).lower() in ("", "software", "system"):
+        return "a registry hive"
+    return None
+
+
 BLOCK_DEVICE = re.compile(
     r"^/dev/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|md\d|dm-|mapper/|disk/by-)"
 )

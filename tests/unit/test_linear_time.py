@@ -61,6 +61,9 @@ ADVERSARIAL = [
     "aws s3api delete-" + "a-" * (N // 2),
     "mongosh --eval 'deleteMany({" + " " * N + "'",
     "setcap cap_" + "_" * N,
+    "Remove-Item -Recurse HKLM:" + "\\a" * (N // 2),  # Windows rules (safety/windows.py)
+    "Remove-Item -Recurse C:\\" + "Windows\\" * (N // 8),
+    "Set-NetFirewallProfile " + "-En " * (N // 4),
 ]
 
 PROGRAM = """
