@@ -349,13 +349,22 @@ def check(request: str, command: str) -> str | None:
             for simple in simples
             if (key := program_key(simple)) in asked.ways and asked.needed(simple)
         ]
-        if not known or any(way.taken(simple.args) for simple, _, way in known):
+        if not known or any(way.taken(_option_words(simple)) for simple, _, way in known):
             continue
         _, key, way = known[0]
         if not way.possible:
             return f"the request asks to {asked.what}, which `{key}` cannot do; {way.told}"
         return f"the request asks to {asked.what}: `{key}` does that with {way.told}"
     return None
+
+
+def _option_words(simple: Simple) -> list[str]:
+    """The words options are read from: tar's old style gives its first letters without a
+    dash (`tar xkf a.tar` is `tar -xkf a.tar`)."""
+    args = simple.args
+    if simple.program == "tar" and args and re.fullmatch(r"[A-Za-z]+", args[0]):
+        return [f"-{args[0]}", *args[1:]]
+    return args
 
 
 # "wait 10 minutes", "in 2 hours": a time the request gives in a unit longer than seconds.
