@@ -16,6 +16,7 @@ from cmdai.commandline import (
 )
 from cmdai.safety.admin import ADMIN_RULES, CROSS_PLATFORM_TOOLS
 from cmdai.safety.levels import Risk, Verdict
+from cmdai.safety.macos import MACOS_RULES
 from cmdai.safety.windows import WINDOWS_RULES
 from cmdai.safety.words import (
     ACCOUNT_FILES,
@@ -470,6 +471,7 @@ POSIX_RULES: dict[str, Rule] = {
     "docker-compose": _containers("docker-compose"),
     "kubectl": _kubectl,
     **ADMIN_RULES,
+    **MACOS_RULES,
     "tar": _tar,
     "unzip": _unzip,
     "curl": _curl,
