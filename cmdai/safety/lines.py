@@ -74,12 +74,23 @@ def _moved_onto_one_name(line: str, commands: list[Simple]) -> Verdict | None:
     return None
 
 
+def _replaces_crontab(commands: list[Simple]) -> Verdict | None:
+    """`echo "0 2 * * * x.sh" | crontab -`: crontab takes its whole new table from the pipe,
+    so every job not in it is gone; with `crontab -l` on the line, the old jobs are in it."""
+    from_pipe = any(c.program == "crontab" and "-" in operands(c.args) for c in commands)
+    keeps = any(c.program == "crontab" and "l" in short_flags(c.args) for c in commands)
+    if from_pipe and not keeps:
+        reason = "replaces the whole crontab with what is piped in (`crontab -l` keeps the jobs)"
+        return Verdict(Risk.HIGH, reason, "crontab-replace")
+    return None
+
+
 def line_rules(line: str, commands: list[Simple]) -> Verdict | None:
     if _FORK_BOMB.search(line):
         return Verdict(Risk.CRITICAL, "fork bomb", "fork-bomb")
     if _kills_every_listed_process(commands):
         return Verdict(Risk.CRITICAL, "kills every process ps lists", "kill-all")
-    if lost := _moved_onto_one_name(line, commands):
+    if lost := _moved_onto_one_name(line, commands) or _replaces_crontab(commands):
         return lost
     for command in commands:  # find / … | xargs rm: the same as find / -exec rm
         source = command.pipe_from
