@@ -128,7 +128,9 @@ def spawn() -> subprocess.Popen[bytes]:
     os.fchmod(descriptor, 0o600)  # an older file may have been made 0644
     with open(descriptor, "wb") as startup_log:
         return subprocess.Popen(
-            [sys.executable, "-m", "cmdai", "daemon", "run"],
+            # -P: not the current directory first on sys.path, where the user's own json.py
+            # or numbers.py would be imported in place of the standard library's
+            [sys.executable, "-P", "-m", "cmdai", "daemon", "run"],
             stdin=subprocess.DEVNULL,
             stdout=startup_log,
             stderr=startup_log,

@@ -258,6 +258,18 @@ def test_idle_helper_exits(isolated_home: Path, scripted_env: None, monkeypatch)
     assert "idle for 1 s" in Helper(isolated_home).log()
 
 
+def test_files_in_the_users_directory_cannot_stand_in_for_the_standard_library(
+    isolated_home: Path, scripted_env: None, monkeypatch, tmp_path: Path
+) -> None:
+    """The helper starts in the directory where Ctrl-G was pressed; a project's own json.py or
+    numbers.py there (llama_cpp imports numbers through jinja2) must not replace the standard
+    library's modules in it."""
+    for name in ("json", "numbers", "logging", "selectors"):
+        (tmp_path / f"{name}.py").write_text(f"raise ImportError('the user\\'s {name}.py')\n")
+    monkeypatch.chdir(tmp_path)
+    assert Helper(isolated_home).ask("from a project")["buffer"] == "echo from-a-project"
+
+
 def test_helper_that_cannot_start_is_explained(isolated_home: Path, monkeypatch) -> None:
     monkeypatch.setenv("CMDAI_N_THREADS", "many")
     with pytest.raises(client.HelperUnavailable) as caught:

@@ -55,7 +55,9 @@ class Helper:
 def scripted_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in scripted_settings().items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    # no empty entry: it would put the current directory on the helper's sys.path
+    paths = [str(REPO), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
 
 
 @pytest.fixture

@@ -298,7 +298,7 @@ def test_alt_g_keeps_the_cursor_where_it_was(shell: ShellSession) -> None:
     shell.type("ls -la")
     shell.keys("C-b", "C-b")
     shell.keys("M-g")
-    shell.wait_for("risk: safe (reads only)")
+    shell.wait_for("risk: safe (no known risk)")
     shell.type("X")
     assert shell.buffer() == "ls -Xla"
 

@@ -124,7 +124,7 @@ TABLE: list[tuple[str, list[str]]] = [
     ("rm -rf /", ["  -r  remove directories and their contents recursively",
                   "risk: critical (recursive delete of the root directory)"]),
     ("chmod -R 777 /var/www", ["chmod: change file mode bits", "risk: high"]),
-    ("ls", ["risk: safe (reads only)"]),
+    ("ls", ["risk: safe (no known risk)"]),
     # what the docs do not cover
     ("frobnicate --fast", ["frobnicate: not installed here, and no documentation on this machine"]),
     ("ls --colour=sometimes /nonexistent",
@@ -152,7 +152,7 @@ def test_a_program_without_docs_is_named_as_undocumented() -> None:
     found = explain("frobnicate --fast | sort")
     assert found.undocumented == ("frobnicate",)
     assert found.render().splitlines()[-2:] == [
-        "risk: safe (reads only)",
+        "risk: safe (no known risk)",
         "no documentation here for frobnicate: `cmdai explain --model-explain` asks the model",
     ]
     assert "model-explain" not in found.render(offer_model=False)
