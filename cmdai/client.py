@@ -12,7 +12,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from cmdai import __version__, paths, protocol, transport
 
@@ -131,12 +131,22 @@ def spawn() -> subprocess.Popen[bytes]:
             # -P: not the current directory first on sys.path, where the user's own json.py
             # or numbers.py would be imported in place of the standard library's
             [sys.executable, "-P", "-m", "cmdai", "daemon", "run"],
+            env=_without_empty_path_entries(os.environ),
             stdin=subprocess.DEVNULL,
             stdout=startup_log,
             stderr=startup_log,
             start_new_session=True,
             close_fds=True,
         )
+
+
+def _without_empty_path_entries(environ: Mapping[str, str]) -> dict[str, str]:
+    """An empty PYTHONPATH entry (`export PYTHONPATH=$PYTHONPATH:~/lib` with it unset) is the
+    current directory, which -P alone does not keep off sys.path."""
+    env = dict(environ)
+    if "PYTHONPATH" in env:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, env["PYTHONPATH"].split(os.pathsep)))
+    return env
 
 
 def _wait_for_helper(process: subprocess.Popen[bytes], deadline: float) -> socket.socket:

@@ -267,6 +267,8 @@ def test_files_in_the_users_directory_cannot_stand_in_for_the_standard_library(
     for name in ("json", "numbers", "logging", "selectors"):
         (tmp_path / f"{name}.py").write_text(f"raise ImportError('the user\\'s {name}.py')\n")
     monkeypatch.chdir(tmp_path)
+    # `export PYTHONPATH=$PYTHONPATH:` leaves an empty entry: the current directory too
+    monkeypatch.setenv("PYTHONPATH", os.environ["PYTHONPATH"] + os.pathsep)
     assert Helper(isolated_home).ask("from a project")["buffer"] == "echo from-a-project"
 
 
