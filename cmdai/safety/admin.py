@@ -262,6 +262,20 @@ def _helm(cmd: Simple) -> Verdict | None:
     return None
 
 
+def _hosted(cmd: Simple) -> Verdict | None:
+    """gh, heroku, vault, fly: `gh repo delete org/app`, `heroku apps:destroy`, `vault kv
+    delete secret/app` take away what lives on a service, with no local copy to restore."""
+    words = [word.lower() for word in operands(cmd.args)]
+    verbs = [part for word in words[:2] for part in word.split(":")]  # heroku's apps:destroy
+    if {"delete", "destroy", "unpublish", "purge"} & set(verbs):
+        return Verdict(Risk.HIGH, f"deletes what {cmd.program} hosts", "hosted-delete")
+    if {"create", "edit", "merge", "close", "put", "write", "deploy", "set", "release"} & set(
+        verbs
+    ):
+        return Verdict(Risk.MODERATE, f"changes what {cmd.program} hosts", "hosted")
+    return None
+
+
 # --- logs, firewall front end, host keys, file attributes -----------------------------------
 
 
@@ -311,7 +325,7 @@ def _ssh_keygen(cmd: Simple) -> Verdict | None:
 # The tools of ADMIN_RULES that are the same under PowerShell (not ip or mount: aliases there).
 CROSS_PLATFORM_TOOLS = ("mysql", "psql", "sqlite3", "sqlcmd", "redis-cli", "mongosh", "aws",
                         "gsutil", "gcloud", "az", "terraform", "tofu", "pulumi", "helm",
-                        "ssh-keygen")  # fmt: skip
+                        "ssh-keygen", "gh", "heroku", "vault")  # fmt: skip
 
 ADMIN_RULES: dict[str, Rule] = {
     "userdel": _userdel, "deluser": _userdel,
@@ -339,6 +353,7 @@ ADMIN_RULES: dict[str, Rule] = {
     "aws": _aws, "gsutil": _gsutil, "gcloud": _cloud_cli, "az": _cloud_cli, "doctl": _cloud_cli,
     "terraform": _infrastructure, "tofu": _infrastructure, "pulumi": _infrastructure,
     "helm": _helm,
+    **dict.fromkeys(("gh", "heroku", "vault", "fly", "flyctl", "netlify", "vercel"), _hosted),
     "journalctl": _journalctl, "ufw": _ufw, "ssh-keygen": _ssh_keygen,
     "chattr": _fixed(Risk.MODERATE, "changes file attributes", "chattr"),
     "setcap": _setcap, "sysctl": _sysctl,

@@ -85,12 +85,33 @@ def _replaces_crontab(commands: list[Simple]) -> Verdict | None:
     return None
 
 
+def _removes_every_container(commands: list[Simple]) -> Verdict | None:
+    """`docker rm -f $(docker ps -aq)`: every container, stopped ones and their data included,
+    as `kill $(ps -e …)` is every process."""
+    lists_all = any(
+        c.program in ("docker", "podman") and operands(c.args)[:1] == ["ps"]
+        and "a" in short_flags(c.args) and not any(a.startswith(("-f", "--filter")) for a in c.args)
+        for c in commands
+    )  # fmt: skip
+    removes = any(  # what it removes is the substitution's output (lifted out by parse)
+        c.program in ("docker", "podman") and operands(c.args) in (["rm"], ["rmi"])
+        for c in commands
+    )  # fmt: skip
+    if lists_all and removes:
+        return Verdict(Risk.HIGH, "removes every container, stopped ones included", "docker-prune")
+    return None
+
+
 def line_rules(line: str, commands: list[Simple]) -> Verdict | None:
     if _FORK_BOMB.search(line):
         return Verdict(Risk.CRITICAL, "fork bomb", "fork-bomb")
     if _kills_every_listed_process(commands):
         return Verdict(Risk.CRITICAL, "kills every process ps lists", "kill-all")
-    if lost := _moved_onto_one_name(line, commands) or _replaces_crontab(commands):
+    if lost := (
+        _moved_onto_one_name(line, commands)
+        or _replaces_crontab(commands)
+        or _removes_every_container(commands)
+    ):
         return lost
     for command in commands:  # find / … | xargs rm: the same as find / -exec rm
         source = command.pipe_from

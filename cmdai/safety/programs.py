@@ -201,6 +201,8 @@ def _git(cmd: Simple) -> Verdict | None:
                "switch", "restore", "cherry-pick", "revert", "tag", "init", "clone", "fetch", "am",
                "apply", "reset", "clean", "config", "gc", "prune", "update-ref"}:  # fmt: skip
         return Verdict(Risk.MODERATE, f"changes the repository (git {sub})", "git-write")
+    if sub == "remote" and ops[:1] in (["remove"], ["rm"], ["rename"], ["set-url"], ["add"]):
+        return Verdict(Risk.MODERATE, f"changes the repository (git {sub})", "git-write")
     return None
 
 
@@ -309,6 +311,10 @@ def _crontab(cmd: Simple) -> Verdict | None:
 
 def _package(cmd: Simple) -> Verdict | None:
     ops = operands(cmd.args)
+    if cmd.program == "npm" and ops[:1] == ["unpublish"]:  # others' builds may depend on it
+        return Verdict(Risk.HIGH, "removes a published package from the registry", "publish")
+    if cmd.program == "npm" and ops[:1] in (["publish"], ["deprecate"]):
+        return Verdict(Risk.MODERATE, f"publishes to the registry (npm {ops[0]})", "publish")
     if ops and ops[0] in {"install", "remove", "purge", "uninstall", "upgrade", "autoremove",
                           "update", "erase", "dist-upgrade"}:  # fmt: skip
         return Verdict(Risk.MODERATE, f"changes installed packages ({ops[0]})", "packages")
@@ -378,6 +384,8 @@ def _kubectl(cmd: Simple) -> Verdict | None:
     sub, _ = subcommand("kubectl", cmd.args)  # `kubectl -n web delete pod api`
     if sub == "delete":
         return Verdict(Risk.HIGH, "deletes cluster resources", "kubectl-delete")
+    if sub == "drain":
+        return Verdict(Risk.HIGH, "evicts every pod from a node", "kubectl-drain")
     if sub in _KUBECTL_CHANGES:
         return Verdict(Risk.MODERATE, f"changes the cluster (kubectl {sub})", "kubectl")
     return None
@@ -403,6 +411,9 @@ def _unzip(cmd: Simple) -> Verdict | None:
 def _curl(cmd: Simple) -> Verdict | None:
     if short_flags(cmd.args) & {"o", "O"} or has_long(cmd.args, "--output", "--remote-name"):
         return Verdict(Risk.MODERATE, "downloads files", "download")
+    method = {b.upper() for a, b in itertools.pairwise(cmd.args) if a in ("-X", "--request")}
+    if "DELETE" in method | {a[2:].upper() for a in cmd.args if a.startswith("-X")}:
+        return Verdict(Risk.MODERATE, "asks the server to delete something", "http-delete")
     return None  # prints to the terminal (piping into a shell is a line rule)
 
 
@@ -466,6 +477,7 @@ POSIX_RULES: dict[str, Rule] = {
     "snap": _package, "flatpak": _package, "zypper": _package,
     "pacman": _moderate("changes installed packages", "packages"),
     "brew": _package, "pip": _package, "pip3": _package, "npm": _package,
+    "conda": _package, "mamba": _package,
     "docker": _containers("docker"),
     "podman": _containers("podman"),
     "docker-compose": _containers("docker-compose"),
@@ -538,6 +550,7 @@ POWERSHELL_RULES: dict[str, Rule] = {
     "rename-item": _moderate("renames items", "ps-rename"),
     "clear-content": _high("empties files", "ps-clear-content"),
     "git": _git,
+    "npm": _package, "pip": _package,
     **WINDOWS_RULES,
     # the tools that are the same on every system
     "docker": _containers("docker"), "podman": _containers("podman"),
