@@ -39,12 +39,16 @@ def _kills_every_listed_process(commands: list[Simple]) -> bool:
     since nothing (grep PATTERN, pgrep) narrows the list down."""
     lists_all = any(c.program == "ps" and _lists_every_process(c) for c in commands)
     kills = any(c.program in ("kill", "killall", "pkill") for c in commands)
-    narrowed = any(
-        (c.program == "grep" and "-v" not in c.args and "--invert-match" not in c.args)
-        or c.program == "pgrep"
+    narrowed = _narrowed_by_grep(commands) or any(c.program == "pgrep" for c in commands)
+    return lists_all and kills and not narrowed
+
+
+def _narrowed_by_grep(commands: list[Simple]) -> bool:
+    """A grep that keeps only the lines matching its pattern (not one with -v)."""
+    return any(
+        c.program == "grep" and "-v" not in c.args and "--invert-match" not in c.args
         for c in commands
     )
-    return lists_all and kills and not narrowed
 
 
 def _loop_variables(line: str, commands: list[Simple]) -> set[str]:
@@ -97,7 +101,7 @@ def _removes_every_container(commands: list[Simple]) -> Verdict | None:
         c.program in ("docker", "podman") and operands(c.args) in (["rm"], ["rmi"])
         for c in commands
     )  # fmt: skip
-    if lists_all and removes:
+    if lists_all and removes and not _narrowed_by_grep(commands):
         return Verdict(Risk.HIGH, "removes every container, stopped ones included", "docker-prune")
     return None
 

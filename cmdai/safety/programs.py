@@ -412,7 +412,9 @@ def _curl(cmd: Simple) -> Verdict | None:
     if short_flags(cmd.args) & {"o", "O"} or has_long(cmd.args, "--output", "--remote-name"):
         return Verdict(Risk.MODERATE, "downloads files", "download")
     method = {b.upper() for a, b in itertools.pairwise(cmd.args) if a in ("-X", "--request")}
-    if "DELETE" in method | {a[2:].upper() for a in cmd.args if a.startswith("-X")}:
+    method |= {a.split("=", 1)[-1].removeprefix("-X").upper()  # -XDELETE, --request=DELETE
+               for a in cmd.args if a.startswith(("-X", "--request="))}  # fmt: skip
+    if "DELETE" in method:
         return Verdict(Risk.MODERATE, "asks the server to delete something", "http-delete")
     return None  # prints to the terminal (piping into a shell is a line rule)
 
