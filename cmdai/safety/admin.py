@@ -7,18 +7,11 @@ ls`, `ip addr show`, `mysql -e 'SELECT …'`) get no verdict."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from cmdai.commandline import Simple, subcommand
 from cmdai.safety.levels import Risk, Verdict
+from cmdai.safety.rules import INTERFACE_DOWN, Rule, always
 from cmdai.safety.words import has_long, operands, short_flags
-
-Rule = Callable[[Simple], Verdict | None]
-
-
-def _fixed(level: Risk, reason: str, rule_id: str) -> Rule:
-    return lambda cmd: Verdict(level, reason, rule_id)
-
 
 # --- user accounts ---------------------------------------------------------------------------
 
@@ -54,7 +47,7 @@ def _ip(cmd: Simple) -> Verdict | None:
     ops = operands(args)
     what, verb = _ip_object(sub), ops[0] if ops else ""
     if what == "link" and verb == "set" and "down" in ops:
-        return _interface_down()
+        return INTERFACE_DOWN
     if (what in ("address", "route") and verb == "flush") or (
         what == "route" and ops[:2] in (["del", "default"], ["delete", "default"])
     ):
@@ -64,16 +57,10 @@ def _ip(cmd: Simple) -> Verdict | None:
     return None
 
 
-def _interface_down() -> Verdict:
-    return Verdict(
-        Risk.HIGH, "takes a network interface down (a session over it is cut)", "network-down"
-    )
-
-
 def _ifconfig(cmd: Simple) -> Verdict | None:
     ops = operands(cmd.args)
     if "down" in ops[1:]:
-        return _interface_down()
+        return INTERFACE_DOWN
     if len(ops) > 1:  # `ifconfig eth0` shows it; anything after the name sets something
         return Verdict(Risk.MODERATE, "changes network settings", "network")
     return None
@@ -82,7 +69,7 @@ def _ifconfig(cmd: Simple) -> Verdict | None:
 def _nmcli(cmd: Simple) -> Verdict | None:
     ops = operands(cmd.args)
     if ops[:2] == ["networking", "off"] or (ops[:1] == ["radio"] and ops[-1:] == ["off"]):
-        return _interface_down()
+        return INTERFACE_DOWN
     if len(ops) >= 2 and ops[1] in ("down", "disconnect", "delete"):
         return Verdict(Risk.HIGH, "takes a network connection down or deletes it", "network-down")
     if len(ops) >= 2 and ops[1] in ("up", "connect", "add", "modify", "edit", "reload"):
@@ -331,30 +318,30 @@ ADMIN_RULES: dict[str, Rule] = {
     "userdel": _userdel, "deluser": _userdel,
     **dict.fromkeys(("useradd", "adduser", "usermod", "groupadd", "groupdel", "groupmod",
                      "gpasswd", "chpasswd", "addgroup", "delgroup"),
-                    _fixed(Risk.MODERATE, "changes user accounts", "accounts")),
+                    always(Risk.MODERATE, "changes user accounts", "accounts")),
     "chage": _chage,
     "ip": _ip, "ifconfig": _ifconfig, "nmcli": _nmcli,
-    "ifdown": lambda cmd: _interface_down(),
-    "ifup": _fixed(Risk.MODERATE, "brings a network interface up", "network"),
+    "ifdown": lambda cmd: INTERFACE_DOWN,
+    "ifup": always(Risk.MODERATE, "brings a network interface up", "network"),
     "mount": _mount,
-    "umount": _fixed(Risk.MODERATE, "unmounts a filesystem", "mount"),
-    "swapoff": _fixed(Risk.MODERATE, "turns swap off", "mount"),
-    "swapon": _fixed(Risk.MODERATE, "turns swap on", "mount"),
+    "umount": always(Risk.MODERATE, "unmounts a filesystem", "mount"),
+    "swapoff": always(Risk.MODERATE, "turns swap off", "mount"),
+    "swapon": always(Risk.MODERATE, "turns swap on", "mount"),
     "zfs": _zfs, "zpool": _zfs, "mdadm": _mdadm, "cryptsetup": _cryptsetup, "btrfs": _btrfs,
     **dict.fromkeys(("lvremove", "vgremove", "pvremove"),
-                    _fixed(Risk.HIGH, "removes LVM volumes and the data on them", "lvm")),
-    "lvreduce": _fixed(Risk.HIGH, "shrinks a volume: data past its new end is lost", "lvm"),
+                    always(Risk.HIGH, "removes LVM volumes and the data on them", "lvm")),
+    "lvreduce": always(Risk.HIGH, "shrinks a volume: data past its new end is lost", "lvm"),
     **dict.fromkeys(("lvcreate", "lvextend", "lvresize", "vgcreate", "vgextend", "pvcreate"),
-                    _fixed(Risk.MODERATE, "changes LVM volumes", "lvm")),
+                    always(Risk.MODERATE, "changes LVM volumes", "lvm")),
     **dict.fromkeys(("mysql", "mariadb", "psql", "sqlite3", "sqlcmd", "cqlsh",
                      "clickhouse-client", "duckdb"), _sql_client),
-    **dict.fromkeys(("dropdb", "dropuser"), _fixed(Risk.HIGH, "drops a database", "sql-drop")),
+    **dict.fromkeys(("dropdb", "dropuser"), always(Risk.HIGH, "drops a database", "sql-drop")),
     "mysqladmin": _mysqladmin, "redis-cli": _redis, "mongo": _mongo, "mongosh": _mongo,
     "aws": _aws, "gsutil": _gsutil, "gcloud": _cloud_cli, "az": _cloud_cli, "doctl": _cloud_cli,
     "terraform": _infrastructure, "tofu": _infrastructure, "pulumi": _infrastructure,
     "helm": _helm,
     **dict.fromkeys(("gh", "heroku", "vault", "fly", "flyctl", "netlify", "vercel"), _hosted),
     "journalctl": _journalctl, "ufw": _ufw, "ssh-keygen": _ssh_keygen,
-    "chattr": _fixed(Risk.MODERATE, "changes file attributes", "chattr"),
+    "chattr": always(Risk.MODERATE, "changes file attributes", "chattr"),
     "setcap": _setcap, "sysctl": _sysctl,
 }  # fmt: skip

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from cmdai.commandline import COMPUTED, SHELLS, Simple, program_name, subcommand
 from cmdai.safety.levels import Risk, Verdict
+from cmdai.safety.rules import ACCESS_OFF, FIREWALL_OFF
 from cmdai.safety.words import BLOCK_DEVICE, has_long, operands, program_operands, short_flags
 
 Judge = Callable[[str], Verdict]  # classifies text that a shell or interpreter is handed
@@ -191,16 +192,16 @@ def _remote_access_off(cmd: Simple) -> Verdict | None:
         and sub in stops
         and any(_ACCESS_SERVICES.match(o) for o in operands(rest))
     ):
-        return Verdict(Risk.HIGH, "stops remote access or the firewall", "access-off")
+        return ACCESS_OFF
     if (
         cmd.program == "service"
         and len(ops) >= 2
         and _ACCESS_SERVICES.match(ops[0])
         and ops[1] == "stop"
     ):
-        return Verdict(Risk.HIGH, "stops remote access or the firewall", "access-off")
+        return ACCESS_OFF
     if cmd.program == "ufw" and ops[:1] == ["disable"]:
-        return Verdict(Risk.HIGH, "turns the firewall off", "access-off")
+        return FIREWALL_OFF
     return None
 
 

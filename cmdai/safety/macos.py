@@ -6,13 +6,10 @@ no verdict."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from cmdai.commandline import Simple
 from cmdai.safety.levels import Risk, Verdict
+from cmdai.safety.rules import INTERFACE_DOWN, Rule
 from cmdai.safety.words import operands
-
-Rule = Callable[[Simple], Verdict | None]
 
 # diskutil's verbs that erase what a disk or volume holds (`diskutil eraseDisk APFS x disk2`);
 # matched lower-cased, as diskutil reads them.
@@ -98,9 +95,7 @@ def _networksetup(cmd: Simple) -> Verdict | None:
     args = [arg.lower() for arg in cmd.args]
     setting = next((a for a in args if a.startswith("-set")), "")
     if setting in ("-setairportpower", "-setnetworkserviceenabled") and args[-1:] == ["off"]:
-        return Verdict(
-            Risk.HIGH, "takes a network interface down (a session over it is cut)", "network-down"
-        )
+        return INTERFACE_DOWN
     if setting or any(a.startswith(("-remove", "-delete", "-create")) for a in args):
         return Verdict(Risk.MODERATE, "changes network settings", "network")
     return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
 
 from cmdai.commandline import (
     FIND_EXEC_ACTIONS,
@@ -17,6 +16,7 @@ from cmdai.commandline import (
 from cmdai.safety.admin import ADMIN_RULES, CROSS_PLATFORM_TOOLS
 from cmdai.safety.levels import Risk, Verdict
 from cmdai.safety.macos import MACOS_RULES
+from cmdai.safety.rules import Rule, always
 from cmdai.safety.windows import WINDOWS_RULES
 from cmdai.safety.words import (
     ACCOUNT_FILES,
@@ -30,8 +30,6 @@ from cmdai.safety.words import (
     under_system_tree,
     windows_system_part,
 )
-
-Rule = Callable[[Simple], Verdict | None]
 
 
 def _rm(cmd: Simple) -> Verdict:
@@ -246,11 +244,11 @@ def _rsync(cmd: Simple) -> Verdict:
 
 
 def _moderate(reason: str, rule_id: str) -> Rule:
-    return lambda cmd: Verdict(Risk.MODERATE, reason, rule_id)
+    return always(Risk.MODERATE, reason, rule_id)
 
 
 def _high(reason: str, rule_id: str) -> Rule:
-    return lambda cmd: Verdict(Risk.HIGH, reason, rule_id)
+    return always(Risk.HIGH, reason, rule_id)
 
 
 # A name with an extension (`.jpg`, `all.log`): taken for a file, not a directory, since the

@@ -6,12 +6,10 @@ parameters may be abbreviated as PowerShell allows (`-Enabled`, `-En`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from cmdai.commandline import Simple
 from cmdai.safety.levels import Risk, Verdict
-
-Rule = Callable[[Simple], Verdict | None]
+from cmdai.safety.rules import ACCESS_OFF, FIREWALL_OFF, INTERFACE_DOWN, Rule, always
 
 # Services that keep the machine reachable or guarded: WinRM and sshd (remote shells),
 # TermService (remote desktop), MpsSvc (the firewall), WinDefend (the antivirus).
@@ -43,20 +41,20 @@ def _service(cmd: Simple) -> Verdict:
         or (_parameter(cmd, "Status") or "").lower() == "stopped"
     )
     if stops and any(_ACCESS_SERVICES.match(name) for name in names):
-        return Verdict(Risk.HIGH, "stops remote access or the firewall", "access-off")
+        return ACCESS_OFF
     return Verdict(Risk.MODERATE, "changes a service", "ps-service")
 
 
 def _firewall_profile(cmd: Simple) -> Verdict:
     if (_parameter(cmd, "Enabled") or "").strip("$'\"").lower() in ("false", "0"):
-        return Verdict(Risk.HIGH, "turns the firewall off", "access-off")
+        return FIREWALL_OFF
     return Verdict(Risk.MODERATE, "changes firewall settings", "firewall")
 
 
 def _netsh(cmd: Simple) -> Verdict | None:
     words = _words(cmd)
     if "advfirewall" in words and "state" in words and words[-1:] == ["off"]:
-        return Verdict(Risk.HIGH, "turns the firewall off", "access-off")
+        return FIREWALL_OFF
     if "reset" in words or "delete" in words:
         return Verdict(Risk.HIGH, "resets or deletes network settings", "network-down")
     if any(w in words for w in ("set", "add")):
@@ -78,7 +76,7 @@ def _net(cmd: Simple) -> Verdict | None:
     if words[:2] == ["localgroup", "administrators"] and "/add" in words:
         return Verdict(Risk.HIGH, "makes a user an administrator", "admin-grant")
     if words[:1] == ["stop"] and any(_ACCESS_SERVICES.match(w) for w in words[1:]):
-        return Verdict(Risk.HIGH, "stops remote access or the firewall", "access-off")
+        return ACCESS_OFF
     if words[:1] in (["user"], ["localgroup"], ["stop"], ["start"], ["share"]) and len(words) > 2:
         return Verdict(Risk.MODERATE, f"changes the system (net {words[0]})", "accounts")
     return None
@@ -110,35 +108,29 @@ def _bcdedit(cmd: Simple) -> Verdict | None:
     return None
 
 
-def _fixed(level: Risk, reason: str, rule_id: str) -> Rule:
-    return lambda cmd: Verdict(level, reason, rule_id)
-
-
 WINDOWS_RULES: dict[str, Rule] = {
     **dict.fromkeys(("stop-service", "spsv", "set-service"), _service),
     **dict.fromkeys(("restart-service", "start-service", "sasv", "new-service"),
-                    _fixed(Risk.MODERATE, "changes a service", "ps-service")),
-    "disable-netadapter": _fixed(
-        Risk.HIGH, "takes a network interface down (a session over it is cut)", "network-down"
-    ),
+                    always(Risk.MODERATE, "changes a service", "ps-service")),
+    "disable-netadapter": lambda cmd: INTERFACE_DOWN,
     **dict.fromkeys(("enable-netadapter", "set-netipaddress", "new-netipaddress",
                      "remove-netipaddress", "set-dnsclientserveraddress", "new-netfirewallrule",
                      "set-netfirewallrule", "remove-netfirewallrule"),
-                    _fixed(Risk.MODERATE, "changes network settings", "network")),
+                    always(Risk.MODERATE, "changes network settings", "network")),
     "set-netfirewallprofile": _firewall_profile,
     "netsh": _netsh, "netsh.exe": _netsh,
     **dict.fromkeys(("remove-localuser", "new-localuser", "set-localuser", "disable-localuser",
                      "remove-localgroupmember"),
-                    _fixed(Risk.MODERATE, "changes user accounts", "accounts")),
+                    always(Risk.MODERATE, "changes user accounts", "accounts")),
     "add-localgroupmember": _group_member,
     "net": _net, "net.exe": _net,
     "reg": _reg, "reg.exe": _reg,
     **dict.fromkeys(("set-itemproperty", "sp", "new-itemproperty", "remove-itemproperty", "rp"),
-                    _fixed(Risk.MODERATE, "changes item properties (the registry's values)",
+                    always(Risk.MODERATE, "changes item properties (the registry's values)",
                            "registry")),
     **dict.fromkeys(("vssadmin", "vssadmin.exe", "wmic", "wmic.exe"), _shadow_copies),
     "bcdedit": _bcdedit, "bcdedit.exe": _bcdedit,
-    "clear-recyclebin": _fixed(Risk.HIGH, "empties the recycle bin for good", "recycle-bin"),
+    "clear-recyclebin": always(Risk.HIGH, "empties the recycle bin for good", "recycle-bin"),
     "cipher": lambda cmd: Verdict(Risk.MODERATE, "wipes free space or changes encryption",
                                   "cipher") if cmd.args else None,
 }  # fmt: skip
