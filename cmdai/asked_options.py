@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cmdai.commandline import Simple, parse, subcommand
+from cmdai.commandline import Simple, parse, subcommand, tar_args
 from cmdai.safety.words import operands, short_flags
 
 
@@ -361,10 +361,7 @@ def check(request: str, command: str) -> str | None:
 def _option_words(simple: Simple) -> list[str]:
     """The words options are read from: tar's old style gives its first letters without a
     dash (`tar xkf a.tar` is `tar -xkf a.tar`)."""
-    args = simple.args
-    if simple.program == "tar" and args and re.fullmatch(r"[A-Za-z]+", args[0]):
-        return [f"-{args[0]}", *args[1:]]
-    return args
+    return tar_args(simple.args) if simple.program == "tar" else simple.args
 
 
 # "wait 10 minutes", "in 2 hours": a time the request gives in a unit longer than seconds.

@@ -674,6 +674,14 @@ def split_find_args(args: list[str]) -> tuple[list[str], list[str]]:
     return rest[:end], rest[end:]
 
 
+def tar_args(args: list[str]) -> list[str]:
+    """tar's words with its old style read: a first word of letters without a dash is a
+    cluster of options (`tar xkf a.tar` is `tar -xkf a.tar`)."""
+    if args and re.fullmatch(r"[A-Za-z]+", args[0]):
+        return [f"-{args[0]}", *args[1:]]
+    return args
+
+
 # Programs run by subcommand, with the global options that take a value in the next word
 # when written before it (`git -C repo reset --hard`, `kubectl -n web delete pod api`); and
 # `docker compose`, whose own options come before its subcommand (`compose -f x.yml down`).

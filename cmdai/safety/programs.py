@@ -12,6 +12,7 @@ from cmdai.commandline import (
     program_name,
     split_find_args,
     subcommand,
+    tar_args,
 )
 from cmdai.safety.admin import ADMIN_RULES, CROSS_PLATFORM_TOOLS
 from cmdai.safety.levels import Risk, Verdict
@@ -390,8 +391,7 @@ def _kubectl(cmd: Simple) -> Verdict | None:
 
 
 def _tar(cmd: Simple) -> Verdict | None:
-    first = cmd.args[0] if cmd.args else ""
-    modes = set(first.lstrip("-")) if re.fullmatch(r"-?[A-Za-z]+", first) else short_flags(cmd.args)
+    modes = short_flags(tar_args(cmd.args))
     writes = modes & {"c", "r", "u"} or has_long(cmd.args, "--create", "--append")
     if writes and (device := next((a for a in cmd.args if BLOCK_DEVICE.match(a)), None)):
         return Verdict(Risk.CRITICAL, f"writes an archive over the disk {device}", "tar-device")
