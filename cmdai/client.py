@@ -248,12 +248,13 @@ def settings_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     """The variables that make up this client's settings, for the helper to compare with its
     own (it restarts, or adopts them, when they differ: daemon/settings_watch.py)."""
     environ = dict(os.environ) if environ is None else environ
-    return {
+    settings = {
         name: value
         for name, value in environ.items()
         if (name.startswith("CMDAI_") and name not in _NOT_SETTINGS)
         or name in protocol.SETTING_VARIABLES
     }
+    return paths.anchored_env(settings)  # the helper works in /, not where this client is
 
 
 def client_env() -> dict[str, str]:

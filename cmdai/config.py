@@ -294,21 +294,36 @@ def load_config(
     flag_layer = {n: v for n, v in (flags or {}).items() if v is not None}
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
+    bases = _Bases(path)
     for layer_name, layer in ((str(path), file_layer), ("env", env_layer), ("flag", flag_layer)):
+        base = bases.file if layer is file_layer else bases.here
         for name, raw in layer.items():
             origin = _origin_label(layer_name, name, raw)
-            values[name] = _parse(name, raw, origin)
+            values[name] = _parse(name, paths.anchored(f"CMDAI_{name.upper()}", raw, base), origin)
             origins[name] = origin
     known = registry(values.get("plugins", ()))
     chain = values.get("backend", ("auto",))
     _check_chain([n for n in chain if n != "auto"], origins.get("backend", "default"), known)
-    options, notes = _backend_options(known, data, path, environ, origins)
+    options, notes = _backend_options(known, data, bases, environ, origins)
     if "auto" in chain:
         values["backend"], values["auto_reason"] = _resolve_auto(chain, options, origins)
     return dataclasses.replace(
         Config(), **values, backend_options=options, origins=origins, notes=notes,
         warnings=_exposed_secrets(known, data, path),
     )  # fmt: skip
+
+
+class _Bases:
+    """What a relative path in a setting is relative to: config.toml's directory for the file's
+    values, the current directory for the environment's and the flags' (paths.anchored)."""
+
+    def __init__(self, config_file: Path) -> None:
+        self.config_file = config_file
+        self.file = os.path.dirname(os.path.abspath(config_file))
+        try:
+            self.here = os.getcwd()
+        except OSError:  # the directory is gone: relative paths stay as written
+            self.here = ""
 
 
 def _exposed_secrets(known: Registry, data: Mapping[str, Any], path: Path) -> tuple[str, ...]:
@@ -351,11 +366,12 @@ def _check_chain(chain: Sequence[str], origin: str, known: Registry) -> None:
 
 
 def _backend_options(
-    known: Registry, data: Mapping[str, Any], path: Path, environ: Mapping[str, str],
+    known: Registry, data: Mapping[str, Any], bases: _Bases, environ: Mapping[str, str],
     origins: dict[str, str],
 ) -> tuple[dict[str, dict[str, Any]], tuple[str, ...]]:  # fmt: skip
     """Every [backends.NAME] option that is set, by precedence: the backend's own variables
     (OPENAI_API_KEY) < config.toml < CMDAI_NAME_KEY. Records origins; returns deprecations."""
+    path = bases.config_file
     tables = data.get("backends", {})
     for name, table in tables.items():
         if known.get(name) is None:
@@ -389,8 +405,9 @@ def _backend_options(
                 layers.append((f"env {env_name}", environ[env_name]))
             for origin, raw in layers:
                 setting = Setting(option.parse, option.help, option.secret)
+                base = bases.here if origin.startswith("env ") else bases.file
                 options.setdefault(name, {})[key] = _parse(
-                    f"backends.{name}.{key}", raw, origin, setting
+                    f"backends.{name}.{key}", paths.anchored(env_name, raw, base), origin, setting
                 )
                 origins[f"backends.{name}.{key}"] = origin
     return options, tuple(notes)

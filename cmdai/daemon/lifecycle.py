@@ -44,6 +44,7 @@ def pid_file() -> Path:
 def run(config: Config) -> int:
     """Serve until stopped or idle. Returns at once if another helper holds the lock."""
     os.umask(0o077)  # the log may hold request text (log_requests): nothing here is for others
+    _leave_the_start_directory()
     directory = transport.run_dir()
     with open(directory / "daemon.lock", "w") as lock:
         if not _take_lock(lock):
@@ -73,6 +74,16 @@ def run(config: Config) -> int:
             engine.close()
             log.info("stopped after %d requests", server.served)
     return 0
+
+
+def _leave_the_start_directory() -> None:
+    """Work in /, as a daemon should: the helper outlives the shell it started from by up to
+    idle_timeout, and a process working in a directory keeps its file system busy (`umount` of
+    the USB stick the user pressed Ctrl-G on fails). Relative path settings are made absolute
+    first (config was loaded with them already; the environment is read again by the settings
+    watch and by paths)."""
+    os.environ.update(paths.anchored_env(os.environ))
+    os.chdir("/")
 
 
 def _take_lock(lock: IO[str]) -> bool:

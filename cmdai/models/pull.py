@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from cmdai import paths
 from cmdai.config import Config
 from cmdai.errors import DownloadError, ModelError
 from cmdai.models.registry import ARTIFACTS, Artifact, for_backend, get_artifact
@@ -111,7 +112,7 @@ def resolve_model_path(config: Config, *, allow_download: bool = True) -> Path:
 def resolve_model(name: str, config: Config, *, backend: str, allow_download: bool = True) -> Path:
     """The model file or directory `name` means for `backend`: a path, an id imported into the
     cache, or a registry id (downloaded now, with a progress bar, when allowed)."""
-    if is_path(name):
+    if paths.names_a_path(name):
         return _existing_path(Path(name).expanduser(), backend)
     store = ModelStore(config.model_dir)
     entry = store.entries().get(name)
@@ -126,10 +127,6 @@ def resolve_model(name: str, config: Config, *, backend: str, allow_download: bo
         raise ModelError(f"model {name} is not downloaded", f"run `cmdai model pull {name}`")
     print(welcome(artifact, store), file=sys.stderr)
     return pull(artifact, store, sources_from_config(config))
-
-
-def is_path(name: str) -> bool:
-    return name.endswith(".gguf") or "/" in name or name.startswith(("~", "."))
 
 
 def _existing_path(path: Path, backend: str) -> Path:

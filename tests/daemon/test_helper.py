@@ -261,8 +261,8 @@ def test_idle_helper_exits(isolated_home: Path, scripted_env: None, monkeypatch)
 def test_files_in_the_users_directory_cannot_stand_in_for_the_standard_library(
     isolated_home: Path, scripted_env: None, monkeypatch, tmp_path: Path
 ) -> None:
-    """The helper starts in the directory where Ctrl-G was pressed; a project's own json.py or
-    numbers.py there (llama_cpp imports numbers through jinja2) must not replace the standard
+    """The helper starts in the directory where Ctrl-G was pressed (and leaves it for / once
+    running); a project's own json.py or numbers.py there (llama_cpp imports numbers through jinja2) must not replace the standard
     library's modules in it."""
     for name in ("json", "numbers", "logging", "selectors"):
         (tmp_path / f"{name}.py").write_text(f"raise ImportError('the user\\'s {name}.py')\n")
@@ -270,6 +270,31 @@ def test_files_in_the_users_directory_cannot_stand_in_for_the_standard_library(
     # `export PYTHONPATH=$PYTHONPATH:` leaves an empty entry: the current directory too
     monkeypatch.setenv("PYTHONPATH", os.environ["PYTHONPATH"] + os.pathsep)
     assert Helper(isolated_home).ask("from a project")["buffer"] == "echo from-a-project"
+
+
+def test_the_helper_leaves_the_start_directory_and_relative_settings_keep_their_meaning(
+    isolated_home: Path, scripted_env: None, monkeypatch, tmp_path: Path
+) -> None:
+    """The helper outlives the shell it started from: working in that directory, it kept the
+    file system busy (`umount` of the USB stick where Ctrl-G was first pressed failed). It works
+    in /; a relative model_dir still means the directory it was given in, on both sides."""
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    monkeypatch.chdir(stick)
+    monkeypatch.setenv("CMDAI_MODEL_DIR", "models")
+    helper = Helper(isolated_home)
+    helper.ask("first", settings=client.settings_env())
+    pid = helper.hello()["pid"]
+    assert os.readlink(f"/proc/{pid}/cwd") == "/"
+    monkeypatch.chdir(tmp_path)
+    stick.rmdir()  # nothing holds it
+    # the same relative value, sent from where it was set: the same settings, no restart
+    same = {**client.settings_env(), "CMDAI_MODEL_DIR": str(stick / "models")}
+    assert helper.ask("second", settings=same)["buffer"] == "echo second"
+    assert helper.hello()["pid"] == pid
+    # from another directory it means another model_dir: a helper with that one takes over
+    helper.ask("third", settings=client.settings_env())
+    assert helper.hello()["pid"] != pid
 
 
 def test_helper_that_cannot_start_is_explained(isolated_home: Path, monkeypatch) -> None:

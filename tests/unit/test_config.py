@@ -57,6 +57,34 @@ def test_list_values_from_env_and_file() -> None:
     assert config.model_paths == (Path("~/models").expanduser(),)
 
 
+def test_relative_paths_are_relative_to_the_file_or_to_where_the_variable_was_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helper works in /, so a relative path must not wait to be read against its working
+    directory: config.toml's are relative to the file, the environment's to the directory
+    the command ran in. Model ids are names, not paths, and stay as written."""
+    here = tmp_path / "project"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    folder = write_config(
+        'model = "m.gguf"\nmodel_dir = "models"\nmodel_paths = ["shared", "~/m", "/srv/m"]\n'
+        '[backends.mlx]\nmodel = "./mlx-model"\n'
+    ).parent
+    config = load_config({}, environ={})
+    assert config.model == str(folder / "m.gguf")
+    assert config.model_dir == folder / "models"
+    assert config.model_paths == (folder / "shared", Path("~/m").expanduser(), Path("/srv/m"))
+    assert config.options("mlx")["model"] == str(folder / "mlx-model")
+    env = {"CMDAI_MODEL_DIR": "../cache", "CMDAI_MODEL_PATHS": "a, /b",
+           "CMDAI_MODEL": "qwen2.5-coder-0.5b", "CMDAI_MLX_MODEL": "qwen2.5-coder-1.5b-mlx"}  # fmt: skip
+    config = load_config({"model": "./flag.gguf"}, environ=env)
+    assert config.model_dir == tmp_path / "cache"
+    assert config.model_paths == (here / "a", Path("/b"))
+    assert config.model == str(here / "flag.gguf")
+    assert config.options("mlx")["model"] == "qwen2.5-coder-1.5b-mlx"
+    assert load_config({}, environ=env).model == "qwen2.5-coder-0.5b"
+
+
 def test_booleans_from_file_and_env() -> None:
     write_config("validate = false\n")
     assert load_config({}, environ={}).validate is False

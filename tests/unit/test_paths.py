@@ -3,11 +3,15 @@ all of them, and the socket's directory falling back when there is no runtime di
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from cmdai import paths
+from cmdai import client, paths
+from cmdai.backends import registry
+from cmdai.config import SPEC
 
 
 @pytest.fixture
@@ -49,3 +53,57 @@ def test_cmdai_home_puts_everything_in_one_place(
     assert {paths.config_dir(), paths.cache_dir(), paths.state_dir(), paths.runtime_dir()} == {
         home / "all" / name for name in ("config", "cache", "state", "run")
     }
+
+
+def test_relative_path_settings_are_anchored_where_they_were_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the client sends the helper (which works in /) and what the helper does with its
+    own environment at start: every relative path made absolute here, names left alone."""
+    monkeypatch.chdir(tmp_path)
+    environ = {
+        "CMDAI_HOME": "h", "CMDAI_CONFIG": "../c.toml", "CMDAI_MODEL_DIR": "/abs",
+        "CMDAI_MODEL_PATHS": "a,~/b, c", "CMDAI_MODEL": "qwen2.5-coder-0.5b",
+        "CMDAI_MLX_MODEL": "./mlx", "CMDAI_SHELL": "zsh", "PATH": "bin:/usr/bin",
+    }  # fmt: skip
+    assert paths.anchored_env(environ) == environ | {
+        "CMDAI_HOME": str(tmp_path / "h"),
+        "CMDAI_CONFIG": str(tmp_path.parent / "c.toml"),
+        "CMDAI_MODEL_PATHS": f"{tmp_path / 'a'},~/b,{tmp_path / 'c'}",
+        "CMDAI_MLX_MODEL": str(tmp_path / "mlx"),
+    }
+    assert paths.anchored("CMDAI_MODEL", "m.gguf", "/x") == "/x/m.gguf"
+    assert paths.anchored("CMDAI_MODEL_PATHS", ["a", 3], "/x") == ["/x/a", 3]  # 3: the parser's
+    assert paths.anchored("CMDAI_MODEL_DIR", "a", "") == "a"  # no base (directory gone)
+
+
+def test_the_client_sends_its_settings_with_absolute_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CMDAI_MODEL_DIR", "models")
+    assert client.settings_env()["CMDAI_MODEL_DIR"] == str(tmp_path / "models")
+
+
+def test_every_setting_that_names_files_is_anchored() -> None:
+    """A new path setting must join the lists, or the helper would read it against /."""
+    named_files = {f"CMDAI_{name.upper()}" for name, setting in SPEC.items()
+                   if _gives_paths(setting.parse)}  # fmt: skip
+    assert named_files | {"CMDAI_HOME", "CMDAI_CONFIG"} == set(paths.PATH_VARIABLES)
+    models = {"CMDAI_MODEL"} | {
+        f"CMDAI_{name.upper()}_{key.upper()}"
+        for name, spec in registry(()).specs.items()
+        for key, option in spec.options.items()
+        if "directory" in option.help or "file" in option.help
+    }
+    assert models == set(paths.MODEL_VARIABLES)
+
+
+def _gives_paths(parse: Callable[[Any], Any]) -> bool:
+    try:
+        value = parse("x")
+    except (ValueError, TypeError):
+        return False
+    return isinstance(value, Path) or (
+        isinstance(value, tuple) and bool(value) and all(isinstance(v, Path) for v in value)
+    )
