@@ -319,11 +319,12 @@ class _Bases:
 
     def __init__(self, config_file: Path) -> None:
         self.config_file = config_file
-        self.file = os.path.dirname(os.path.abspath(config_file))
         try:
             self.here = os.getcwd()
         except OSError:  # the directory is gone: relative paths stay as written
             self.here = ""
+        folder = os.path.dirname(config_file)
+        self.file = os.path.join(self.here, folder) if self.here else folder
 
 
 def _exposed_secrets(known: Registry, data: Mapping[str, Any], path: Path) -> tuple[str, ...]:

@@ -85,6 +85,19 @@ def test_relative_paths_are_relative_to_the_file_or_to_where_the_variable_was_se
     assert load_config({}, environ=env).model == "qwen2.5-coder-0.5b"
 
 
+def test_settings_load_in_a_directory_that_is_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shell can sit in a directory removed under it; relative paths then stay as written."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    config = load_config({}, environ={"CMDAI_MODEL_DIR": "models", "CMDAI_CONFIG": "c.toml"})
+    assert config.model_dir == Path("models")
+    assert paths.anchored_env({"CMDAI_MODEL_DIR": "models"}) == {"CMDAI_MODEL_DIR": "models"}
+
+
 def test_booleans_from_file_and_env() -> None:
     write_config("validate = false\n")
     assert load_config({}, environ={}).validate is False
