@@ -10,6 +10,7 @@ that its examples parse here.
 from __future__ import annotations
 
 import json
+import posixpath
 
 from cmdai.errors import (
     BackendError,
@@ -312,6 +313,18 @@ def _check_generate(fields: dict[str, Any]) -> None:
         raise ProtocolError(BAD_REQUEST, "field 'cwd' must be an absolute path without NUL")
     if "\x00" in fields["path"] or len(fields["session"]) > 256:
         raise ProtocolError(BAD_REQUEST, "field 'path' has a NUL byte, or 'session' is too long")
+    fields["path"] = _searched_from(cwd, fields["path"])
+
+
+def _searched_from(cwd: str, path: str) -> str:
+    """PATH with its relative entries (`.`, `bin`, and the empty one a stray colon leaves, which
+    means `.`) joined to `cwd`, where the command runs: the helper works in /, not there."""
+    if not path or not cwd.startswith("/"):
+        return path  # not sent, or a Windows path, whose PATH has other separators
+    folders = path.split(":")
+    if all(folder.startswith("/") for folder in folders):
+        return path
+    return ":".join(posixpath.normpath(posixpath.join(cwd, folder)) for folder in folders)
 
 
 # --- replies ----------------------------------------------------------------------------------

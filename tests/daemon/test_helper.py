@@ -380,6 +380,23 @@ def test_validation_retry_happens_in_the_helper(helper: Helper) -> None:
     assert "so this uses something else" in reply["message"]
 
 
+def test_relative_path_entries_are_looked_up_where_the_user_is(
+    helper: Helper, tmp_path: Path
+) -> None:
+    """A program found through a relative PATH entry (`bin`, `.`, a stray colon's empty one) is
+    installed for the user, wherever the helper runs."""
+    tool = tmp_path / "bin" / "fdx-nonexistent"
+    tool.parent.mkdir()
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    bin_dir = str(tmp_path / "bin")
+    for cwd, path in ((str(tmp_path), "bin:/usr/bin"), (bin_dir, "/usr/bin:"),
+                      (bin_dir, "/usr/bin:."), (str(tmp_path), "/usr/bin:./bin/../bin")):  # fmt: skip
+        frame = protocol.generate(__version__, "missing tool", 12, "bash", cwd, path, "s")
+        reply = client.request(frame, timeout=30)
+        assert (reply["buffer"], reply.get("retry_reason", "")) == ("fdx-nonexistent -e py", "")
+
+
 def test_pressing_again_cycles_alternatives_then_the_original(helper: Helper) -> None:
     shown = [helper.ask("find big files", session="tty1")]
     for _ in range(3):
