@@ -262,8 +262,8 @@ def test_files_in_the_users_directory_cannot_stand_in_for_the_standard_library(
     isolated_home: Path, scripted_env: None, monkeypatch, tmp_path: Path
 ) -> None:
     """The helper starts in the directory where Ctrl-G was pressed (and leaves it for / once
-    running); a project's own json.py or numbers.py there (llama_cpp imports numbers through jinja2) must not replace the standard
-    library's modules in it."""
+    running); a project's own json.py or numbers.py there (llama_cpp imports numbers through
+    jinja2) must not replace the standard library's modules in it."""
     for name in ("json", "numbers", "logging", "selectors"):
         (tmp_path / f"{name}.py").write_text(f"raise ImportError('the user\\'s {name}.py')\n")
     monkeypatch.chdir(tmp_path)

@@ -1,5 +1,6 @@
 """Where cmdai keeps things: the XDG variables (read through xdg_base_dirs), CMDAI_HOME over
-all of them, and the socket's directory falling back when there is no runtime directory."""
+all of them, and the socket's directory falling back when there is no runtime directory; and
+relative paths in settings made absolute where they were given."""
 
 from __future__ import annotations
 
