@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from cmdai.commandline import Simple
+from cmdai.commandline import Simple, subcommand
 from cmdai.safety.levels import Risk, Verdict
 from cmdai.safety.programs import FIND_DESTRUCTIVE, find_over_system, onto_one_name
 from cmdai.safety.words import (
@@ -89,18 +89,32 @@ def _replaces_crontab(commands: list[Simple]) -> Verdict | None:
     return None
 
 
+def _container_verb(command: Simple) -> tuple[str, list[str]]:
+    """What a docker or podman command does to containers and the words after it, past global
+    options (`docker -H tcp://nas:2375 rm`) and the `container` group (`docker container ls`,
+    which is `docker ps`): ("", []) for any other program."""
+    if command.program not in ("docker", "podman"):
+        return "", []
+    verb, rest = subcommand(command.program, command.args)
+    if verb == "container" and rest and not rest[0].startswith("-"):
+        verb, rest = _CONTAINER_GROUP_VERBS.get(rest[0], rest[0]), rest[1:]
+    return verb, rest
+
+
+_CONTAINER_GROUP_VERBS = {"ls": "ps", "list": "ps", "remove": "rm"}
+
+
 def _removes_every_container(commands: list[Simple]) -> Verdict | None:
     """`docker rm -f $(docker ps -aq)`: every container, stopped ones and their data included,
     as `kill $(ps -e …)` is every process."""
+    verbs = [_container_verb(c) for c in commands]
     lists_all = any(
-        c.program in ("docker", "podman") and operands(c.args)[:1] == ["ps"]
-        and "a" in short_flags(c.args) and not any(a.startswith(("-f", "--filter")) for a in c.args)
-        for c in commands
+        verb == "ps" and "a" in short_flags(rest)
+        and not any(a.startswith(("-f", "--filter")) for a in rest)
+        for verb, rest in verbs
     )  # fmt: skip
-    removes = any(  # what it removes is the substitution's output (lifted out by parse)
-        c.program in ("docker", "podman") and operands(c.args) in (["rm"], ["rmi"])
-        for c in commands
-    )  # fmt: skip
+    # what rm removes is the substitution's output (lifted out by parse), so it names nothing
+    removes = any(verb == "rm" and not operands(rest) for verb, rest in verbs)
     if lists_all and removes and not _narrowed_by_grep(commands):
         return Verdict(Risk.HIGH, "removes every container, stopped ones included", "docker-prune")
     return None
