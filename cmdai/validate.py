@@ -1,7 +1,7 @@
 """Check a generated command before it reaches the user: does it parse, do its programs exist,
 do their options (`option_check`), are they given what they need (`usage_check`), and does the
-command keep the places and programs its request names, and the options it asks for in words
-(`asked_options`)? The first problem found is returned.
+command keep the places, programs and numbers its request names (`request_numbers`), and the
+options it asks for in words (`asked_options`)? The first problem found is returned.
 
 Nothing is executed. The syntax check hands the line to the target shell's own parser in its
 no-execute mode (`bash -n`, `zsh -n`, `fish --no-execute`) on stdin, with no rc files read;
@@ -21,7 +21,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from cmdai import asked_options, option_check, usage_check
+from cmdai import asked_options, option_check, request_numbers, usage_check
 from cmdai.commandline import (
     CLOSING_KEYWORDS,
     COMPUTED,
@@ -85,7 +85,8 @@ def validate(
     if request:
         checks += [lambda: check_named_places(request, command),
                    lambda: check_named_programs(request, command),
-                   lambda: check_asked_options(request, command)]  # fmt: skip
+                   lambda: check_asked_options(request, command),
+                   lambda: check_named_numbers(request, command)]  # fmt: skip
     return next((problem for check in checks if (problem := check())), None)
 
 
@@ -107,6 +108,13 @@ def check_asked_options(request: str, command: str) -> Problem | None:
     """A behaviour the request asks for in words that the command's program leaves out
     ("without overwriting existing files" and `cp` with no -n): see asked_options."""
     message = asked_options.check(request, command)
+    return Problem("detail", message) if message else None
+
+
+def check_named_numbers(request: str, command: str) -> Problem | None:
+    """A number the request gives that the command leaves out ("the last 100 lines" and
+    `docker logs -f api`): see request_numbers."""
+    message = request_numbers.check(request, command)
     return Problem("detail", message) if message else None
 
 

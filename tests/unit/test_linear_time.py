@@ -64,6 +64,9 @@ ADVERSARIAL = [
     "Remove-Item -Recurse HKLM:" + "\\a" * (N // 2),  # Windows rules (safety/windows.py)
     "Remove-Item -Recurse C:\\" + "Windows\\" * (N // 8),
     "Set-NetFirewallProfile " + "-En " * (N // 4),
+    "show the last " + "1" * N + "x lines",  # the numbers of a request (request_numbers.py)
+    "lines " + "10 to " * (N // 6) + "20",
+    "wait " + "5 " * (N // 2) + "minutes",
 ]
 
 PROGRAM = """
@@ -71,12 +74,13 @@ import sys
 from cmdai.commandline import parse
 from cmdai.prompting import clean_reply
 from cmdai.safety import classify
-from cmdai import asked_options, usage_check
+from cmdai import asked_options, request_numbers, usage_check
 from cmdai.validate import check_named_places
 from tests.unit.test_linear_time import ADVERSARIAL
 for text in ADVERSARIAL:
     check_named_places(text, text)
     asked_options.check(text, text)
+    request_numbers.check(text, text)
     usage_check.check(text)
     classify(text, "bash")
     classify(text, "powershell")

@@ -1,0 +1,101 @@
+"""Does the command use the numbers its request gives? "follow the logs of api, starting from
+the last 100 lines" answered `docker logs -f api`, "4 at a time" a command with no 4, "process
+2001" `env`: the command runs and does something else, which no other check sees.
+
+A number counts as used when the command holds it, as written (`at 3pm`) or as the same
+amount in a unit a command would write instead (`sleep 600` for 10 minutes, `-mtime +14` for 2
+weeks, `-size +102400k` for 100 MB, 15 for 3pm), or the count of a range ("lines 10 to 20" is
+`tail -n 11`), or one more with head or tail (a header line: `head -n 6` for the top 5; `tail
+-n +4` skips the first 3). `head` and `tail` show 10 lines by themselves. Numbers 0 and 1 are
+left alone ("1GB" is `bs=1M count=1024` as well), and so is a number that is part of a name,
+version, address, time or path (`mp3`, `v2.1`, `10.0.0.5`, `14:30`, `~/2024`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from cmdai.commandline import parse
+
+# A unit after a number, and the factors by which a command may write the same amount.
+_SECONDS = (1, 1000)
+_MINUTES = (1, 60)
+_HOURS = (1, 60, 3600)
+_DAYS = (1, 24, 1440, 86400)
+_SIZES = (1, 1000, 1024)
+_FACTORS: dict[str, tuple[int, ...]] = {
+    "s": _SECONDS, "sec": _SECONDS, "secs": _SECONDS, "second": _SECONDS, "seconds": _SECONDS,
+    "min": _MINUTES, "mins": _MINUTES, "minute": _MINUTES, "minutes": _MINUTES,
+    "h": _HOURS, "hr": _HOURS, "hrs": _HOURS, "hour": _HOURS, "hours": _HOURS,
+    "d": _DAYS, "day": _DAYS, "days": _DAYS, "week": (1, 7), "weeks": (1, 7),
+    "k": _SIZES, "kb": _SIZES, "kib": _SIZES, "kilobytes": _SIZES,
+    "mb": _SIZES, "mib": _SIZES, "megabytes": _SIZES,
+    "g": _SIZES, "gb": _SIZES, "gib": _SIZES, "gigabytes": _SIZES,
+    "tb": _SIZES, "tib": _SIZES, "terabytes": _SIZES,
+    "m": (1, 60, 1000, 1024),  # minutes or megabytes
+    "am": (1,), "st": (1,), "nd": (1,), "rd": (1,), "th": (1,),
+}  # fmt: skip
+# A number standing alone, and the word after it (a unit written on or after it: "100MB",
+# "10 minutes", "3pm", "3rd"). Not one inside a name, version, address, time, path or option.
+# At most 18 digits, so int() stays cheap (a longer run of digits is no amount anyone typed).
+_NUMBER = re.compile(r"(?<![\w.:/$~+#=-])(\d{1,18}+)(?:(\s?)([A-Za-z]++))?(?![\w.:/-])")
+_RANGE = re.compile(r"(?<![\w.:/-])(\d{1,18}+) ?(?:to|-|through|and) ?(\d{1,18}+)(?![\w.:/-])")
+_IN_COMMAND = re.compile(r"(?<!\d)\d{1,18}+(?!\d)")
+_COUNT_OPTION = re.compile(r"-[nc]|--lines|--bytes|-\d")
+
+
+def check(request: str, command: str) -> str | None:
+    """The first number `request` gives that `command` does not use, as one line for the user
+    and for the model; or None."""
+    used = {int(number) for number in _IN_COMMAND.findall(command)}
+    heads = [c for c in parse(command).commands if c.program in ("head", "tail")]
+    if any(not any(_COUNT_OPTION.match(arg) for arg in c.args) for c in heads):
+        used.add(10)  # what head and tail show by themselves
+    if heads:  # one more: a header line kept (`head -n 6`), or where tail starts (`-n +4`)
+        used |= {number - 1 for number in used}
+    ranges = [(int(low), int(high)) for low, high in _RANGE.findall(request)]
+    for given in _numbers(request):
+        counts = {high - low + 1 for low, high in ranges if given.value in (low, high)}
+        if (given.amounts | counts) & used or _written_out(given, command):
+            continue
+        before, after = request[: given.start].split()[-2:], request[given.end :].split()[:1]
+        said = " ".join([*before, given.text, *after])
+        return f"the request says “{said}”, and the command does not use {given.text}"
+    return None
+
+
+class _Given(NamedTuple):
+    """A number the request gives: where, as written ("100MB", "10 minutes", "4"), its value,
+    its unit ("" for a count of things), and the amounts a command may write for it."""
+
+    start: int
+    end: int
+    text: str
+    value: int
+    unit: str
+    amounts: set[int]
+
+
+def _numbers(request: str) -> list[_Given]:
+    """Each number the request gives above 1."""
+    found = []
+    for match in _NUMBER.finditer(request):
+        value, unit = int(match.group(1)), (match.group(3) or "").lower()
+        end = match.end()
+        if unit and unit not in _FACTORS and unit != "pm":
+            if not match.group(2):  # "2fa", "4k60": a name that starts with digits
+                continue
+            unit, end = "", match.end(1)  # "100 lines": a count of things
+        if value <= 1:
+            continue
+        amounts = {value * factor for factor in _FACTORS.get(unit, (1,))}
+        if unit == "pm" and value < 12:
+            amounts = {value + 12}  # `at 3pm` itself is found as written
+        found.append(_Given(match.start(), end, request[match.start() : end], value, unit, amounts))
+    return found
+
+
+def _written_out(given: _Given, command: str) -> bool:
+    """The number and its unit as the request writes them: `at 3pm` for "at 3pm"."""
+    return bool(given.unit) and given.text.lower() in command.lower()

@@ -1,0 +1,132 @@
+"""The numbers a request gives (cmdai/request_numbers.py): a command that leaves one out is
+caught; one that writes it, or the same amount another way, passes; and through validate()
+and the one retry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cmdai.config import Config
+from cmdai.generate import generate
+from cmdai.prompting import Context
+from cmdai.request_numbers import check
+from cmdai.validate import validate
+from tests.helpers.scripted import ScriptedBackend
+from tests.helpers.shells import require
+
+PROMPTS = Path(__file__).resolve().parents[1] / "fixtures" / "prompts"
+
+CAUGHT = [
+    ("follow the logs of the container api, starting from the last 100 lines",
+     "docker logs -f api", "“the last 100 lines”, and the command does not use 100"),
+    ("compress every .log file here with gzip, 4 at a time, using xargs",
+     "find . -name '*.log' | xargs gzip", "does not use 4"),
+    ("show the environment variables of process 2001", "env", "does not use 2001"),
+    ("cut the first 30 seconds of clip.mp4 into start.mp4",
+     "ffmpeg -i clip.mp4 -ss 0:00:03 -c copy start.mp4", "does not use 30 seconds"),
+    ("show the first 100 bytes of image.png in hex", "xxd image.png", "does not use 100"),
+    ("delete files in /tmp older than 7 days", "find /tmp -type f -mtime +5 -delete", "use 7 days"),
+    ("find files bigger than 500MB", "find . -size +50M", "does not use 500MB"),
+    ("run backup.sh every day at 3pm", "echo '0 3 * * * backup.sh' | crontab -", "use 3pm"),
+    ("print all lines of list.txt except the last 3", "tail -n +5 list.txt", "does not use 3"),
+    ("show the 5 biggest files here", "ls -S | head", "does not use 5"),
+    ("show the last 2 lines of app.log", "tail -n 20 app.log", "does not use 2"),
+    ("tag v2.1.0 and show the last 3 tags", "git tag v2.1.0 && git tag | tail -n 5",
+     "says “the last 3 tags”"),
+]  # fmt: skip
+
+PASSES = [
+    ("follow the logs of the container api, starting from the last 100 lines",
+     "docker logs -f --tail 100 api"),
+    ("compress every .log file here with gzip, 4 at a time, using xargs",
+     "find . -name '*.log' -print0 | xargs -0 -P4 gzip"),
+    ("wait 10 minutes and then beep", "sleep 600 && printf '\\a'"),
+    ("wait 10 minutes and then beep", "sleep 10m && printf '\\a'"),
+    ("delete files in /tmp older than 2 weeks", "find /tmp -type f -mtime +14 -delete"),
+    ("files changed in the last 2 hours", "find . -mmin -120"),
+    ("find files bigger than 100MB", "find . -size +100M"),
+    ("find files bigger than 100MB", "find . -size +102400k"),
+    ("find files bigger than 2 gigabytes", "find . -size +2048M"),
+    ("run backup.sh every day at 3pm", "echo '0 15 * * * backup.sh' | crontab -"),
+    ("run backup.sh at 3pm", "echo backup.sh | at 3pm"),
+    ("run backup.sh every day at 2am", "echo '0 2 * * * backup.sh' | crontab -"),
+    ("run cleanup.sh every 5 minutes", "echo '*/5 * * * * cleanup.sh' | crontab -"),
+    ("print lines 10 to 20 of data.csv", "head -n 20 data.csv | tail -n 11"),
+    ("print lines 10 to 20 of data.csv", "sed -n '10,20p' data.csv"),
+    ("show the top 5 processes by memory", "ps aux --sort=-%mem | head -n 6"),
+    ("skip the first 3 lines of data.csv", "tail -n +4 data.csv"),
+    ("show the last 10 logins on this machine", "last | head"),
+    ("undo the last 3 commits but keep the changes", "git reset --soft HEAD~3"),
+    ("print the 3rd column of data.csv", "cut -d, -f3 data.csv"),
+    ("create a 1GB file called test.img", "fallocate -l 1024M test.img"),  # 0 and 1: left alone
+    # a number inside a name, version, address, time, path or option is not an amount
+    ("convert song.wav to mp3", "ffmpeg -i song.wav song.mp3"),
+    ("tag the current commit as v2.1.0", "git tag v2.1.0"),
+    ("ping 10.0.0.5 three times", "ping -c 3 10.0.0.5"),
+    ("shut down at 14:30", "shutdown -h 14:30"),
+    ("list ~/2024 sorted by size", "ls -S ~/2024"),
+    ("encode notes.txt in base64", "base64 notes.txt"),
+    ("set up 2fa for ssh", "google-authenticator"),
+    ("print 2 to the power of 40", "echo $((2**40))"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("request_", "command", "says"), CAUGHT)
+def test_a_command_without_a_number_the_request_gives_is_caught(
+    request_: str, command: str, says: str
+) -> None:
+    problem = check(request_, command)
+    assert problem is not None and says in problem, problem
+
+
+@pytest.mark.parametrize(("request_", "command"), PASSES)
+def test_a_command_that_uses_the_number_or_the_same_amount_passes(
+    request_: str, command: str
+) -> None:
+    assert check(request_, command) is None
+
+
+# Right answers that compute the number from another: base64 of 15 bytes is 20 characters.
+COMPUTED = {("casual_random_password", "openssl rand -base64 15")}
+
+
+def test_no_right_answer_of_the_tuning_half_or_the_fixtures_is_rejected() -> None:
+    """The right answers written for basic.yaml and the tuning half (dev-answers.yaml): none may
+    be sent back for a number, but for the ones the rule cannot compute, listed above. (The
+    untouched half's answers are not read here: the rule is not tuned on them.)"""
+    answers = yaml.safe_load((PROMPTS / "dev-answers.yaml").read_text())
+    cases = [case for name in ("basic", "dev-tune")
+             for case in yaml.safe_load((PROMPTS / f"{name}.yaml").read_text())["test_cases"]]  # fmt: skip
+    pairs = [(case["id"], case["prompt"], right) for case in cases
+             for right in answers.get(case["id"], {}).get("right", [])]  # fmt: skip
+    assert len(pairs) >= 300
+    rejected = [(i, r, c, problem) for i, r, c in pairs if (problem := check(r, c))]
+    assert [(i, c) for i, _, c, _ in rejected] == sorted(COMPUTED)
+
+
+def test_the_problem_reaches_validate_as_a_detail(tmp_path: Path) -> None:
+    require("bash")
+    problem = validate("docker logs -f api", "bash", str(tmp_path),
+                       request="follow the logs of api, starting from the last 100 lines")  # fmt: skip
+    assert problem is not None and problem.kind == "detail"
+    assert problem.message == (
+        "the request says “the last 100 lines”, and the command does not use 100"
+    )
+
+
+def test_the_retry_is_told_the_number_and_its_answer_is_taken(tmp_path: Path) -> None:
+    """A scripted backend stands in for the model (the retry path is what is tested): the first
+    answer leaves out the count, the second has it."""
+    require("bash")
+    backend = ScriptedBackend("env", "cat /proc/2001/environ | tr '\\0' '\\n'")
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    result = generate("show the environment variables of process 2001", Config(), backend, context)
+    assert result.command == "cat /proc/2001/environ | tr '\\0' '\\n'"
+    assert (
+        result.retry_reason
+        == "the request says “of process 2001”, and the command does not use 2001"
+    )
+    assert result.problem is None
