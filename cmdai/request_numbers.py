@@ -92,6 +92,8 @@ def _numbers(request: str) -> list[_Given]:
         amounts = {value * factor for factor in _FACTORS.get(unit, (1,))}
         if unit == "pm" and value < 12:
             amounts = {value + 12}  # `at 3pm` itself is found as written
+        elif unit == "am" and value == 12:
+            amounts = {0}  # midnight: `0 0 * * *`
         found.append(_Given(match.start(), end, request[match.start() : end], value, unit, amounts))
     return found
 

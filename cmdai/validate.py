@@ -56,7 +56,8 @@ SHELL_WORDS = frozenset(
 @dataclass(frozen=True)
 class Problem:
     # "syntax", "missing", "option", "usage", "mismatch" (a place), "file" (a file or host
-    # named), "program", "detail" (an option the request asks for in words)
+    # named), "program", "detail" (an option the request asks for in words, or a number it
+    # gives)
     kind: str
     message: str  # one line for the user and for the model: "`fd` is not installed"
     program: str = ""  # for "missing": the program as the command names it ("fd")

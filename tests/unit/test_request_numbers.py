@@ -53,6 +53,7 @@ PASSES = [
     ("run backup.sh every day at 3pm", "echo '0 15 * * * backup.sh' | crontab -"),
     ("run backup.sh at 3pm", "echo backup.sh | at 3pm"),
     ("run backup.sh every day at 2am", "echo '0 2 * * * backup.sh' | crontab -"),
+    ("run backup.sh every night at 12am", "echo '0 0 * * * backup.sh' | crontab -"),
     ("run cleanup.sh every 5 minutes", "echo '*/5 * * * * cleanup.sh' | crontab -"),
     ("print lines 10 to 20 of data.csv", "head -n 20 data.csv | tail -n 11"),
     ("print lines 10 to 20 of data.csv", "sed -n '10,20p' data.csv"),
