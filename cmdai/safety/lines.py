@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import re
 
-from cmdai.commandline import Simple, subcommand
+from cmdai.commandline import Simple
 from cmdai.safety.levels import Risk, Verdict
-from cmdai.safety.programs import FIND_DESTRUCTIVE, find_over_system, onto_one_name
+from cmdai.safety.programs import (
+    FIND_DESTRUCTIVE,
+    container_command,
+    find_over_system,
+    onto_one_name,
+)
 from cmdai.safety.words import (
     ACCOUNT_FILES,
     BLOCK_DEVICE,
@@ -90,15 +95,15 @@ def _replaces_crontab(commands: list[Simple]) -> Verdict | None:
 
 
 def _container_verb(command: Simple) -> tuple[str, list[str]]:
-    """What a docker or podman command does to containers and the words after it, past global
-    options (`docker -H tcp://nas:2375 rm`) and the `container` group (`docker container ls`,
-    which is `docker ps`): ("", []) for any other program."""
+    """What a docker or podman command does to containers and the words after it, with the
+    `container` group read as the plain subcommand (`docker container ls` is `docker ps`):
+    ("", []) for any other program."""
     if command.program not in ("docker", "podman"):
         return "", []
-    verb, rest = subcommand(command.program, command.args)
-    if verb == "container" and rest and not rest[0].startswith("-"):
-        verb, rest = _CONTAINER_GROUP_VERBS.get(rest[0], rest[0]), rest[1:]
-    return verb, rest
+    sub, verb, rest = container_command(command.program, command.args)
+    if sub != "container":
+        return sub, rest
+    return _CONTAINER_GROUP_VERBS.get(verb, verb), rest
 
 
 _CONTAINER_GROUP_VERBS = {"ls": "ps", "list": "ps", "remove": "rm"}

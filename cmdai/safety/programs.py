@@ -347,14 +347,7 @@ def _containers(program: str) -> Rule:
     rmi img`) and compose's own (`docker compose -f prod.yml down -v`)."""
 
     def rule(cmd: Simple) -> Verdict | None:
-        if program == "docker-compose":  # the stand-alone compose: `docker-compose down -v`
-            sub, args = "compose", cmd.args
-        else:
-            sub, args = subcommand(program, cmd.args)
-        if sub == "compose":  # past compose's own options: `compose -f prod.yml down -v`
-            verb, args = subcommand("compose", args)
-        else:
-            verb = next(iter(operands(args)), "") if sub in _CONTAINER_GROUPS else ""
+        sub, verb, args = container_command(program, cmd.args)
         if (sub, verb) in _CONTAINER_DATA_DELETES or _compose_down_volumes(sub, verb, args):
             return Verdict(Risk.HIGH, f"deletes {program} data", f"{program}-prune")
         if sub in _CONTAINER_CHANGES or verb in _CONTAINER_CHANGES:
@@ -364,6 +357,25 @@ def _containers(program: str) -> Rule:
         return None
 
     return rule
+
+
+def container_command(program: str, args: list[str]) -> tuple[str, str, list[str]]:
+    """What a docker, podman or docker-compose command runs: its subcommand, the verb after a
+    group ("" without one) and the words left, read past global options (`docker -H host rmi
+    img`), into a group (`docker container rm x` -> ("container", "rm", ["x"])) and past
+    compose's own options (`docker compose -f prod.yml down -v`)."""
+    if program == "docker-compose":  # the stand-alone compose: `docker-compose down -v`
+        sub, args = "compose", args
+    else:
+        sub, args = subcommand(program, args)
+    if sub == "compose":
+        verb, args = subcommand("compose", args)
+        return sub, verb, args
+    verb = next(iter(operands(args)), "") if sub in _CONTAINER_GROUPS else ""
+    if verb:
+        at = args.index(verb)
+        args = args[:at] + args[at + 1 :]
+    return sub, verb, args
 
 
 def _compose_down_volumes(sub: str, verb: str, args: list[str]) -> bool:

@@ -16,6 +16,7 @@ from cmdai.safety import (
     classify,
     program_operands,
 )
+from cmdai.safety.programs import container_command
 from tests.fixtures.safety_cases import DANGEROUS, EVERYDAY
 
 
@@ -113,3 +114,23 @@ def test_program_operands_reads_chmods_dash_modes(
     program: str, args: list[str], expected: list[str]
 ) -> None:
     assert program_operands(program, args) == expected
+
+
+@pytest.mark.parametrize(
+    ("program", "line", "expected"),
+    [
+        ("docker", "rm -f api", ("rm", "", ["-f", "api"])),
+        ("docker", "-H tcp://nas:2375 rm api", ("rm", "", ["api"])),  # past a global option
+        ("docker", "container rm -f api", ("container", "rm", ["-f", "api"])),
+        ("docker", "container ls -aq", ("container", "ls", ["-aq"])),
+        ("podman", "--url unix:/run/p.sock image ls", ("image", "ls", [])),
+        ("docker", "compose -f prod.yml down -v", ("compose", "down", ["-v"])),
+        ("docker-compose", "down -v", ("compose", "down", ["-v"])),
+        ("docker", "container", ("container", "", [])),  # a group with no verb
+        ("docker", "--version", ("", "", ["--version"])),
+    ],
+)
+def test_container_command_reads_subcommand_group_and_rest(
+    program: str, line: str, expected: tuple[str, str, list[str]]
+) -> None:
+    assert container_command(program, line.split()) == expected
