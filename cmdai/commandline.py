@@ -100,18 +100,28 @@ def parse(line: str, *, powershell: bool = False, fish: bool = False) -> Parsed:
     and `ls # it's` hides nothing from bash), so a line with a `#` is read both ways and the
     commands of both are kept; the parse error reported is the first reading's. In fish, \\'
     inside '…' is a quote that does not end it."""
+    return _parse(line, powershell, fish, depth=0)
+
+
+# How deep commands that run commands are read (`sh -c "eval 'find -exec …'"`): past it, the
+# command run is taken as one whose program is known only when it runs. Real lines nest two or
+# three deep; a line of a thousand `eval`s would exhaust Python's stack.
+MAX_NESTING = 4
+
+
+def _parse(line: str, powershell: bool, fish: bool, depth: int) -> Parsed:
     scanner = _Scanner(line, powershell, comments=True, fish=fish)
     texts = scanner.read()[0]
     commands: list[Simple] = []
     error = None
     for text in texts:  # the line, then each $( ) in it
         tokens, text_error = _words(text, powershell)
-        commands += _split(_join_descriptors(tokens, text, keep=False), powershell)
+        commands += _split(_join_descriptors(tokens, text, keep=False), powershell, depth)
         error = error or text_error
     if scanner.commented:
         for text in _Scanner(line, powershell, comments=False, fish=fish).read()[0]:
             tokens = _join_descriptors(_words(text, powershell)[0], text, keep=False)
-            commands += _split(tokens, powershell)
+            commands += _split(tokens, powershell, depth)
     return Parsed(commands, error)
 
 
@@ -579,13 +589,13 @@ def _word_lists(tokens: list[str]) -> Iterator[tuple[list[str], list[tuple[str, 
             words, redirects = [], []
 
 
-def _split(tokens: list[str], powershell: bool) -> list[Simple]:
+def _split(tokens: list[str], powershell: bool, depth: int) -> list[Simple]:
     commands: list[Simple] = []
     pipe_source: Simple | None = None  # the command whose output the next stage reads
     for words, redirects, separator in _word_lists(tokens):
         words = [_restore(word) for word in _unparenthesized(words)]
         redirects = [(op, _restore(target)) for op, target in redirects]
-        made = _make(words, redirects, powershell)
+        made = _make(words, redirects, powershell, depth)
         if made and pipe_source is not None:
             made[0].pipe_from = pipe_source
         commands += made
@@ -605,8 +615,11 @@ def _unparenthesized(words: list[str]) -> list[str]:
     return words
 
 
-def _make(words: list[str], redirects: list[tuple[str, str]], powershell: bool) -> list[Simple]:
-    """Unwrap one word list into the simple commands it runs (a wrapper may run another)."""
+def _make(
+    words: list[str], redirects: list[tuple[str, str]], powershell: bool, depth: int
+) -> list[Simple]:
+    """Unwrap one word list into the simple commands it runs (a wrapper may run another);
+    `depth` counts the commands it is run by (find -exec, sh -c, eval)."""
     if not powershell:
         words = strip_leading(words)
     computed = (
@@ -615,7 +628,7 @@ def _make(words: list[str], redirects: list[tuple[str, str]], powershell: bool) 
         and ("$" in words[0] or (words[0] == SUBST and len(words) > 1))
     )
     words = [w for w in words if w != SUBST]
-    if computed:  # `$(echo rm) -rf ~`, `$cmd -rf ~`: the program is known only when it runs
+    if computed or (words and depth > MAX_NESTING):  # `$(echo rm) -rf ~`: known only when run
         return [Simple(COMPUTED, words, redirects, word=words[0] if words else "")]
     if not words:
         return [Simple("", [], redirects)] if redirects else []
@@ -632,7 +645,7 @@ def _make(words: list[str], redirects: list[tuple[str, str]], powershell: bool) 
     if not words:
         return [Simple(wrappers[-1], [], redirects, wrappers[:-1])] if wrappers else []
     main = Simple(program_name(words[0], powershell), words[1:], redirects, wrappers, word=words[0])
-    return [main, *_nested(main, powershell)]
+    return [main, *_nested(main, powershell, depth + 1)]
 
 
 def _looks_up_only(words: list[str]) -> bool:
@@ -723,23 +736,38 @@ def subcommand(program: str, args: list[str]) -> tuple[str, list[str]]:
     return args[index], args[index + 1 :]
 
 
-def _nested(command: Simple, powershell: bool) -> list[Simple]:
+def _nested(command: Simple, powershell: bool, depth: int) -> list[Simple]:
     """Commands that this one runs: sh -c STRING, eval STRING, find -exec CMD ;."""
     nested: list[Simple] = []
     if command.program in SHELLS and "-c" in command.args:
         index = command.args.index("-c")
         if index + 1 < len(command.args):
             script, fish = command.args[index + 1], command.program == "fish"
-            nested += parse(script, powershell=powershell, fish=fish).commands
+            nested += _parse(script, powershell, fish, depth).commands
     if command.program == "eval" and command.args:
-        nested += parse(" ".join(command.args), powershell=powershell).commands
+        nested += _parse(" ".join(command.args), powershell, False, depth).commands
     if command.program == "find":
-        for start, word in enumerate(command.args):
-            if word in FIND_EXEC_ACTIONS:
-                tail = command.args[start + 1 :]
-                end = next((i for i, w in enumerate(tail) if w in FIND_COMMAND_ENDS), len(tail))
-                nested += _make(tail[:end], [], powershell)
+        for words in find_exec_commands(command.args):
+            nested += _make(words, [], powershell, depth)
     return nested
+
+
+def find_exec_commands(args: list[str]) -> list[list[str]]:
+    """The commands find's -exec, -execdir, -ok and -okdir run, as their words, each read up
+    to its `;` or `+` (or the end): `-exec rm {} ; -exec echo {} ;` runs two, and an -exec
+    among the words of another is part of that command (`-exec find -exec …` runs one find)."""
+    commands: list[list[str]] = []
+    index = 0
+    while index < len(args):
+        if args[index] not in FIND_EXEC_ACTIONS:
+            index += 1
+            continue
+        tail = args[index + 1 :]
+        end = next((i for i, w in enumerate(tail) if w in FIND_COMMAND_ENDS), len(tail))
+        if tail[:end]:
+            commands.append(tail[:end])
+        index += end + 2
+    return commands
 
 
 def strip_leading(words: list[str]) -> list[str]:

@@ -67,20 +67,32 @@ def _command_verdict(command: Simple, powershell: bool, judge: Judge, line: str)
     return max(verdicts, key=lambda v: v.level, default=SAFE)
 
 
+# Verdicts on the texts a line hands to a shell or interpreter, by (text, depth), for one
+# classification: `eval eval … rm` hands on the same texts again and again.
+Judged = dict[tuple[str, int], Verdict]
+
+
 def classify_builtin(
-    command_line: str, shell: str = "bash", cwd: str | None = None, depth: int = 0
+    command_line: str,
+    shell: str = "bash",
+    cwd: str | None = None,
+    depth: int = 0,
+    judged: Judged | None = None,
 ) -> Verdict:
     """The built-in classification, before user rules and modes: the line as written, and
     each spelling of it that a shell would run the same (normalize.py); the worst counts.
     With `cwd`, `.`, `..`, `./x` and a bare `*` are judged as the places they name there."""
+    judged = {} if judged is None else judged
     lines = [command_line] if shell == "powershell" else [command_line, *variants(command_line)]
     # A program named by a variable counts as unknown only if no rewrite could name it.
-    verdicts = [_classify_one(line, shell, cwd, depth, last=line is lines[-1]) for line in lines]
+    verdicts = [
+        _classify_one(line, shell, cwd, depth, judged, last=line is lines[-1]) for line in lines
+    ]
     return max(verdicts, key=lambda v: v.level)
 
 
 def _classify_one(
-    command_line: str, shell: str, cwd: str | None, depth: int = 0, last: bool = True
+    command_line: str, shell: str, cwd: str | None, depth: int, judged: Judged, last: bool
 ) -> Verdict:
     powershell = shell == "powershell"
     parsed = parse(command_line, powershell=powershell, fish=shell == "fish")
@@ -88,7 +100,11 @@ def _classify_one(
         _resolve_relative(parsed.commands, cwd)
 
     def judge(text: str) -> Verdict:  # text a shell or interpreter is handed to run
-        return classify_builtin(text, shell, cwd, depth + 1) if depth < 3 else SAFE
+        if depth >= 3:
+            return SAFE
+        if (text, depth) not in judged:
+            judged[text, depth] = classify_builtin(text, shell, cwd, depth + 1, judged)
+        return judged[text, depth]
 
     candidates = [_command_verdict(c, powershell, judge, command_line) for c in parsed.commands]
     if not last:

@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from cmdai.commandline import SUBST, Step, parse, split_find_args, steps, subcommand
+from cmdai.commandline import (
+    COMPUTED,
+    MAX_NESTING,
+    SUBST,
+    Step,
+    find_exec_commands,
+    parse,
+    split_find_args,
+    steps,
+    subcommand,
+)
 
 # (line, [(program, args), …]) in the order parse gives them: the line's own commands, then
 # those of each substitution, outermost first.
@@ -148,3 +158,28 @@ def test_a_subcommand_is_read_after_the_global_options_before_it(
     program: str, args: list[str], sub: str, rest: list[str]
 ) -> None:
     assert subcommand(program, args) == (sub, rest)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [(["-exec", "rm", "{}", ";", "-exec", "echo", "{}", "+"], [["rm", "{}"], ["echo", "{}"]]),
+     (["-name", "x", "-execdir", "gzip", "{}", "+"], [["gzip", "{}"]]),
+     (["-exec", "find", "-exec", "rm", "{}", ";", ";"], [["find", "-exec", "rm", "{}"]]),
+     (["-exec", "sh", "-c", "x"], [["sh", "-c", "x"]]),  # no end: the rest
+     (["-exec", ";"], [])],
+)  # fmt: skip
+def test_find_runs_each_exec_command_once(args: list[str], expected: list[list[str]]) -> None:
+    assert find_exec_commands(args) == expected
+
+
+def test_commands_run_by_commands_are_read_a_few_levels_deep() -> None:
+    """`sudo sh -c "find . -exec sh -c 'rm …'"` is read to the rm; past MAX_NESTING levels
+    the command is one whose program is known only when it runs. Each level was read again
+    for every -exec after it (2**n commands for n nested finds: a reply of 30 stalled the
+    helper), and a thousand `eval`s exhausted Python's stack."""
+    nested = "sudo sh -c \"find . -exec sh -c 'rm -rf {}' \\; \""
+    assert "rm" in [c.program for c in parse(nested).commands]
+    for line in ("find -exec " * 900 + "| xargs", "eval " * 2000 + "rm -rf /"):
+        commands = parse(line).commands
+        assert len(commands) <= MAX_NESTING + 3
+        assert COMPUTED in [c.program for c in commands]
