@@ -8,7 +8,8 @@ a host. And find given a file's name as the place to search (`find notes.txt`), 
 numeric sort of lines that start with no number (`ls -lh | sort -rh`), dd from /dev/zero with
 no count= (it fills the disk), `touch -t` given a date that is not in its digits, `top`
 without -b in a pipeline (it stops at once: no terminal), an editor opened on /etc/sudoers
-(visudo checks it before saving), and `gunzip dump.sql.gz | less` (the file goes to disk).
+(visudo checks it before saving), `gunzip dump.sql.gz | less` (the file goes to disk), and
+`find … -exec gzip {} + | xargs …` (find writes no names to the pipe).
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -30,6 +31,7 @@ from cmdai.commandline import (
     LEADING_KEYWORDS,
     Simple,
     Step,
+    find_exec_commands,
     parse,
     program_name,
     split_find_args,
@@ -51,6 +53,7 @@ def check(command: str) -> str | None:
         check_operands, check_piped_grep, check_ignored_input, check_terminal_input,
         check_ssh_destination, check_find_start, check_numeric_sort, check_endless_dd,
         check_touch_stamp, check_top_in_pipe, check_sudoers_editor, check_unpacked_to_disk,
+        check_find_exec_piped,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -467,3 +470,41 @@ def check_unpacked_to_disk(command: str) -> str | None:
             return (f"`{source.program}` given {files[0]} writes its result to a file, not to "
                     "the pipe: add -c (--stdout)")  # fmt: skip
     return None
+
+
+# Programs that write nothing to their output when they work (unless told to be verbose): what
+# find -exec runs them on reaches no pipe.
+_QUIET = frozenset({"gzip", "bzip2", "xz", "zstd", "rm", "mv", "cp", "chmod", "chown", "chgrp",
+                    "touch", "mkdir", "rmdir", "ln", "unlink", "truncate", "shred"})  # fmt: skip
+# find's actions that write names (or lines) to its output.
+_FIND_PRINTS = frozenset({"-print", "-print0", "-printf", "-ls"})
+
+
+def check_find_exec_piped(command: str) -> str | None:
+    """`find . -name '*.log' -exec gzip {} + | xargs -n 4`: given -exec and no -print, find
+    writes only what the command it runs writes, and gzip writes nothing, so the command after
+    the pipe is given nothing (xargs then runs its command once on no names)."""
+    for simple in _commands(command):
+        source = simple.pipe_from
+        if source is None or source.program != "find" or _FIND_PRINTS & set(source.args):
+            continue
+        runs = find_exec_commands(source.args)
+        if runs and all(_quiet(words) for words in runs):
+            program = program_name(runs[0][0])
+            reader = f"xargs {simple.program}" if "xargs" in simple.wrappers else simple.program
+            return (
+                f"`find … -exec {program}` writes no file names to the pipe (only what {program} "
+                f"writes, which is nothing), so `{reader}` is given none: give the names "
+                f"with -print0 | xargs -0 {program}, or let -exec run {program} alone"
+            )
+    return None
+
+
+def _quiet(words: list[str]) -> bool:
+    """Does this command write nothing to its output? (`rm -v` lists what it removes, `gzip
+    -c` writes the compressed file.)"""
+    options = [word for word in words[1:] if word.startswith("-")]
+    letters = short_flags(options)
+    writes = "v" in letters or {"--verbose", "--stdout", "--to-stdout"} & set(options)
+    program = program_name(words[0])
+    return program in _QUIET and not writes and not ("c" in letters and program in _COMPRESSORS)

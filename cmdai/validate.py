@@ -21,7 +21,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from cmdai import asked_options, option_check, request_numbers, usage_check
+from cmdai import asked_options, option_check, request_details, request_numbers, usage_check
 from cmdai.commandline import (
     CLOSING_KEYWORDS,
     COMPUTED,
@@ -87,7 +87,8 @@ def validate(
         checks += [lambda: check_named_places(request, command),
                    lambda: check_named_programs(request, command),
                    lambda: check_asked_options(request, command),
-                   lambda: check_named_numbers(request, command)]  # fmt: skip
+                   lambda: check_named_numbers(request, command),
+                   lambda: check_request_details(request, command)]  # fmt: skip
     return next((problem for check in checks if (problem := check())), None)
 
 
@@ -192,6 +193,13 @@ def _works_in_a_remote_home(command: str) -> bool:
 def _read_by_default(name: str, command: str) -> bool:
     return any(re.search(rf"(?:^|[\s;|&(]){re.escape(program)}\b", command)
                for program in _READ_BY_DEFAULT.get(name, ()))  # fmt: skip
+
+
+def check_request_details(request: str, command: str) -> Problem | None:
+    """A detail the request gives in words that the command reads the other way (`chmod -x`
+    for "for others", `pkill -f node` for "processes named node")."""
+    message = request_details.check(request, command)
+    return Problem("detail", message) if message else None
 
 
 def check_named_places(request: str, command: str) -> Problem | None:

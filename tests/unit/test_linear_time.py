@@ -67,6 +67,13 @@ ADVERSARIAL = [
     "show the last " + "1" * N + "x lines",  # the numbers of a request (request_numbers.py)
     "lines " + "10 to " * (N // 6) + "20",
     "wait " + "5 " * (N // 2) + "minutes",
+    "processes named " * (N // 16) + "x",  # the details of a request (request_details.py)
+    "except the last " * (N // 16) + "3",
+    "chmod " + "-x," * (N // 3) + " f",
+    "tail -n +4 " + "-n " * (N // 3),
+    "find -exec " * (N // 11) + "| xargs",  # commands run by commands (commandline.py)
+    "eval " * (N // 5) + "rm -rf /",
+    "sh -c " * (N // 6),
 ]
 
 PROGRAM = """
@@ -74,13 +81,14 @@ import sys
 from cmdai.commandline import parse
 from cmdai.prompting import clean_reply
 from cmdai.safety import classify
-from cmdai import asked_options, request_numbers, usage_check
+from cmdai import asked_options, request_details, request_numbers, usage_check
 from cmdai.validate import check_named_places
 from tests.unit.test_linear_time import ADVERSARIAL
 for text in ADVERSARIAL:
     check_named_places(text, text)
     asked_options.check(text, text)
     request_numbers.check(text, text)
+    request_details.check(text, text)
     usage_check.check(text)
     classify(text, "bash")
     classify(text, "powershell")

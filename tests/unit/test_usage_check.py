@@ -20,6 +20,7 @@ from cmdai.usage_check import (
     _GREP_WITHOUT_PAGE,
     check,
     check_endless_dd,
+    check_find_exec_piped,
     check_find_start,
     check_ignored_input,
     check_numeric_sort,
@@ -428,7 +429,13 @@ def test_no_right_answer_of_the_dev_set_is_rejected() -> None:
 @needs_man
 @pytest.mark.parametrize(
     "command",
-    ["history | grep docker run", "find . -name '*.tmp' | rm", "uniq -d", "pkill -9"],
+    [
+        "history | grep docker run",
+        "find . -name '*.tmp' | rm",
+        "uniq -d",
+        "pkill -9",
+        "find . -name '*.log' -exec gzip {} + | xargs -n 4",
+    ],
 )
 def test_usage_problems_reach_validate(tmp_path: Path, command: str) -> None:
     require("bash")
@@ -519,3 +526,37 @@ def test_a_compressor_given_a_file_and_piped_on_is_caught(
 )  # fmt: skip
 def test_a_compressor_writing_to_its_output_passes(command: str) -> None:
     assert check_unpacked_to_disk(command) is None
+
+
+# --- find -exec running a quiet program, piped on -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "program", "reader"),
+    [("find . -name '*.log' -exec gzip -9 {} + | xargs -n 4", "gzip", "xargs"),
+     ("find . -name '*.tmp' -exec rm {} \\; | wc -l", "rm", "wc"),
+     ("find /srv -type f -execdir chmod 644 {} + | sort", "chmod", "sort"),
+     ("find . -name '*.bak' -exec /bin/mv {} old/ \\; | xargs echo", "mv", "xargs echo")],
+)  # fmt: skip
+def test_find_exec_of_a_quiet_program_piped_on_is_caught(
+    command: str, program: str, reader: str
+) -> None:
+    problem = check_find_exec_piped(command)
+    assert problem is not None
+    assert problem.startswith(f"`find … -exec {program}` writes no file names to the pipe")
+    assert f"so `{reader}` is given none" in problem
+    assert check(command) == problem
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["find . -name '*.log' -print0 | xargs -0 -P 4 gzip",  # the names go to the pipe
+     "find . -name '*.log' -exec gzip {} +",  # nothing piped on
+     "find . -name '*.py' -exec grep -l TODO {} + | xargs wc -l",  # grep -l writes names
+     "find . -name '*.gz' -exec gzip -dc {} \\; | grep ERROR",  # -c writes to the pipe
+     "find . -name '*.tmp' -exec rm -v {} + | wc -l",  # -v lists what it removes
+     "find . -type f -print -exec rm {} + | wc -l",  # -print writes the names
+     "find . -name '*.txt' -exec cat {} + | wc -l"],  # cat writes
+)  # fmt: skip
+def test_find_exec_that_writes_to_the_pipe_passes(command: str) -> None:
+    assert check_find_exec_piped(command) is None

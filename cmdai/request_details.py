@@ -1,0 +1,154 @@
+"""Details a request gives in words that a program reads one way only: whose permission
+("for others" is `chmod o-x`, not `chmod -x`, which takes it from everyone), which processes
+("named node" is `pkill node`; `pkill -f node` also matches `vim node.txt`), which end of a
+file ("all but the last 3 lines" is `head -n -3`, not `tail -n +4`), and what an empty file is
+(`echo "" > f` leaves a line in it). Each rule speaks only when the request says it in so many
+words and the command does the other thing; a command that does it some other way passes.
+
+Each check returns one line for the user and for the model, or None.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cmdai.commandline import Simple, parse
+from cmdai.safety.words import program_operands, short_flags
+
+
+def check(request: str, command: str) -> str | None:
+    """The first detail of `request` that `command` reads the other way, or None."""
+    simples = parse(command).commands
+    checks = (_chmod_names_someone_else, _name_matched_anywhere, _lines_from_the_wrong_end,
+              _echo_leaves_a_line)  # fmt: skip
+    return next((problem for check in checks if (problem := check(request, simples))), None)
+
+
+# Who a request gives a permission to or takes it from, as chmod's letter. "everyone else" is
+# the others; "everyone", "all users" are what a mode without a letter already means.
+_WHO = (
+    ("o", re.compile(r"\b(?:others|other users|everyone else|the world|world-\w+)\b", re.I)),
+    ("g", re.compile(r"\b(?:the|its|my|for|to) group\b|\bgroup[- ](?:members|readable|"
+                     r"writable|executable)\b", re.I)),
+    ("u", re.compile(r"\b(?:the|its|file's) owner\b|\b(?:only|just) (?:me|the owner)\b", re.I)),
+)  # fmt: skip
+# A symbolic mode clause and whose permission it changes: `o-x`, `ug+rw`, `-x` (nobody named).
+_SYMBOLIC = re.compile(r"([ugoa]*)[-+=]")
+_WHO_NAMES = {"u": "the owner", "g": "the group", "o": "the others"}
+
+
+def _chmod_names_someone_else(request: str, simples: list[Simple]) -> str | None:
+    """`chmod -x deploy.sh` (or `chmod u-x`, `chmod a-x`) for "remove execute permission for
+    others": a mode that names nobody, or everybody, or someone else, is not the others'."""
+    whom = [(letter, found.group(0)) for letter, said in _WHO if (found := said.search(request))]
+    if len(whom) != 1:  # nobody named, or several: the mode may rightly name all
+        return None
+    letter, said = whom[0]
+    for simple in simples:
+        modes = program_operands("chmod", simple.args)[:1] if simple.program == "chmod" else []
+        clauses = [_SYMBOLIC.match(clause) for clause in modes[0].split(",")] if modes else []
+        if not clauses or not all(clauses):
+            continue  # no chmod, or an octal mode, which says it for everyone as it must
+        if any(letter in found.group(1) for found in clauses if found):
+            continue
+        mode = ",".join(
+            dict.fromkeys(letter + found.string[found.end(1) :] for found in clauses if found)
+        )
+        return (
+            f"the request says “{said}”, so chmod's mode must name {_WHO_NAMES[letter]}: {mode}, "
+            f"not {modes[0]} (u owner, g group, o others)"
+        )
+    return None
+
+
+# "processes named node", "the process called nginx": a name, not a pattern in a command line.
+_NAMED = re.compile(
+    r"\bprocess(?:es)? (?:\w+ )?(?:named|called) ['\"]?([A-Za-z][\w-]{0,14})\b", re.I
+)
+_BY_NAME = frozenset({"pkill", "pgrep"})
+
+
+def _name_matched_anywhere(request: str, simples: list[Simple]) -> str | None:
+    """`pkill -f node` for "stop all processes named node": -f matches the name anywhere in a
+    command line (`vim node.txt`, `grep node`), where without it pkill matches the process
+    name. Only for a program's name (no dot or slash, 15 characters at most, the longest name
+    a process has): a script's name is in its command line only."""
+    found = _NAMED.search(request)
+    if not found:
+        return None
+    name = found.group(1)
+    for simple in simples:
+        if simple.program not in _BY_NAME or name not in simple.args:
+            continue
+        if "f" in short_flags(simple.args) or "--full" in simple.args:
+            program = simple.program
+            return (
+                f"the request asks for processes named {name}, and `{program} -f {name}` "
+                f"matches {name} anywhere in a command line: without -f {program} matches the "
+                f"process name (-x for exactly {name})"
+            )
+    return None
+
+
+# "all but the last 3 lines", "every line except the last 3", "without the first 2 lines".
+_LEAVE_OUT = re.compile(r"\b(?:all but|except(?: for)?|without|other than|but not|skip(?:ping)?"
+                        r"|minus) the (last|first) (\d{1,9})\b", re.I)  # fmt: skip
+
+
+def _lines_from_the_wrong_end(request: str, simples: list[Simple]) -> str | None:
+    """`tail -n +4 list.txt` for "all lines except the last 3" (it leaves out the first 3),
+    and `head -n -2` for "without the first 2 lines" (it leaves out the last 2)."""
+    found = _LEAVE_OUT.search(request)
+    if not found:
+        return None
+    end, count = found.group(1).lower(), found.group(2)
+    for simple in simples:
+        counts = _line_counts(simple)
+        if end == "last" and simple.program == "tail" and any(c.startswith("+") for c in counts):
+            return (
+                f"the request leaves out the last {count}, and `tail -n +N` leaves out the "
+                f"first N-1 lines: `head -n -{count}` leaves out the last {count}"
+            )
+        if end == "first" and simple.program == "head" and any(c.startswith("-") for c in counts):
+            return (
+                f"the request leaves out the first {count}, and `head -n -N` leaves out the "
+                f"last N lines: `tail -n +{int(count) + 1}` starts after the first {count}"
+            )
+    return None
+
+
+def _line_counts(simple: Simple) -> list[str]:
+    """The counts head or tail is given: `-n +4`, `-n+4`, `--lines=-3`, `-n -3`."""
+    args, counts = simple.args, []
+    for index, arg in enumerate(args):
+        if arg in ("-n", "--lines") and index + 1 < len(args):
+            counts.append(args[index + 1])
+        elif arg.startswith("--lines="):
+            counts.append(arg.removeprefix("--lines="))
+        elif arg.startswith("-n") and len(arg) > 2:
+            counts.append(arg[2:])
+    return counts
+
+
+# "empty the file debug.log", "clear the contents of app.log", "truncate out.txt".
+_EMPTY = re.compile(
+    r"\b(?:empty|clear|blank|truncate|wipe)\b(?! (?:line|directory|folder|dir)s?\b)", re.I
+)
+
+
+def _echo_leaves_a_line(request: str, simples: list[Simple]) -> str | None:
+    """`echo "" > debug.log` for "empty the file debug.log": echo ends what it writes with a
+    newline, so the file keeps one (empty) line and is 1 byte long."""
+    if not _EMPTY.search(request):
+        return None
+    for simple in simples:
+        if simple.program != "echo" or any(arg not in ("", "-e", "-E") for arg in simple.args):
+            continue
+        targets = [name for op, name in simple.redirects if op.lstrip("1") in (">", ">|")]
+        if targets:
+            name = targets[0]
+            return (
+                f"the request asks for an empty file, and `echo` writes a newline into {name}: "
+                f"`: > {name}` or `truncate -s 0 {name}` empties it"
+            )
+    return None

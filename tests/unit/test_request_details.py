@@ -1,0 +1,134 @@
+"""Details a request gives in words that a program reads one way only (cmdai/request_details.py):
+each rule on commands that read the detail the other way and on commands that keep it (in every
+spelling the program takes, or done another way), and through validate() and the one retry."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cmdai.config import Config
+from cmdai.generate import generate
+from cmdai.prompting import Context
+from cmdai.request_details import check
+from cmdai.validate import validate
+from tests.helpers.scripted import ScriptedBackend
+from tests.helpers.shells import require
+
+PROMPTS = Path(__file__).resolve().parents[1] / "fixtures" / "prompts"
+# validate() runs the option check first, which reads man pages: .ci/run installs man-db.
+needs_man = pytest.mark.skipif(
+    shutil.which("man") is None and not os.environ.get("CI"), reason="man-db is not installed"
+)
+
+CAUGHT = [
+    ("remove execute permission for others from deploy.sh", "chmod -x deploy.sh",
+     "the request says “others”, so chmod's mode must name the others: o-x, not -x (u owner, "
+     "g group, o others)"),
+    ("remove execute permission for others from deploy.sh", "chmod u-x deploy.sh",
+     "o-x, not u-x"),  # someone else's
+    ("remove execute permission for others from deploy.sh", "chmod a-x deploy.sh",
+     "o-x, not a-x"),  # everyone's
+    ("give the group write access to shared/", "chmod -R +w shared/", "g+w, not +w"),
+    ("make backup.sh executable only for the owner", "chmod +x backup.sh", "u+x, not +x"),
+    ("take read and write away from other users on notes.txt", "chmod -rw notes.txt", "o-rw, not -rw"),
+    ("make /srv/www no longer world-writable", "chmod -R -w /srv/www", "o-w, not -w"),
+    ("let others read and not write notes.txt", "chmod +r,-w notes.txt", "o+r,o-w, not +r,-w"),
+    ("gracefully stop all processes named node", "pkill -f node",
+     "the request asks for processes named node, and `pkill -f node` matches node anywhere in "
+     "a command line: without -f pkill matches the process name (-x for exactly node)"),
+    ("list the pids of processes called nginx", "pgrep --full nginx", "`pgrep -f nginx`"),
+    ("print all lines of list.txt except the last 3", "tail -n +4 list.txt",
+     "the request leaves out the last 3, and `tail -n +N` leaves out the first N-1 lines: "
+     "`head -n -3` leaves out the last 3"),
+    ("show all but the last 2 lines of out.csv", "tail -n+3 out.csv", "`head -n -2`"),
+    ("show report.txt without the first 5 lines", "head --lines=-5 report.txt",
+     "the request leaves out the first 5, and `head -n -N` leaves out the last N lines: "
+     "`tail -n +6` starts after the first 5"),
+    ("empty the file debug.log without deleting it", 'echo "" > debug.log',
+     "the request asks for an empty file, and `echo` writes a newline into debug.log: "
+     "`: > debug.log` or `truncate -s 0 debug.log` empties it"),
+    ("clear the contents of app.log", "echo > app.log", "writes a newline into app.log"),
+    ("truncate out.txt to nothing", "echo '' >| out.txt", "writes a newline into out.txt"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("request_", "command", "said"), CAUGHT)
+def test_a_command_that_reads_the_detail_the_other_way_is_caught(
+    request_: str, command: str, said: str
+) -> None:
+    problem = check(request_, command)
+    assert problem is not None and said in problem, problem
+    assert problem.startswith("the request ")
+
+
+PASSES = [
+    ("remove execute permission for others from deploy.sh", "chmod o-x deploy.sh"),
+    ("remove execute permission for others from deploy.sh", "chmod 754 deploy.sh"),  # octal
+    ("remove execute permission for others from deploy.sh", "chmod -R o-x,g-w deploy.sh"),
+    ("remove execute permission for others from deploy.sh", "chmod go-x deploy.sh"),
+    ("make run.sh executable for everyone", "chmod +x run.sh"),  # nobody in particular
+    ("make run.sh executable", "chmod +x run.sh"),
+    ("let the owner and the group write to data/", "chmod -R +w data/"),  # several: not read
+    ("add alice to the group docker", "usermod -aG docker alice"),  # no chmod
+    ("gracefully stop all processes named node", "pkill node"),
+    ("gracefully stop all processes named node", "pkill -x node"),
+    ("gracefully stop all processes named node", "killall node"),
+    ("kill the processes named server.js", "pkill -f server.js"),  # a script: its command line
+    ("kill every process whose command line contains celery", "pkill -f celery"),
+    ("print all lines of list.txt except the last 3", "head -n -3 list.txt"),
+    ("print all lines of list.txt except the last 3", "head --lines=-3 list.txt"),
+    ("skip the first 3 lines of list.txt", "tail -n +4 list.txt"),
+    ("show the last 5 lines of list.txt", "tail -n 5 list.txt"),
+    ("empty the file debug.log without deleting it", "truncate -s 0 debug.log"),
+    ("empty the file debug.log without deleting it", ": > debug.log"),
+    ("empty the file debug.log without deleting it", "echo -n > debug.log"),
+    ("empty the file debug.log without deleting it", "cat /dev/null > debug.log"),
+    ("add an empty line to the end of notes.txt", 'echo "" >> notes.txt'),  # appends
+    ("print an empty line", "echo"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("request_", "command"), PASSES)
+def test_a_command_that_keeps_the_detail_passes(request_: str, command: str) -> None:
+    assert check(request_, command) is None
+
+
+def test_no_right_answer_of_the_dev_set_or_the_fixtures_is_rejected() -> None:
+    """The right answers written for the dev set (dev-answers.yaml: both halves, basic.yaml and
+    dangerous.yaml): none may be sent back."""
+    answers = yaml.safe_load((PROMPTS / "dev-answers.yaml").read_text())
+    cases = [case for name in ("basic", "dev-tune", "dev-check")
+             for case in yaml.safe_load((PROMPTS / f"{name}.yaml").read_text())["test_cases"]]  # fmt: skip
+    pairs = [(case["prompt"], right) for case in cases
+             for right in answers.get(case["id"], {}).get("right", [])]  # fmt: skip
+    assert len(pairs) >= 600
+    assert [(r, c, problem) for r, c in pairs if (problem := check(r, c))] == []
+
+
+@needs_man
+def test_the_problem_reaches_validate_as_a_detail(tmp_path: Path) -> None:
+    require("bash")
+    problem = validate("pkill -f node", "bash", str(tmp_path),
+                       request="gracefully stop all processes named node")  # fmt: skip
+    assert problem is not None and problem.kind == "detail"
+    assert problem.message.startswith("the request asks for processes named node")
+
+
+@needs_man
+def test_the_retry_is_told_the_detail_and_its_answer_is_taken(tmp_path: Path) -> None:
+    """A scripted backend stands in for the model (the retry path is what is tested): the
+    first answer takes the permission from everyone, the second from the others only."""
+    require("bash")
+    backend = ScriptedBackend("chmod -x deploy.sh", "chmod o-x deploy.sh")
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    result = generate("remove execute permission for others from deploy.sh", Config(), backend,
+                      context)  # fmt: skip
+    assert result.command == "chmod o-x deploy.sh"
+    assert result.retry_reason is not None and "o-x, not -x" in result.retry_reason
+    assert result.problem is None
+    assert backend.asked[1][-1]["content"].startswith("That command is wrong: the request says")
