@@ -63,7 +63,7 @@ def _chmod_names_someone_else(request: str, simples: list[Simple]) -> str | None
 
 # "processes named node", "the process called nginx": a name, not a pattern in a command line.
 _NAMED = re.compile(
-    r"\bprocess(?:es)? (?:\w+ )?(?:named|called) ['\"]?([A-Za-z][\w-]{0,14})\b", re.I
+    r"\bprocess(?:es)? (?:\w+ )?(?:named|called) ['\"]?([A-Za-z][\w-]{0,14})(?![\w./-])", re.I
 )
 _BY_NAME = frozenset({"pkill", "pgrep"})
 

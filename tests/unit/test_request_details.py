@@ -79,6 +79,9 @@ PASSES = [
     ("gracefully stop all processes named node", "pkill -x node"),
     ("gracefully stop all processes named node", "killall node"),
     ("kill the processes named server.js", "pkill -f server.js"),  # a script: its command line
+    ("stop the processes called node.js", "pkill -f node"),
+    # longer than a process name can be (15 characters): only -f finds it
+    ("kill the processes named kube-controller-manager", "pkill -f kube-controller-manager"),
     ("kill every process whose command line contains celery", "pkill -f celery"),
     ("print all lines of list.txt except the last 3", "head -n -3 list.txt"),
     ("print all lines of list.txt except the last 3", "head --lines=-3 list.txt"),
