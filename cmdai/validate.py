@@ -1,7 +1,8 @@
 """Check a generated command before it reaches the user: does it parse, do its programs exist,
 do their options (`option_check`), are they given what they need (`usage_check`), and does the
-command keep the places, programs and numbers its request names (`request_numbers`), and the
-options it asks for in words (`asked_options`)? The first problem found is returned.
+command keep the places, programs and numbers its request names (`request_numbers`), the
+options it asks for in words (`asked_options`) and the details it gives in words that a program
+reads one way only (`request_details`)? The first problem found is returned.
 
 Nothing is executed. The syntax check hands the line to the target shell's own parser in its
 no-execute mode (`bash -n`, `zsh -n`, `fish --no-execute`) on stdin, with no rc files read;
@@ -56,8 +57,8 @@ SHELL_WORDS = frozenset(
 @dataclass(frozen=True)
 class Problem:
     # "syntax", "missing", "option", "usage", "mismatch" (a place), "file" (a file or host
-    # named), "program", "detail" (an option the request asks for in words, or a number it
-    # gives)
+    # named), "program", "detail" (an option the request asks for in words, a number it gives,
+    # or whose permission, which processes, which lines it means)
     kind: str
     message: str  # one line for the user and for the model: "`fd` is not installed"
     program: str = ""  # for "missing": the program as the command names it ("fd")
