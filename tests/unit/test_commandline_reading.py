@@ -175,8 +175,8 @@ def test_find_runs_each_exec_command_once(args: list[str], expected: list[list[s
 def test_commands_run_by_commands_are_read_a_few_levels_deep() -> None:
     """`sudo sh -c "find . -exec sh -c 'rm …'"` is read to the rm; past MAX_NESTING levels
     the command is one whose program is known only when it runs. Each level was read again
-    for every -exec after it (2**n commands for n nested finds: a reply of 30 stalled the
-    helper), and a thousand `eval`s exhausted Python's stack."""
+    for every -exec after it (2**n commands for n nested finds: 30 would make a billion),
+    and a thousand `eval`s exhausted Python's stack."""
     nested = "sudo sh -c \"find . -exec sh -c 'rm -rf {}' \\; \""
     assert "rm" in [c.program for c in parse(nested).commands]
     for line in ("find -exec " * 900 + "| xargs", "eval " * 2000 + "rm -rf /"):
