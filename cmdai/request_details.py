@@ -46,14 +46,15 @@ def _chmod_names_someone_else(request: str, simples: list[Simple]) -> str | None
     letter, said = whom[0]
     for simple in simples:
         modes = program_operands("chmod", simple.args)[:1] if simple.program == "chmod" else []
-        clauses = [_SYMBOLIC.match(clause) for clause in modes[0].split(",")] if modes else []
-        if not clauses or not all(clauses):
-            continue  # no chmod, or an octal mode, which says it for everyone as it must
-        if any(letter in found.group(1) for found in clauses if found):
+        if not modes:
             continue
-        mode = ",".join(
-            dict.fromkeys(letter + found.string[found.end(1) :] for found in clauses if found)
-        )
+        clauses = modes[0].split(",")
+        symbolic = [found for clause in clauses if (found := _SYMBOLIC.match(clause))]
+        if len(symbolic) < len(clauses):
+            continue  # an octal mode, which says it for everyone, as it must
+        if any(letter in found.group(1) for found in symbolic):
+            continue
+        mode = ",".join(dict.fromkeys(letter + found.string[found.end(1) :] for found in symbolic))
         return (
             f"the request says “{said}”, so chmod's mode must name {_WHO_NAMES[letter]}: {mode}, "
             f"not {modes[0]} (u owner, g group, o others)"

@@ -105,7 +105,7 @@ def test_no_right_answer_of_the_dev_set_or_the_fixtures_is_rejected() -> None:
     """The right answers written for the dev set (dev-answers.yaml: both halves, basic.yaml and
     dangerous.yaml): none may be sent back."""
     answers = yaml.safe_load((PROMPTS / "dev-answers.yaml").read_text())
-    cases = [case for name in ("basic", "dev-tune", "dev-check")
+    cases = [case for name in ("basic", "dangerous", "dev-tune", "dev-check")
              for case in yaml.safe_load((PROMPTS / f"{name}.yaml").read_text())["test_cases"]]  # fmt: skip
     pairs = [(case["prompt"], right) for case in cases
              for right in answers.get(case["id"], {}).get("right", [])]  # fmt: skip
