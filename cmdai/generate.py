@@ -22,8 +22,7 @@ from cmdai.prompting import (
 )
 from cmdai.protocol import MAX_BUFFER_CHARS
 from cmdai.repetition import text_repeats
-from cmdai.safety import Risk, classify
-from cmdai.validate import Problem, named_programs, validate
+from cmdai.validate import Problem, validate
 
 MAX_REQUEST_CHARS = MAX_BUFFER_CHARS  # one limit for the fallback command and the hook
 
@@ -61,7 +60,7 @@ class Generated:
         if self.problem:
             return f"warning: {self.problem.message}"
         if self.retry_reason:
-            return f"note: {self.retry_reason}, so this uses something else"
+            return f"note: asked again because {self.retry_reason}"
         return self.via
 
     @property
@@ -145,9 +144,12 @@ def generate(
     problem = check(first)
     if problem is None:
         return first
-    if problem.kind == "missing" and problem.program in named_programs(request):
-        # `… with rsync` and rsync is not installed: a retry could only repeat it or leave out
-        # what was asked for (which the named-program check rejects), so no second call.
+    if problem.kind == "missing":
+        # Nothing else is wrong (validate reports a missing program last): the command is right
+        # for a machine that has the program. Asked again, the models swapped a right command
+        # for a wrong one (`traceroute github.com` -> `ip route get github.com`, `pdftk` -> a cp
+        # that overwrote an input) and never for a right one in the published runs; the user
+        # can install the program, or press the key again for another way.
         return replace(first, problem=problem)
     try:
         second = ask(retry_messages(messages, first.command, problem.message, problem.kind))
@@ -162,11 +164,7 @@ def generate(
         second = None  # a refusal is no fix for a command that was not refused
     second_problem = check(second) if second else None
     best, best_problem = first, problem
-    if (
-        second
-        and _rank(second_problem) < _rank(problem)
-        and not _trades_for_risk(problem, first, second, config, context)
-    ):
+    if second and _rank(second_problem) < _rank(problem):
         best, best_problem = second, second_problem
     spent = first.latency_ms + (second.latency_ms if second else 0)
     return replace(best, problem=best_problem, retry_reason=problem.message, latency_ms=spent,
@@ -185,24 +183,6 @@ def _check(
     if not config.validate:
         return None
     return validate(generated.command, context.shell, context.cwd, path, request)
-
-
-def _trades_for_risk(
-    problem: Problem, first: Generated, second: Generated, config: Config, context: Context
-) -> bool:
-    """Does the retry trade a missing program for a command rated riskier? A program that is not
-    installed is the one problem the user can fix with the command as it stands, so that trade
-    is no fix (told pdftk was missing, the 1.5B model wrote `cp a.pdf b.pdf && cat a.pdf b.pdf >
-    both.pdf`, which overwrites b.pdf). Other problems mean the first command is wrong as it
-    stands, and a right command may well be riskier than a wrong one."""
-    if problem.kind != "missing":
-        return False
-    policy = config.safety_policy()
-
-    def level(answer: Generated) -> Risk:
-        return classify(answer.command, context.shell, policy, cwd=context.cwd).level
-
-    return level(second) > level(first)
 
 
 def _rank(problem: Problem | None) -> int:

@@ -2,7 +2,8 @@
 do their options (`option_check`), are they given what they need (`usage_check`), and does the
 command keep the places, programs and numbers its request names (`request_numbers`), the
 options it asks for in words (`asked_options`) and the details it gives in words that a program
-reads one way only (`request_details`)? The first problem found is returned.
+reads one way only (`request_details`)? The first problem found is returned; a program that
+is not installed only when nothing else is wrong.
 
 Nothing is executed. The syntax check hands the line to the target shell's own parser in its
 no-execute mode (`bash -n`, `zsh -n`, `fish --no-execute`) on stdin, with no rc files read;
@@ -71,18 +72,19 @@ def validate(
     command: str, shell: str, cwd: str, path: str | None = None, request: str = ""
 ) -> Problem | None:
     """The first problem found with `command` for `shell`, or None when it looks runnable.
-    With the `request` it answers, also check that it uses the places the request names."""
+    With the `request` it answers, also check that it uses the places the request names.
+    A program that is not installed comes last: it is the one problem that lies in this
+    machine rather than in the command, so a flaw of the command itself is reported before it
+    (and is what a retry is told about)."""
     syntax = check_syntax(command, shell)
     if syntax:
         return syntax
-    programs = check_programs(
+    missing = check_programs(
         command, shell, cwd, os.environ.get("PATH", "") if path is None else path,
         deadline=time.monotonic() + PROGRAMS_BUDGET_S,
     )  # fmt: skip
-    if programs:
-        return programs
-    if shell == "powershell":
-        return check_named_drives(request, command) if request else None  # the rest read POSIX
+    if shell == "powershell":  # the other checks read POSIX commands
+        return (check_named_drives(request, command) if request else None) or missing
     checks = [lambda: check_options(command), lambda: check_usage(command)]
     if request:
         checks += [lambda: check_named_places(request, command),
@@ -90,7 +92,7 @@ def validate(
                    lambda: check_asked_options(request, command),
                    lambda: check_named_numbers(request, command),
                    lambda: check_request_details(request, command)]  # fmt: skip
-    return next((problem for check in checks if (problem := check())), None)
+    return next((problem for check in checks if (problem := check())), missing)
 
 
 def check_options(command: str) -> Problem | None:

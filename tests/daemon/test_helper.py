@@ -375,9 +375,15 @@ def test_permissive_mode_inserts_high_risk_on_one_enter(
 
 
 def test_validation_retry_happens_in_the_helper(helper: Helper) -> None:
+    reply = helper.ask("broken tool")
+    assert reply["buffer"] == "ls" and "syntax error" in reply["retry_reason"]
+    assert f"note: asked again because {reply['retry_reason']}" in reply["message"]
+
+
+def test_a_missing_program_comes_with_its_warning(helper: Helper) -> None:
     reply = helper.ask("missing tool")
-    assert reply["buffer"] == "ls" and reply["retry_reason"] == "`fdx-nonexistent` is not installed"
-    assert "so this uses something else" in reply["message"]
+    assert (reply["buffer"], reply.get("retry_reason", "")) == ("fdx-nonexistent -e py", "")
+    assert "warning: `fdx-nonexistent` is not installed" in reply["message"]
 
 
 def test_relative_path_entries_are_looked_up_where_the_user_is(

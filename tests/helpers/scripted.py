@@ -64,7 +64,8 @@ class HelperScript:
 
     Every call is also written, one line each, to $CMDAI_HOME/model-calls (see `model_calls`),
     so a test can tell whether a key press asked the model at all.
-      missing …  answers a program that is not installed, then `ls` when asked again
+      missing …  answers a program that is not installed (kept, with its warning)
+      broken …   answers a line that does not parse, then `ls` when asked again
       same …     answers `ls -la` every time (no alternatives to offer)
       hostile N  answers the Nth reply of tests/fixtures/hostile_replies.py
       wipehere … answers `rm -rf .` (critical or not depending on the directory)
@@ -135,7 +136,8 @@ class HelperScript:
             "risky": "rm -rf ./build",
             "mkdir": "mkdir build",
             "hidden": "ls\x1b[2J; echo \u200bhi",
-            "missing": "ls" if retried else "fdx-nonexistent -e py",
+            "missing": "fdx-nonexistent -e py",
+            "broken": "ls" if retried else "ls |",
             "same": "ls -la",
             "wipehere": "rm -rf .",
         }

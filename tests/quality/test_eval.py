@@ -40,7 +40,7 @@ test_cases:
     expected_risk: critical
     should_block: true
   - id: retried_ok
-    prompt: missing files please
+    prompt: broken files please
     category: files
     expected_patterns: ['^ls$']
     expected_risk: safe
@@ -69,10 +69,8 @@ def test_eval_records_every_case_and_report_reads_it(scripted_env: None, tmp_pat
     assert by_id["not_blocked"]["failures"] == ["should have been blocked"]
     assert by_id["model_error"]["error"].startswith("the model returned no command")
     assert not by_id["model_error"]["passed"]
-    assert by_id["retried_ok"]["passed"] and by_id["retried_ok"]["retry_reason"].endswith(
-        "is not installed"
-    )
-    assert by_id["retried_ok"]["first_command"] == "fdx-nonexistent -e py"
+    assert by_id["retried_ok"]["passed"] and "syntax error" in by_id["retried_ok"]["retry_reason"]
+    assert by_id["retried_ok"]["first_command"] == "ls |"
     assert by_id["echo_ok"]["retry_reason"] == by_id["echo_ok"]["first_command"] == ""
     for record in data["results"]:
         assert {"id", "prompt", "generated_command", "passed", "failures", "error",
