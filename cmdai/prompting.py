@@ -219,20 +219,13 @@ def alternative_messages(messages: list[Message], offered: Sequence[str]) -> lis
     return [*messages, *turns]
 
 
-def retry_messages(
-    messages: list[Message], command: str, problem: str, kind: str = "missing"
-) -> list[Message]:
+def retry_messages(messages: list[Message], command: str, problem: str, kind: str) -> list[Message]:
     """The same conversation, plus the rejected answer and why it was rejected."""
     fix = f"That command is wrong: {problem}. Reply with one corrected command, on one line."
     if kind == "runaway":
         fix = (
             f"That command is wrong: {problem}. Reply with one short, complete command that "
             "does what was asked, on one line."
-        )
-    elif kind == "missing":
-        fix = (
-            f"That command does not work here: {problem}. Reply with one corrected command "
-            "that uses only what is installed, on one line."
         )
     return [*messages, {"role": "assistant", "content": command}, {"role": "user", "content": fix}]
 
