@@ -62,7 +62,6 @@ class Problem:
     # or whose permission, which processes, which lines it means)
     kind: str
     message: str  # one line for the user and for the model: "`fd` is not installed"
-    program: str = ""  # for "missing": the program as the command names it ("fd")
 
     def as_json(self) -> dict[str, str]:
         return {"kind": self.kind, "message": self.message}
@@ -412,7 +411,7 @@ def check_programs(
         if deadline is not None and time.monotonic() > deadline:
             return None  # out of time: what was not checked is not held against it
         if not _exists(program, known, cwd, path):
-            return Problem("missing", _missing_message(program), program)
+            return Problem("missing", _missing_message(program))
     return None
 
 
