@@ -364,10 +364,8 @@ def container_command(program: str, args: list[str]) -> tuple[str, str, list[str
     group ("" without one) and the words left, read past global options (`docker -H host rmi
     img`), into a group (`docker container rm x` -> ("container", "rm", ["x"])) and past
     compose's own options (`docker compose -f prod.yml down -v`)."""
-    if program == "docker-compose":  # the stand-alone compose: `docker-compose down -v`
-        sub, args = "compose", args
-    else:
-        sub, args = subcommand(program, args)
+    # The stand-alone compose (`docker-compose down -v`) is `docker compose` without the word.
+    sub, args = ("compose", args) if program == "docker-compose" else subcommand(program, args)
     if sub == "compose":
         verb, args = subcommand("compose", args)
         return sub, verb, args
