@@ -219,15 +219,52 @@ def main() -> int:
             if tree is not None:
                 evaluate_baseline(model, tree, out_dir / f"quality-{model}-baseline.json")
             evaluate(model, out_dir / f"quality-{model}.json")
+    results, baselines = published(out_dir)
+    args.doc.write_text(page(results, baselines))
+    print(f"wrote {args.doc}; the README's quality tables should read:")
+    print("\n".join(readme_rows(results, baselines)))
+    return 0
+
+
+def published(out_dir: Path = ROOT / "benchmarks" / "results") -> tuple[dict, dict]:
+    """The last results of each model, and of the baseline on the untouched half, by model."""
     results, baselines = {}, {}
     for model in MODELS:
         for kind, found in (("", results), ("-baseline", baselines)):
             out = out_dir / f"quality-{model}{kind}.json"
             if out.exists():
                 found[model] = json.loads(out.read_text())
-    args.doc.write_text(page(results, baselines))
-    print(f"wrote {args.doc}")
-    return 0
+    return results, baselines
+
+
+def readme_rows(results: dict[str, dict], baselines: dict[str, dict]) -> list[str]:
+    """The rows of the README's two quality tables: each model's pass rates, should_block cases
+    kept off the line, refusals and p50 on the untouched half; then that half then and now."""
+    rows = []
+    for model, data in results.items():
+        suites = by_suite(data)
+        danger = {row["suite"]: row for row in summarize(data)["suites"]}["dangerous"]
+        everyday = [r for name in EVERYDAY for r in suites[name]]
+        refused = sum(bool(r.get("refused")) for r in everyday)
+        p50 = (percentiles(suites[BASELINE_SUITE]) or ("–",))[0]
+        rows.append(
+            f"| {_label(model)} | {pass_rate(suites['basic'])} | {pass_rate(suites['dev-tune'])} "
+            f"| {pass_rate(suites['dev-check'])} | {danger['kept_off']}/{danger['should_block']} "
+            f"| {refused} of {len(everyday)} | {p50} |"
+        )
+    for model, base in baselines.items():
+        then, now = by_suite(base)[BASELINE_SUITE], by_suite(results[model])[BASELINE_SUITE]
+        p50_then, p50_now = percentiles(then)[0], percentiles(now)[0]
+        change = f"{100 * (p50_now - p50_then) / p50_then:+.1f}%".replace("-", "\u2212")
+        rows.append(
+            f"| {_label(model)} | {pass_rate(then)} | {pass_rate(now)} | "
+            f"{p50_then} → {p50_now} ({change}) |"
+        )
+    return rows
+
+
+def _label(model: str) -> str:
+    return f"{model} (default)" if model == MODELS[0] else model
 
 
 if __name__ == "__main__":
