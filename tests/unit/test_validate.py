@@ -207,10 +207,11 @@ def test_a_missing_program_is_kept_with_its_warning_without_a_second_call(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     """A command whose only problem is a program this machine lacks is right for a machine
-    that has it. Told the program was missing, the 1.5B model wrote each `second` here (a cp
-    that overwrites an input, every .jpeg moved onto one name, a route for a traceroute, and a
-    cp that drops what was asked for by name), so the model is not asked again: the user can
-    install the program, or press the key again for another way."""
+    that has it, so the model is not asked again: the user can install the program, or press
+    the key again for another way. Told the program was missing, the 1.5B model wrote the
+    first three `second`s here (a cp that overwrites an input, every .jpeg moved onto one name,
+    a route for a traceroute); asked for rsync by name, it repeated rsync or dropped what was
+    asked for, as the fourth does."""
     require("bash")
     monkeypatch.setenv("PATH", path_with_only(tmp_path, *installed))
     backend = ScriptedBackend(first, second)
@@ -221,15 +222,22 @@ def test_a_missing_program_is_kept_with_its_warning_without_a_second_call(
     assert result.note == f"warning: `{missing}` is not installed"
 
 
-def test_a_missing_program_does_not_hide_a_flaw_of_the_command(tmp_path: Path) -> None:
-    """`fdx-nonexistent -e py |` is unparsable and runs a missing program: the retry is told
-    about what is wrong with the command, not about this machine."""
+def test_a_missing_program_does_not_hide_a_flaw_of_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """crontab is not installed here, and `… | crontab -e` is wrong anyway (-e opens an editor
+    and ignores its input): that flaw is what the retry is told about; the missing program is
+    the warning only once nothing else is wrong. (It used to hide the flaw: the 1.5B model was
+    told "`crontab` is not installed", dev-tune.yaml's cron_add_line.)"""
     require("bash")
-    backend = ScriptedBackend("fdx-nonexistent -e py |", "fdx-nonexistent -e py")
-    result = run(backend, tmp_path)
-    assert "syntax error" in result.retry_reason
-    assert (result.command, result.warning) == (
-        "fdx-nonexistent -e py", "`fdx-nonexistent` is not installed")  # fmt: skip
+    monkeypatch.setenv("PATH", path_with_only(tmp_path, "bash", "grep"))
+    wrong, right = ("crontab -l | grep -v backup.sh | crontab -e",
+                    "crontab -l | grep -v backup.sh | crontab -")  # fmt: skip
+    backend = ScriptedBackend(wrong, right)
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    result = generate("remove the backup.sh job from my crontab", Config(), backend, context)
+    assert "`crontab -e` opens an editor" in result.retry_reason
+    assert (result.command, result.warning) == (right, "`crontab` is not installed")
 
 
 def test_an_empty_retry_keeps_the_first_answer(tmp_path: Path) -> None:
