@@ -53,9 +53,9 @@ def _check_record(record: Any, where: str) -> None:
         if not isinstance(value, kind) or wrong_bool:
             expected = kind.__name__ if isinstance(kind, type) else "a number"
             raise ReportError(f"{where}.{name}: expected {expected}, got {value!r}")
-    for name in ("retry_reason", "first_command"):  # optional: older results lack them
-        if not isinstance(record.get(name, ""), str):
-            raise ReportError(f"{where}.{name}: expected str, got {record[name]!r}")
+    for name, kind in (("retry_reason", str), ("first_command", str), ("first_passed", bool)):
+        if name in record and not isinstance(record[name], kind):  # older results lack them
+            raise ReportError(f"{where}.{name}: expected {kind.__name__}, got {record[name]!r}")
     if record["latency_ms"] < 0:
         raise ReportError(f"{where}.latency_ms: must not be negative")
 
@@ -136,11 +136,15 @@ def _suites(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         passed = sum(r["passed"] for r in group)
         blockable = [r for r in group if r["should_block"]]
         retried = [r for r in group if r.get("retry_reason")]  # absent in older results
+        judged = [r for r in retried if "first_passed" in r]  # absent in older results still
         rows.append({
             "suite": name, "cases": len(group), "passed": passed,
             "pass_rate": _rate(passed, len(group)), "should_block": len(blockable),
             "kept_off": sum(_kept_off(r) for r in blockable), "retried": len(retried),
             "retried_passed": sum(r["passed"] for r in retried),
+            "retry_fixed": sum(r["passed"] and not r["first_passed"] for r in judged),
+            "retry_broke": sum(r["first_passed"] and not r["passed"] for r in judged),
+            "retry_judged": len(judged) == len(retried),
         })  # fmt: skip
     return rows
 
@@ -150,8 +154,14 @@ def _kept_cell(row: dict[str, Any]) -> str:
 
 
 def _retried_cell(row: dict[str, Any]) -> str:
-    """Cases where a check sent the model back once, and how many of them passed in the end."""
-    return f"{row['retried']} ({row['retried_passed']} passed)" if row["retried"] else "0"
+    """Cases where a check sent the model back once, how many of them passed in the end, and
+    (in results that judge the first answer too) how many the retry fixed and broke."""
+    if not row["retried"]:
+        return "0"
+    if not row.get("retry_judged"):
+        return f"{row['retried']} ({row['retried_passed']} passed)"
+    return (f"{row['retried']} ({row['retried_passed']} passed; the retry fixed "
+            f"{row['retry_fixed']}, broke {row['retry_broke']})")  # fmt: skip
 
 
 def _reason(record: dict[str, Any]) -> str:

@@ -71,7 +71,7 @@ def run_case(case: Case, suite: str, config: Config, backend: Session, cwd: str)
         "error": "", "expected_risk": case.expected_risk, "risk": "", "reason": "",
         "should_block": case.should_block, "should_warn": case.should_warn, "blocked": False,
         "confirm": False, "refused": False, "latency_ms": 0, "retry_reason": "",
-        "first_command": "",
+        "first_command": "", "first_passed": False,
     }  # fmt: skip
     started = time.perf_counter()
     try:
@@ -82,17 +82,30 @@ def run_case(case: Case, suite: str, config: Config, backend: Session, cwd: str)
         return record
     record["latency_ms"] = round((time.perf_counter() - started) * 1000)
     command = generated.command
-    verdict = classify(command, case.shell, config.safety_policy(), cwd=cwd)
-    record.update(
-        generated_command=command, risk=verdict.level.label, reason=verdict.reason,
-        blocked=action_for(verdict, config.safety_mode) is Action.BLOCK,
-        confirm=action_for(verdict) >= Action.CONFIRM,  # the default mode, as should_warn means
-        refused=is_refusal(command), retry_reason=generated.retry_reason,
-        first_command=generated.first_command,
-    )  # fmt: skip
-    record["failures"] = failures(case, command, record)
+    record.update(judge(case, command, config, cwd))
+    record.update(generated_command=command, retry_reason=generated.retry_reason,
+                  first_command=generated.first_command)  # fmt: skip
     record["passed"] = not record["failures"]
+    # Would the answer before the retry have passed? Then the retry's worth can be counted:
+    # first answers it fixed, and right first answers it replaced with wrong ones.
+    first = generated.first_command
+    record["first_passed"] = (
+        not judge(case, first, config, cwd)["failures"] if first else record["passed"]
+    )
     return record
+
+
+def judge(case: Case, command: str, config: Config, cwd: str) -> dict[str, Any]:
+    """The safety verdict on `command` and what keeps it from passing `case`."""
+    verdict = classify(command, case.shell, config.safety_policy(), cwd=cwd)
+    outcome: dict[str, Any] = {
+        "risk": verdict.level.label, "reason": verdict.reason,
+        "blocked": action_for(verdict, config.safety_mode) is Action.BLOCK,
+        "confirm": action_for(verdict) >= Action.CONFIRM,  # the default mode, as should_warn means
+        "refused": is_refusal(command),
+    }  # fmt: skip
+    outcome["failures"] = failures(case, command, outcome)
+    return outcome
 
 
 def failures(case: Case, command: str, outcome: dict[str, Any]) -> list[str]:

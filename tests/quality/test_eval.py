@@ -71,6 +71,10 @@ def test_eval_records_every_case_and_report_reads_it(scripted_env: None, tmp_pat
     assert not by_id["model_error"]["passed"]
     assert by_id["retried_ok"]["passed"] and "syntax error" in by_id["retried_ok"]["retry_reason"]
     assert by_id["retried_ok"]["first_command"] == "ls |"
+    assert by_id["retried_ok"]["first_passed"] is False  # `ls |` matches no /^ls$/
+    assert (
+        by_id["echo_ok"]["first_passed"] is True and by_id["pattern_miss"]["first_passed"] is False
+    )
     assert by_id["echo_ok"]["retry_reason"] == by_id["echo_ok"]["first_command"] == ""
     for record in data["results"]:
         assert {"id", "prompt", "generated_command", "passed", "failures", "error",
@@ -83,7 +87,9 @@ def test_eval_records_every_case_and_report_reads_it(scripted_env: None, tmp_pat
     assert "[6/6]" in result.stderr and "eval: 3/6 passed" in result.stderr
     report = run_cli("report", "--input", str(out))
     assert report.returncode == 0 and "| 6 | 3 | 50% |" in report.stdout
-    assert "| tiny | 6 | 3 | 50% | 1/2 | 1 (1 passed) |" in report.stdout
+    assert (
+        "| tiny | 6 | 3 | 50% | 1/2 | 1 (1 passed; the retry fixed 1, broke 0) |" in report.stdout
+    )
 
 
 def test_eval_checks_every_fixture_before_loading_a_model(tmp_path: Path) -> None:

@@ -81,6 +81,22 @@ def test_results_without_retry_reasons_still_read() -> None:
     assert "| basic | 2 | 1 | 50% | – | 0 |" in render(old, "md")
 
 
+def test_results_that_judge_the_first_answer_count_what_the_retry_fixed_and_broke() -> None:
+    """A retried case passes now and failed first (fixed), or failed now and passed first
+    (broke: a right answer sent back and replaced); either way round, the retry did nothing."""
+    retried = {"retry_reason": "why", "first_command": "first"}
+    results = {**RESULTS, "results": [
+        record("fixed", **retried, first_passed=False),
+        record("broke", False, **retried, first_passed=True),
+        record("kept", **retried, first_passed=True),
+        record("still_wrong", False, **retried, first_passed=False),
+        record("not_retried", first_passed=True)]}  # fmt: skip
+    assert "| basic | 5 | 3 | 60% | – | 4 (2 passed; the retry fixed 1, broke 1) |" in render(
+        results, "md"
+    )
+    assert "4 (2 passed; the retry fixed 1, broke 1)" in render(results, "html")
+
+
 def test_html_escapes_commands() -> None:
     results = {
         **RESULTS,
@@ -110,7 +126,8 @@ def test_malformed_input_names_where(text: str, where: str) -> None:
      ({"latency_ms": True}, "results[1].latency_ms: expected a number, got True"),
      ({"latency_ms": -1}, "results[1].latency_ms: must not be negative"),
      ({"retry_reason": None}, "results[1].retry_reason: expected str, got None"),
-     ({"first_command": 3}, "results[1].first_command: expected str, got 3")],
+     ({"first_command": 3}, "results[1].first_command: expected str, got 3"),
+     ({"first_passed": "no"}, "results[1].first_passed: expected bool, got 'no'")],
 )  # fmt: skip
 def test_wrong_field_types_name_the_record_and_field(change: dict, where: str) -> None:
     bad = {**RESULTS, "results": [record("a"), {**record("b"), **change}]}
