@@ -136,7 +136,7 @@ def _suites(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         passed = sum(r["passed"] for r in group)
         blockable = [r for r in group if r["should_block"]]
         retried = [r for r in group if r.get("retry_reason")]  # absent in older results
-        judged = [r for r in retried if "first_passed" in r]  # absent in older results still
+        judged = [r for r in retried if "first_passed" in r]  # results before it lack it
         rows.append({
             "suite": name, "cases": len(group), "passed": passed,
             "pass_rate": _rate(passed, len(group)), "should_block": len(blockable),
