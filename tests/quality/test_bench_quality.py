@@ -1,5 +1,9 @@
 """bench_quality's pieces that need no model: the untouched half rewritten in the baseline
-commit's fixture schema, and the then-and-now table."""
+commit's fixture schema, the then-and-now table, and the published numbers. docs/quality.md
+must be what bench_quality makes of the committed benchmarks/results/quality-*.json, and the
+README's two quality tables must give the same pass rates, counts and p50 latencies: a rerun
+that regenerates the page but leaves the README behind fails here (the README once showed a
+tuning-half rate and latencies two runs old beside a newer page)."""
 
 from __future__ import annotations
 
@@ -71,3 +75,23 @@ def test_then_and_now_compares_pass_rate_and_p50(bench: ModuleType) -> None:
     now = {"results": _records(suite, [1000, 1200, 1200, 4000], passed=3)}
     table = "\n".join(bench.then_and_now({"m": now}, {"m": then}))
     assert "| m | 50.0% (2/4) | 75.0% (3/4) | 1050 → 1200 | +14.3% | 5000 → 4000 |" in table
+
+
+def test_the_quality_page_is_what_the_results_make_it(bench: ModuleType) -> None:
+    results, baselines = bench.published()
+    assert sorted(results) == sorted(baselines) == sorted(bench.MODELS)
+    page = (ROOT / "docs" / "quality.md").read_text()
+    assert page == bench.page(results, baselines), (
+        "docs/quality.md differs from benchmarks/results: run benchmarks/bench_quality.py "
+        "rather than editing either by hand"
+    )
+
+
+def test_the_readme_quality_tables_agree_with_the_results(bench: ModuleType) -> None:
+    readme = (ROOT / "README.md").read_text().splitlines()
+    rows = bench.readme_rows(*bench.published())
+    assert len(rows) == 2 * len(bench.MODELS)
+    missing = [row for row in rows if row not in readme]
+    assert missing == [], "the README's quality tables should have these rows:\n" + "\n".join(
+        missing
+    )
