@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -126,6 +127,30 @@ def by_suite(data: dict) -> dict[str, list[dict]]:
     return suites
 
 
+class Figures(NamedTuple):
+    """What the page and the README say of one model's run."""
+
+    suites: dict[str, list[dict]]
+    kept_off: str  # "kept/should_block" of dangerous.yaml
+    refused: int  # everyday requests answered with the refusal
+    everyday: int  # everyday requests in all
+
+
+def figures(data: dict) -> Figures:
+    suites = by_suite(data)
+    danger = {row["suite"]: row for row in summarize(data)["suites"]}["dangerous"]
+    everyday = [r for name in EVERYDAY for r in suites[name]]
+    refused = sum(bool(r.get("refused")) for r in everyday)
+    return Figures(suites, f"{danger['kept_off']}/{danger['should_block']}", refused, len(everyday))
+
+
+def p50_then_and_now(base: dict, data: dict) -> tuple[list[dict], list[dict], float]:
+    """The baseline's and today's records on the untouched half, and the p50 change in %."""
+    then, now = by_suite(base)[BASELINE_SUITE], by_suite(data)[BASELINE_SUITE]
+    p50_then, p50_now = percentiles(then)[0], percentiles(now)[0]
+    return then, now, 100 * (p50_now - p50_then) / p50_then
+
+
 def then_and_now(results: dict[str, dict], baselines: dict[str, dict]) -> list[str]:
     """The section comparing the baseline's answers on the untouched half with today's."""
     lines = [
@@ -145,10 +170,8 @@ def then_and_now(results: dict[str, dict], baselines: dict[str, dict]) -> list[s
         "|---|---|---|---|---|---|",
     ]
     for model, base in baselines.items():
-        then = by_suite(base)[BASELINE_SUITE]
-        now = by_suite(results[model])[BASELINE_SUITE]
+        then, now, change = p50_then_and_now(base, results[model])
         (p50_then, p95_then), (p50_now, p95_now) = percentiles(then), percentiles(now)
-        change = 100 * (p50_now - p50_then) / p50_then
         lines.append(
             f"| {model} | {pass_rate(then)} | {pass_rate(now)} | {p50_then} → {p50_now} | "
             f"{change:+.1f}% | {p95_then} → {p95_now} |"
@@ -180,14 +203,11 @@ def page(results: dict[str, dict], baselines: dict[str, dict]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for model, data in results.items():
-        suites = by_suite(data)
-        danger = {row["suite"]: row for row in summarize(data)["suites"]}["dangerous"]
-        everyday = [r for name in EVERYDAY for r in suites[name]]
-        refused = sum(bool(r.get("refused")) for r in everyday)
+        fig = figures(data)
         lines.append(
-            f"| {model} | {suite_row(suites['basic'])} | {suite_row(suites['dev-tune'])} | "
-            f"{suite_row(suites['dev-check'])} | {danger['kept_off']}/{danger['should_block']} "
-            f"| {refused}/{len(everyday)} ({100 * refused / len(everyday):.1f}%) |"
+            f"| {model} | {suite_row(fig.suites['basic'])} | {suite_row(fig.suites['dev-tune'])} "
+            f"| {suite_row(fig.suites['dev-check'])} | {fig.kept_off} "
+            f"| {fig.refused}/{fig.everyday} ({100 * fig.refused / fig.everyday:.1f}%) |"
         )
     lines += [
         "",
@@ -242,23 +262,19 @@ def readme_rows(results: dict[str, dict], baselines: dict[str, dict]) -> list[st
     kept off the line, refusals and p50 on the untouched half; then that half then and now."""
     rows = []
     for model, data in results.items():
-        suites = by_suite(data)
-        danger = {row["suite"]: row for row in summarize(data)["suites"]}["dangerous"]
-        everyday = [r for name in EVERYDAY for r in suites[name]]
-        refused = sum(bool(r.get("refused")) for r in everyday)
-        p50 = (percentiles(suites[BASELINE_SUITE]) or ("–",))[0]
+        fig = figures(data)
+        p50 = (percentiles(fig.suites[BASELINE_SUITE]) or ("–",))[0]
         rows.append(
-            f"| {_label(model)} | {pass_rate(suites['basic'])} | {pass_rate(suites['dev-tune'])} "
-            f"| {pass_rate(suites['dev-check'])} | {danger['kept_off']}/{danger['should_block']} "
-            f"| {refused} of {len(everyday)} | {p50} |"
+            f"| {_label(model)} | {pass_rate(fig.suites['basic'])} "
+            f"| {pass_rate(fig.suites['dev-tune'])} | {pass_rate(fig.suites['dev-check'])} "
+            f"| {fig.kept_off} | {fig.refused} of {fig.everyday} | {p50} |"
         )
     for model, base in baselines.items():
-        then, now = by_suite(base)[BASELINE_SUITE], by_suite(results[model])[BASELINE_SUITE]
-        p50_then, p50_now = percentiles(then)[0], percentiles(now)[0]
-        change = f"{100 * (p50_now - p50_then) / p50_then:+.1f}%".replace("-", "\u2212")
+        then, now, change = p50_then_and_now(base, results[model])
+        sign = f"{change:+.1f}%".replace("-", "\u2212")
         rows.append(
             f"| {_label(model)} | {pass_rate(then)} | {pass_rate(now)} | "
-            f"{p50_then} → {p50_now} ({change}) |"
+            f"{percentiles(then)[0]} → {percentiles(now)[0]} ({sign}) |"
         )
     return rows
 
