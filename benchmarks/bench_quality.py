@@ -271,10 +271,10 @@ def readme_rows(results: dict[str, dict], baselines: dict[str, dict]) -> list[st
         )
     for model, base in baselines.items():
         then, now, change = p50_then_and_now(base, results[model])
-        sign = f"{change:+.1f}%".replace("-", "\u2212")
+        change_text = f"{change:+.1f}%".replace("-", "\u2212")
         rows.append(
             f"| {_label(model)} | {pass_rate(then)} | {pass_rate(now)} | "
-            f"{percentiles(then)[0]} → {percentiles(now)[0]} ({sign}) |"
+            f"{percentiles(then)[0]} → {percentiles(now)[0]} ({change_text}) |"
         )
     return rows
 
