@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import re
+import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -145,9 +146,13 @@ class LlamaCppBackend:
     def __init__(
         self, model_path: Path, *, model: str, n_threads: int, n_ctx: int,
         state_dir: Path | None = None, identity: str = "", tuning: dict[str, Any] | None = None,
-        repack: str = "auto",
+        repack: str = "auto", seed: int | None = None,
     ) -> None:  # fmt: skip
         check_model_file(model_path)
+        # Where sampling (temperature > 0) starts. llama-cpp-python's default is a constant, and
+        # each call's seed follows from the last: every process drew the same samples. At
+        # temperature 0 the seed changes nothing.
+        self.seed = secrets.randbits(31) if seed is None else seed
         self.model = model
         self.model_path = model_path
         self.n_ctx = n_ctx
@@ -172,6 +177,7 @@ class LlamaCppBackend:
                     n_threads=n_threads,
                     n_threads_batch=n_threads,
                     verbose=False,
+                    seed=self.seed,
                     **(tuning or {}),  # further Llama() arguments: how benchmarks try settings
                 )
         except (ValueError, RuntimeError) as exc:

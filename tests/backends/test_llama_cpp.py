@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cmdai.backends.base import Message
 from cmdai.backends.llama_cpp import (
     LlamaCppBackend,
     amx_present,
@@ -87,6 +88,32 @@ def test_a_plain_completion_reports_its_tokens_and_time(backend: LlamaCppBackend
     tokens, seconds = backend.plain_completion("# A bash script that prints numbers\n", 8)
     assert 0 < tokens <= 8 and seconds > 0
     assert backend.n_threads == 2
+
+
+@pytest.mark.model
+def test_sampling_follows_the_seed_and_each_load_draws_its_own(small_model_path: Path) -> None:
+    """At temperature > 0, one seed gives one answer in two fresh loads, and a load given no
+    seed draws its own: llama-cpp-python's default was the same in every process, so
+    `cmdai --no-daemon` with temperature 0.8 sampled the same answer every time."""
+    messages = [Message(role="user", content="print a random word")]
+
+    def load(seed: int | None) -> LlamaCppBackend:
+        return LlamaCppBackend(
+            small_model_path, model="qwen2.5-coder-0.5b", n_threads=2, n_ctx=512, seed=seed
+        )
+
+    answers = []
+    for _ in range(2):
+        loaded = load(1234)
+        answers.append(loaded.complete(messages, max_tokens=12, temperature=1.0).text)
+        loaded.close()
+    assert answers[0] == answers[1] and answers[0]
+    seeds = set()
+    for _ in range(3):
+        loaded = load(None)
+        seeds.add(loaded.seed)
+        loaded.close()
+    assert len(seeds) == 3
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
