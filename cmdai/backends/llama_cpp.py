@@ -177,8 +177,8 @@ class LlamaCppBackend:
                     n_threads=n_threads,
                     n_threads_batch=n_threads,
                     verbose=False,
-                    seed=self.seed,
-                    **(tuning or {}),  # further Llama() arguments: how benchmarks try settings
+                    # further Llama() arguments (how benchmarks try settings) may replace these
+                    **{"seed": self.seed, **(tuning or {})},
                 )
         except (ValueError, RuntimeError) as exc:
             raise BackendError(

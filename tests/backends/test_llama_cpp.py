@@ -92,25 +92,29 @@ def test_a_plain_completion_reports_its_tokens_and_time(backend: LlamaCppBackend
 
 @pytest.mark.model
 def test_sampling_follows_the_seed_and_each_load_draws_its_own(small_model_path: Path) -> None:
-    """At temperature > 0, one seed gives one answer in two fresh loads, and a load given no
-    seed draws its own: llama-cpp-python's default was the same in every process, so
-    `cmdai --no-daemon` with temperature 0.8 sampled the same answer every time."""
+    """At temperature > 0, one seed gives one answer in two fresh loads, other seeds give other
+    answers (the seed reaches llama.cpp), and a load given no seed draws its own:
+    llama-cpp-python's default was the same in every process, so `cmdai --no-daemon` with
+    temperature 0.8 sampled the same answer every time."""
     messages = [Message(role="user", content="print a random word")]
 
-    def load(seed: int | None) -> LlamaCppBackend:
-        return LlamaCppBackend(
+    def sampled(seed: int) -> str:
+        loaded = LlamaCppBackend(
             small_model_path, model="qwen2.5-coder-0.5b", n_threads=2, n_ctx=512, seed=seed
         )
+        try:
+            return loaded.complete(messages, max_tokens=12, temperature=1.0).text
+        finally:
+            loaded.close()
 
-    answers = []
-    for _ in range(2):
-        loaded = load(1234)
-        answers.append(loaded.complete(messages, max_tokens=12, temperature=1.0).text)
-        loaded.close()
-    assert answers[0] == answers[1] and answers[0]
+    first = sampled(1)
+    assert first and sampled(1) == first
+    assert len({first, sampled(2), sampled(3)}) > 1
     seeds = set()
     for _ in range(3):
-        loaded = load(None)
+        loaded = LlamaCppBackend(
+            small_model_path, model="qwen2.5-coder-0.5b", n_threads=2, n_ctx=512
+        )
         seeds.add(loaded.seed)
         loaded.close()
     assert len(seeds) == 3
