@@ -132,9 +132,9 @@ def generate(
     """One command for `request`. `path` is the user's PATH for the installed-program check;
     `avoid` lists commands already offered, when the user asks for an alternative; `cancelled`
     and `deadline` are passed on to the backend (see Session.complete)."""
-    ask = functools.partial(_complete, config=config, backend=backend, context=context,
-                            cancelled=cancelled, deadline=deadline)  # fmt: skip
     request = check_request(request)
+    ask = functools.partial(_complete, config=config, backend=backend, context=context,
+                            request=request, cancelled=cancelled, deadline=deadline)  # fmt: skip
     messages = alternative_messages(build_messages(request, context, backend.model), avoid)
     first = ask(messages)
     check = functools.partial(_check, config=config, context=context, path=path,
@@ -199,6 +199,7 @@ def _complete(
     config: Config,
     backend: Session,
     context: Context,
+    request: str,
     cancelled: Callable[[], bool] | None,
     deadline: float | None,
 ) -> Generated:
@@ -211,7 +212,7 @@ def _complete(
         deadline=deadline,
     )
     latency_ms = round((time.perf_counter() - started) * 1000)
-    command = relative_to_cwd(clean_reply(completion.text), context.cwd)
+    command = relative_to_cwd(clean_reply(completion.text), context.cwd, request)
     if any(not ch.isprintable() for ch in command):  # what you see must be what runs
         from cmdai.display import visible
 

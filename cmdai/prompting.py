@@ -265,12 +265,17 @@ def clean_reply(reply: str) -> str:
     return command
 
 
-def relative_to_cwd(command: str, cwd: str) -> str:
+def relative_to_cwd(command: str, cwd: str, request: str = "") -> str:
     """Write the working directory as `.`: the command runs there, and a spelled-out absolute
-    path (which the 0.5B model sometimes copies from the context) is longer and less portable."""
+    path (which the 0.5B model sometimes copies from the context) is longer and less portable.
+    Not when the request spells that directory out itself: the user chose the absolute path
+    (and the check that every place the request names is in the command looks for it)."""
     if len(cwd) < 2 or not cwd.startswith("/"):
         return command  # "/" itself, or an unknown directory: nothing safe to rewrite
-    return re.sub(re.escape(cwd.rstrip("/")) + r"(?=[/\s'\";|&)]|$)", ".", command)
+    directory = re.escape(cwd.rstrip("/"))
+    if re.search(directory + r"(?=[/\s'\";|&),.:!?]|$)", request):  # a sentence may end in it
+        return command
+    return re.sub(directory + r"(?=[/\s'\";|&)]|$)", ".", command)
 
 
 def _logical_lines(text: str) -> list[str]:

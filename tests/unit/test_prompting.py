@@ -146,6 +146,22 @@ def test_root_directory_is_never_rewritten() -> None:
 
 
 @pytest.mark.parametrize(
+    ("request_", "expected"),
+    [
+        ("extract b.tgz into /home/u/work/restore", "tar -xzf b.tgz -C /home/u/work/restore"),
+        ("extract b.tgz here, in /home/u/work.", "tar -xzf b.tgz -C /home/u/work/restore"),
+        ("extract b.tgz into /home/u/workshop/restore", "tar -xzf b.tgz -C ./restore"),
+        ("extract b.tgz into restore", "tar -xzf b.tgz -C ./restore"),
+    ],
+)
+def test_a_directory_the_request_spells_out_is_kept(request_: str, expected: str) -> None:
+    """The user wrote the absolute path: it stays as written (another directory that merely
+    starts like the working directory does not count)."""
+    command = "tar -xzf b.tgz -C /home/u/work/restore"
+    assert relative_to_cwd(command, "/home/u/work", request_) == expected
+
+
+@pytest.mark.parametrize(
     ("command", "refusal"),
     [
         (REFUSAL, True),

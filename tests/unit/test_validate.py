@@ -240,6 +240,19 @@ def test_a_missing_program_does_not_hide_a_flaw_of_the_command(
     assert (result.command, result.warning) == (right, "`crontab` is not installed")
 
 
+def test_a_place_in_the_working_directory_named_in_full_stays_as_named(tmp_path: Path) -> None:
+    """Asked to extract into WORKDIR/restore, the model wrote that path; cmdai used to shorten
+    it to ./restore, and then its own check of named places found WORKDIR/restore missing: a
+    retry, and a false warning on a right command (seen with the 1.5B model in /tmp)."""
+    require("bash")
+    command = f"tar -xzf backup.tar.gz -C {tmp_path}/restore"
+    backend = ScriptedBackend(command, command)
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    request_ = f"extract backup.tar.gz into {tmp_path}/restore"
+    result = generate(request_, Config(), backend, context)
+    assert (result.command, result.note, len(backend.asked)) == (command, "", 1)
+
+
 def test_an_empty_retry_keeps_the_first_answer(tmp_path: Path) -> None:
     require("bash")
     result = run(ScriptedBackend(UNPARSABLE, "   "), tmp_path)
