@@ -181,10 +181,31 @@ _READ_BY_DEFAULT = {
 
 
 def _spellings(place: str) -> set[str]:
-    if not place.startswith("~"):
-        # In a sed or awk regular expression, /bin/bash is written \/bin\/bash.
-        return {place, place.replace("/", "\\/")}
-    return {place, "$HOME" + place[1:], "${HOME}" + place[1:], os.path.expanduser(place)}
+    home = os.path.expanduser("~")
+    if place.startswith("~"):
+        return {place, "$HOME" + place[1:], "${HOME}" + place[1:], home + place[1:]}
+    # In a sed or awk regular expression, /bin/bash is written \/bin\/bash.
+    forms = {place, place.replace("/", "\\/")}
+    if len(home) > 1 and (place == home or place.startswith(home + "/")):
+        forms |= _spellings("~" + place[len(home) :])  # the user's own home, written as ~
+    return forms
+
+
+# A brace list in a word, as in `nginx.conf{,.bak}` or `/etc/{a,b}.conf` (not `${a,b}`, not
+# find's `{}`): bash, zsh and fish expand it into one word per item.
+_BRACE_LIST = re.compile(r"(?<!\$)\{([^{}\s'\"$]*,[^{}\s'\"]*)\}")
+
+
+def _with_braces_expanded(command: str) -> str:
+    """The command, then each word with a brace list written out: `cp nginx.conf{,.bak}`
+    names nginx.conf.bak. Only a word's first list is expanded, which covers the idioms."""
+    expanded = []
+    for word in command.split():
+        match = _BRACE_LIST.search(word)
+        if match:
+            head, tail = word[: match.start()], word[match.end() :]
+            expanded += [head + item + tail for item in match.group(1).split(",")]
+    return " ".join([command, *expanded])
 
 
 def _works_in_a_remote_home(command: str) -> bool:
@@ -208,6 +229,7 @@ def check_named_places(request: str, command: str) -> Problem | None:
     """A command that ignores a place, a file or a host the request names is wrong, and often
     dangerous in a new way: asked to clean "/", a model wrote `find . -exec rm {} \\;`; asked
     to copy report.pdf to a host, `cp report.pdf ~`."""
+    words = _with_braces_expanded(command)
     for place in _NAMED_PATH.findall(request):
         place = place.rstrip(".,;:!?")
         if place in ("", "~"):
@@ -215,9 +237,9 @@ def check_named_places(request: str, command: str) -> Problem | None:
         if place == "/":
             if not re.search(r"(?<![\w.~/-])/", command):
                 return Problem("mismatch", "the request names /, but the command does not use it")
-        elif not any(form in command for form in _spellings(place.rstrip("/"))):
+        elif not any(form in words for form in _spellings(place.rstrip("/"))):
             return Problem("mismatch", f"the request names {place}, but the command does not")
-    name = _missing_name(request, command)
+    name = _missing_name(request, words)
     if name:
         # Worded as what the command lacks: told "the request names .log, but the command
         # does not", both models answered with the same command again; told this, the 1.5B

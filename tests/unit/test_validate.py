@@ -387,10 +387,38 @@ def test_a_command_that_leaves_out_a_named_file_or_host_is_caught(
      ("bring up the services in compose.yaml in the background", "docker compose up -d"),
      ("start what docker-compose.yml describes", "docker-compose up"),
      ("install the dependencies listed in package.json", "npm install"),
-     ("build the crate described by Cargo.toml in release mode", "cargo build --release")],
+     ("build the crate described by Cargo.toml in release mode", "cargo build --release"),
+     # A brace list is written out by bash, zsh and fish.
+     ("copy /etc/nginx/nginx.conf to nginx.conf.bak", "cp /etc/nginx/nginx.conf{,.bak}"),
+     ("compare /etc/a.conf with /etc/b.conf", "diff /etc/{a,b}.conf")],
 )  # fmt: skip
 def test_commands_that_use_the_named_places_pass(asked: str, command: str) -> None:
     assert check_named_places(asked, command) is None
+
+
+@pytest.mark.parametrize(
+    ("asked", "command", "missing"),
+    [("copy /etc/nginx/nginx.conf to nginx.conf.bak", "cp /etc/nginx/nginx.conf{,.orig}",
+      "nginx.conf.bak"),
+     ("compare /etc/a.conf with /etc/b.conf", "diff /etc/{a,c}.conf", "/etc/b.conf"),
+     ("copy /srv/a.txt to b.txt", "echo ${x,y} /srv/a.txt", "b.txt")],
+)  # fmt: skip
+def test_a_brace_list_names_only_its_own_items(asked: str, command: str, missing: str) -> None:
+    problem = check_named_places(asked, command)
+    assert problem is not None and f" {missing}," in problem.message
+
+
+def test_the_users_home_may_be_written_as_a_tilde(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked about /home/ana/src by the user ana, `~/src` and `$HOME/src` are that place;
+    /home/anabel is not ana's home."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for command in ("du -sh ~/src", "du -sh $HOME/src", f"du -sh {tmp_path}/src"):
+        assert check_named_places(f"show the size of {tmp_path}/src", command) is None
+    assert check_named_places(f"find big files in {tmp_path}", "find ~ -size +100M") is None
+    problem = check_named_places(f"find big files in {tmp_path}x", "find ~ -size +100M")
+    assert problem is not None and problem.kind == "mismatch"
 
 
 def test_a_mismatch_is_retried_with_the_problem_stated(tmp_path: Path) -> None:
