@@ -342,7 +342,7 @@ def check(request: str, command: str) -> str | None:
     if problem := _sleep_in_seconds(request, simples) or _port_unused(request, command):
         return problem
     for asked in ASKED:
-        if not asked.said.search(request):
+        if not _says(asked, request):
             continue
         known = [
             (simple, key, asked.ways[key])
@@ -356,6 +356,18 @@ def check(request: str, command: str) -> str | None:
             return f"the request asks to {asked.what}, which `{key}` cannot do; {way.told}"
         return f"the request asks to {asked.what}: `{key}` does that with {way.told}"
     return None
+
+
+# Words that turn the phrase after them around: "without following symlinks", "don't
+# follow the log". (A rule whose phrase is a negation itself starts its match at the word.)
+_NEGATION_BEFORE = re.compile(r"\b(?:without|not|never|don'?t|do not|no|instead of|rather "
+                              r"than)\s+$", re.I)  # fmt: skip
+
+
+def _says(asked: Asked, request: str) -> bool:
+    """The request says the phrase, and not after a word that negates it."""
+    return any(not _NEGATION_BEFORE.search(request, 0, match.start())
+               for match in asked.said.finditer(request))  # fmt: skip
 
 
 def _option_words(simple: Simple) -> list[str]:

@@ -192,6 +192,12 @@ PASSES = [
     ("print the following numbers", "seq 1 10"),
     ("list the files containing report in their name", "ls | grep report"),
     ("show the 5 biggest files, in human readable form", "find . -type f -printf '%s %p\\n' | sort -n | tail -5"),
+    # The phrase negated:
+    ("find broken links without following symlinks", "find . -xtype l"),
+    ("list the files here, but don't follow symlinks", "ls -l"),
+    ("show the journal of nginx, do not follow it", "journalctl -u nginx"),
+    ("show the last 20 lines of app.log instead of following it", "tail -n 20 app.log"),
+    ("print notes.txt as is, not ignoring case", "grep TODO notes.txt"),
 ]  # fmt: skip
 
 
