@@ -236,6 +236,8 @@ _FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|$)", re.DOTALL)
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
 _SPECIAL_TOKENS = re.compile(r"<\|[a-z_]+\|>")
 _PROMPT_MARKER = re.compile(r"^(?:\$|%|>|❯|PS(?: [A-Za-z]:\\[^>]*)?>)\s+")
+# `> debug.log` empties a file: a > before one file name is a redirection, not a prompt.
+_TRUNCATION = re.compile(r">\s+[\w~-]*[./][\w./~-]*")
 _LABEL = re.compile(r"^(?:command|answer|output|shell|bash|zsh|fish|powershell|cmd)\s*:\s*", re.I)
 _LIST_MARKER = re.compile(r"^(?:[-*•]\s+|\d+[.)]\s+)")
 # Lines that are only a fence's language tag or a chat role name, never a command.
@@ -304,8 +306,10 @@ def _clean_line(line: str) -> str:
     if line.startswith("`"):
         code = _INLINE_CODE.match(line)
         line = code.group(1) if code else line.strip("`")
-    for pattern in (_LIST_MARKER, _LABEL, _PROMPT_MARKER):
+    for pattern in (_LIST_MARKER, _LABEL):
         line = pattern.sub("", line, count=1)
+    if not _TRUNCATION.fullmatch(line):
+        line = _PROMPT_MARKER.sub("", line, count=1)
     if line.startswith("`") and (code := _INLINE_CODE.match(line)):
         line = code.group(1)
     line = _strip_trailing_comment(line).strip()

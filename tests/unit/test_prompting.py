@@ -61,6 +61,12 @@ MESSY_REPLIES: list[tuple[str, str]] = [
     ("\ufeffpwd", "pwd"),
     ("```bash\n# list files\nls\n```", "ls"),
     ("❯ git diff --stat", "git diff --stat"),
+    ("> uptime", "uptime"),
+    ("> ls -la", "ls -la"),
+    # A > before one file name empties the file: a redirection, not a prompt.
+    ("> debug.log", "> debug.log"),
+    ("```bash\n> /var/log/app.log\n```", "> /var/log/app.log"),
+    ("$ > debug.log", "> debug.log"),
 ]
 
 
