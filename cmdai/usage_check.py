@@ -53,7 +53,7 @@ def check(command: str) -> str | None:
         check_operands, check_piped_grep, check_ignored_input, check_terminal_input,
         check_ssh_destination, check_find_start, check_numeric_sort, check_endless_dd,
         check_touch_stamp, check_top_in_pipe, check_sudoers_editor, check_unpacked_to_disk,
-        check_find_exec_piped,
+        check_find_exec_piped, check_find_late_option,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -346,6 +346,38 @@ def check_find_start(command: str) -> str | None:
         if named:
             return (f"`find` is given {named} as a place to search, where it finds only that "
                     "one file: a name to look for goes after -name")  # fmt: skip
+    return None
+
+
+_FIND_LEADING = frozenset({"-H", "-L", "-P"})
+
+
+def check_find_late_option(command: str) -> str | None:
+    """`find . -L -type l`: -H, -L and -P are options of find itself and go before the places
+    to search; after them they are read as tests that do not exist, and find stops with
+    "unknown predicate `-L'" (the option check finds -L in find's manual and passes it)."""
+    for simple in _commands(command):
+        if simple.program != "find":
+            continue
+        if late := _late_leading_option(split_find_args(simple.args)[1]):
+            return (f"`find` takes {late} before the places to search (`find {late} . …`); "
+                    f"after them it is an error")  # fmt: skip
+    return None
+
+
+def _late_leading_option(expression: list[str]) -> str | None:
+    """-H, -L or -P among find's tests, outside the commands -exec runs and not as the value
+    of a test (`-name -L` looks for a file named -L)."""
+    index, before = 0, ""
+    while index < len(expression):
+        word = expression[index]
+        if word in FIND_EXEC_ACTIONS:  # skip the command it runs, up to its ; or +
+            ends = [i for i, w in enumerate(expression[index:], index) if w in (";", "+")]
+            index, before = (ends[0] if ends else len(expression)) + 1, ";"
+            continue
+        if word in _FIND_LEADING and not before.startswith("-"):
+            return word
+        index, before = index + 1, word
     return None
 
 

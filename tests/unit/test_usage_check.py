@@ -21,6 +21,7 @@ from cmdai.usage_check import (
     check,
     check_endless_dd,
     check_find_exec_piped,
+    check_find_late_option,
     check_find_start,
     check_ignored_input,
     check_numeric_sort,
@@ -317,6 +318,31 @@ def test_find_given_a_file_name_to_search_in_is_caught(command: str, named: str)
 )  # fmt: skip
 def test_find_given_places_or_tests_passes(command: str) -> None:
     assert check_find_start(command) is None
+
+
+@pytest.mark.parametrize(
+    ("command", "late"),
+    [("find . -L -type l -exec test ! -e {} \\;", "-L"), ("find / -name x -P", "-P"),
+     ("find . -type l -H", "-H"), ("find . -exec ls -L {} + -L", "-L"),
+     ("cd src && find . -L", "-L")],
+)  # fmt: skip
+def test_find_given_l_after_its_places_is_caught(command: str, late: str) -> None:
+    """GNU find stops with "unknown predicate `-L'": -H, -L and -P go before the places to
+    search. (The 1.5B model wrote the first one for "find broken links"; the option check
+    passes it, since -L is in find's manual.)"""
+    message = (f"`find` takes {late} before the places to search (`find {late} . …`); after "
+               "them it is an error")  # fmt: skip
+    assert check_find_late_option(command) == message
+    assert check(command) == message
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["find -L . -type l", "find -H /etc -name '*.conf'", "find . -type l -exec ls -L {} \\;",
+     "find . -name -L", "find -L", "find . -xtype l", "ls -L", "find -P . -newer a -print"],
+)  # fmt: skip
+def test_find_with_l_in_its_place_passes(command: str) -> None:
+    assert check_find_late_option(command) is None
 
 
 # --- a numeric sort of lines that start with no number ------------------------------------------
