@@ -26,6 +26,7 @@ from collections.abc import Callable
 from cmdai import option_check
 from cmdai.commandline import (
     COMPUTED,
+    FIND_COMMAND_ENDS,
     FIND_EXEC_ACTIONS,
     HEADER_KEYWORDS,
     LEADING_KEYWORDS,
@@ -368,16 +369,16 @@ def check_find_late_option(command: str) -> str | None:
 def _late_leading_option(expression: list[str]) -> str | None:
     """-H, -L or -P among find's tests, outside the commands -exec runs and not as the value
     of a test (`-name -L` looks for a file named -L)."""
-    index, before = 0, ""
-    while index < len(expression):
-        word = expression[index]
-        if word in FIND_EXEC_ACTIONS:  # skip the command it runs, up to its ; or +
-            ends = [i for i, w in enumerate(expression[index:], index) if w in (";", "+")]
-            index, before = (ends[0] if ends else len(expression)) + 1, ";"
-            continue
-        if word in _FIND_LEADING and not before.startswith("-"):
+    before = ""
+    words = iter(expression)
+    for word in words:
+        if word in FIND_EXEC_ACTIONS:
+            next((ran for ran in words if ran in FIND_COMMAND_ENDS), None)  # the command it runs
+            before = ";"
+        elif word in _FIND_LEADING and not before.startswith("-"):
             return word
-        index, before = index + 1, word
+        else:
+            before = word
     return None
 
 

@@ -195,8 +195,8 @@ PASSES = [
     # The phrase negated:
     ("find broken links without following symlinks", "find . -xtype l"),
     ("list the files here, but don't follow symlinks", "ls -l"),
-    ("show the journal of nginx, do not follow it", "journalctl -u nginx"),
-    ("show the last 20 lines of app.log instead of following it", "tail -n 20 app.log"),
+    ("show the last 20 lines of the nginx journal, don't follow the logs", "journalctl -u nginx -n 20"),
+    ("show the last 20 lines of app.log instead of following the log", "tail -n 20 app.log"),
     ("print notes.txt as is, not ignoring case", "grep TODO notes.txt"),
 ]  # fmt: skip
 
