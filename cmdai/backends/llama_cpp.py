@@ -30,6 +30,7 @@ from cmdai.backends.base import (
     Probe,
     Target,
 )
+from cmdai.backends.same_split import SameSplit
 from cmdai.errors import BackendError, Cancelled, CmdaiError, UsageError
 from cmdai.repetition import TOKEN_SPAN, drifts, repeats
 
@@ -167,6 +168,7 @@ class LlamaCppBackend:
         # CPUs, a second copy of most weights in memory) and AMX, which fails here.
         self.extra_buffers = {"on": True, "off": False}.get(repack, not amx_present())
         self.stop_repeats = True  # the runaway guard (RepetitionStop); off only to compare
+        self._split = SameSplit()  # a request asked again is evaluated as the first time
         from llama_cpp import Llama, LlamaGrammar  # heavy: imported only when a model loads
 
         try:
@@ -196,6 +198,7 @@ class LlamaCppBackend:
 
         def counted(tokens: Sequence[int]) -> None:
             self.evaluated += len(tokens)
+            self._split.evaluating(self._llama.n_tokens, len(tokens))
             evaluate(tokens)
 
         self._llama.eval = counted  # type: ignore[method-assign]
@@ -212,6 +215,7 @@ class LlamaCppBackend:
         if cancelled is not None:
             return self._complete_streaming(messages, max_tokens, temperature, cancelled)
         guard = self._guard()
+        self._llama.n_tokens = self._split.cut(messages, self._llama.n_tokens)
         try:
             reply: Any = self._llama.create_chat_completion(
                 messages=list(messages),  # type: ignore[arg-type]
@@ -222,6 +226,7 @@ class LlamaCppBackend:
             )
         except (ValueError, RuntimeError) as exc:
             raise _generation_error(exc) from None
+        self._split.done()
         usage = reply.get("usage", {})
         choice = reply["choices"][0]
         return Completion(
@@ -235,6 +240,7 @@ class LlamaCppBackend:
         """Tokens generated and seconds taken for `prompt` as raw text, without the chat
         template, grammar or guard: the decode speed benchmarks report."""
         started = time.perf_counter()
+        self._split.forget()  # the cache will hold this prompt, no request's
         out: Any = self._llama.create_completion(prompt, max_tokens=max_tokens, temperature=0)
         return out["usage"]["completion_tokens"], time.perf_counter() - started
 
@@ -260,6 +266,7 @@ class LlamaCppBackend:
         pieces: list[str] = []
         guard = self._guard()
         finish = None
+        self._llama.n_tokens = self._split.cut(messages, self._llama.n_tokens)
         try:
             chunks: Any = self._llama.create_chat_completion(
                 messages=list(messages),  # type: ignore[arg-type]
@@ -279,6 +286,7 @@ class LlamaCppBackend:
                 finish = choice.get("finish_reason") or finish
         except (ValueError, RuntimeError) as exc:
             raise _generation_error(exc) from None
+        self._split.done()
         # Streaming reports no usage; every piece of content is one token.
         return Completion("".join(pieces), prompt_tokens=0, completion_tokens=len(pieces),
                           cut_off=guard.cut_off(finish))  # fmt: skip
@@ -330,6 +338,7 @@ class LlamaCppBackend:
             return False
         self._llama.input_ids[: len(saved.tokens)] = saved.tokens
         self._llama.n_tokens = len(saved.tokens)
+        self._split.forget()
         return True
 
     def close(self) -> None:

@@ -20,7 +20,7 @@ from cmdai.backends.llama_cpp import (
 from cmdai.config import Config
 from cmdai.errors import BackendError
 from cmdai.generate import generate
-from cmdai.prompting import Context
+from cmdai.prompting import Context, build_messages
 
 # Requests and what any correct answer must contain (either idiom where there are two).
 PLAUSIBLE = [
@@ -61,6 +61,30 @@ def test_same_request_gives_the_same_command_at_temperature_zero(backend: LlamaC
     context = Context("bash", "Linux", "/srv")
     first = generate("show free memory", Config(), backend, context).command
     assert generate("show free memory", Config(), backend, context).command == first
+
+
+@pytest.mark.model
+def test_a_request_asked_again_is_evaluated_as_the_first_time(backend: LlamaCppBackend) -> None:
+    """Asked twice in a row, a prompt is whole in the KV cache; left alone, llama-cpp-python
+    would evaluate only its last token, and the different arithmetic can change the greedy
+    answer. The same count of evaluated tokens shows the tail evaluated whole both times (with
+    a retry between them too)."""
+    asked = build_messages("show free memory", Context("bash", "Linux", "/srv"), backend.model)
+    other = build_messages("list open ports", Context("fish", "Linux", "/tmp"), backend.model)
+    backend.complete(other, max_tokens=16, temperature=0.0)
+
+    def ask(messages: list[Message]) -> tuple[int, str]:
+        before = backend.evaluated
+        text = backend.complete(messages, max_tokens=16, temperature=0.0).text
+        return backend.evaluated - before, text
+
+    first = ask(asked)
+    assert first[0] > 20  # from the shell's name on: the request's tail, not one token
+    assert ask(asked) == first
+    retry = [*asked, {"role": "assistant", "content": first[1]},
+             {"role": "user", "content": "Show it in human-readable units."}]  # fmt: skip
+    ask(retry)
+    assert ask(asked) == first
 
 
 @pytest.mark.model
