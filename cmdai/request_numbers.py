@@ -6,7 +6,9 @@ A number counts as used when the command holds it, as written (`at 3pm`) or as t
 amount in a unit a command would write instead (`sleep 600` for 10 minutes, `-mtime +14` for 2
 weeks, `-size +102400k` for 100 MB, 15 for 3pm), or the count of a range ("lines 10 to 20" is
 `tail -n 11`), or one more with head or tail (a header line: `head -n 6` for the top 5; `tail
--n +4` skips the first 3). `head` and `tail` show 10 lines by themselves. Numbers 0 and 1 are
+-n +4` skips the first 3). `head` and `tail` show 10 lines by themselves, and `openssl rand`
+prints 4 characters for every 3 bytes in base64 and 2 a byte in hex (a "20 character password"
+is `openssl rand -base64 15`). Numbers 0 and 1 are
 left alone ("1GB" is `bs=1M count=1024` as well), and so is a number that is part of a name,
 version, address, time or path (`mp3`, `v2.1`, `10.0.0.5`, `14:30`, `~/2024`).
 """
@@ -49,7 +51,9 @@ def check(request: str, command: str) -> str | None:
     """The first number `request` gives that `command` does not use, as one line for the user
     and for the model; or None."""
     used = {int(number) for number in _IN_COMMAND.findall(command)}
-    heads = [c for c in parse(command).commands if c.program in ("head", "tail")]
+    commands = parse(command).commands
+    used |= {n for c in commands if c.program == "openssl" and (n := _printed(c.args))}
+    heads = [c for c in commands if c.program in ("head", "tail")]
     if any(not any(_COUNT_OPTION.match(arg) for arg in c.args) for c in heads):
         used.add(10)  # what head and tail show by themselves
     if heads:  # one more: a header line kept (`head -n 6`), or where tail starts (`-n +4`)
@@ -63,6 +67,16 @@ def check(request: str, command: str) -> str | None:
         said = " ".join([*before, given.text, *after])
         return f"the request says “{said}”, and the command does not use {given.text}"
     return None
+
+
+def _printed(args: list[str]) -> int | None:
+    """How many characters `openssl rand -base64 N` or `-hex N` prints (the newline aside)."""
+    if args[:1] != ["rand"] or not args[-1].isdigit() or len(args[-1]) > 9:
+        return None
+    count = int(args[-1])
+    if "-base64" in args:
+        return 4 * -(-count // 3)  # padded to whole groups of 4
+    return 2 * count if "-hex" in args else None
 
 
 class _Given(NamedTuple):

@@ -36,6 +36,9 @@ CAUGHT = [
     ("show the last 2 lines of app.log", "tail -n 20 app.log", "does not use 2"),
     ("tag v2.1.0 and show the last 3 tags", "git tag v2.1.0 && git tag | tail -n 5",
      "says “the last 3 tags”"),
+    ("generate a random 32 character password", "openssl rand -base64 12",
+     "does not use 32"),  # 16 characters
+    ("make a 32 character random token", "openssl rand -hex 24", "does not use 32"),  # 48
 ]  # fmt: skip
 
 PASSES = [
@@ -72,6 +75,10 @@ PASSES = [
     ("encode notes.txt in base64", "base64 notes.txt"),
     ("set up 2fa for ssh", "google-authenticator"),
     ("print 2 to the power of 40", "echo $((2**40))"),
+    # what openssl rand prints for its byte count
+    ("generate a random 20 character password", "openssl rand -base64 15"),
+    ("generate a random 32 character password", "openssl rand -base64 24"),
+    ("make a 32 character random token", "openssl rand -hex 16"),
 ]  # fmt: skip
 
 
@@ -90,14 +97,10 @@ def test_a_command_that_uses_the_number_or_the_same_amount_passes(
     assert check(request_, command) is None
 
 
-# Right answers that compute the number from another: base64 of 15 bytes is 20 characters.
-COMPUTED = {("casual_random_password", "openssl rand -base64 15")}
-
-
 def test_no_right_answer_of_the_tuning_half_or_the_fixtures_is_rejected() -> None:
     """The right answers written for basic.yaml and the tuning half (dev-answers.yaml): none may
-    be sent back for a number, but for the ones the rule cannot compute, listed above. (The
-    untouched half's answers are not read here: the rule is not tuned on them.)"""
+    be sent back for a number. (The untouched half's answers are not read here: the rule is
+    not tuned on them.)"""
     answers = yaml.safe_load((PROMPTS / "dev-answers.yaml").read_text())
     cases = [case for name in ("basic", "dev-tune")
              for case in yaml.safe_load((PROMPTS / f"{name}.yaml").read_text())["test_cases"]]  # fmt: skip
@@ -105,7 +108,7 @@ def test_no_right_answer_of_the_tuning_half_or_the_fixtures_is_rejected() -> Non
              for right in answers.get(case["id"], {}).get("right", [])]  # fmt: skip
     assert len(pairs) >= 300
     rejected = [(i, r, c, problem) for i, r, c in pairs if (problem := check(r, c))]
-    assert [(i, c) for i, _, c, _ in rejected] == sorted(COMPUTED)
+    assert not rejected
 
 
 def test_the_problem_reaches_validate_as_a_detail(tmp_path: Path) -> None:
