@@ -58,6 +58,9 @@ class Doc:
     words: frozenset[str]  # single-dash words: find's "-name", java's "-version"
     valued: frozenset[str]  # options shown with a value: "n", "--lines", "-name"
     word_style: bool = False  # options are mostly single-dash words (find, openssl, java)
+    # Letters whose value is optional and can only be attached (`-I[FMT]`): the rest of a word
+    # after them is their value (`date -Ihours`, `sed -i.bak`), and the next word never is.
+    attached: frozenset[str] = frozenset()
 
     def knows_long(self, name: str) -> bool:
         if name in self.longs:
@@ -214,6 +217,9 @@ def _cluster(word: str, words: Iterator[str], doc: Doc) -> Iterator[Option]:
         if letter not in doc.shorts:
             letters.append(Option(f"-{letter}", None, False, cluster))
             break
+        if letter in doc.attached:
+            letters.append(Option(f"-{letter}", word[index + 1 :] or None, True, cluster))
+            break
         if letter in doc.valued:
             rest = word[index + 1 :]
             letters.append(Option(f"-{letter}", rest or next(words, None), True, cluster))
@@ -283,6 +289,7 @@ def parse_roff(source: str) -> Doc:
         words=doc.words | (mdoc_words - longs),
         valued=doc.valued | mdoc_valued,
         word_style=doc.word_style,
+        attached=doc.attached - mdoc_valued,
     )
 
 
@@ -321,6 +328,7 @@ def parse_plain(text: str) -> Doc:
     words: set[str] = set()
     valued: set[str] = set()
     letters: set[str] = set()  # shorts written as `-x` on their own
+    attached: set[str] = set()
     for match in _OPTION.finditer(text):
         dashes, negatable, name = match.groups()
         name = name.rstrip(".-")
@@ -337,6 +345,8 @@ def parse_plain(text: str) -> Doc:
             letters.add(name)
             if takes_value:
                 valued.add(name)
+            elif text.startswith("[", match.end()):
+                attached.add(name)
         else:
             words.add(f"-{name}")
             if takes_value:
@@ -348,7 +358,8 @@ def parse_plain(text: str) -> Doc:
         shorts.update(cluster)
         letters.update(cluster)
     word_style = len(words) >= 10 and len(words) > 3 * len(letters)
-    return Doc(frozenset(longs), frozenset(shorts), frozenset(words), frozenset(valued), word_style)
+    return Doc(frozenset(longs), frozenset(shorts), frozenset(words), frozenset(valued),
+               word_style, frozenset(attached - valued))  # fmt: skip
 
 
 def _short_value_attached(name: str, shorts: set[str], valued: set[str]) -> None:

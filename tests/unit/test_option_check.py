@@ -45,6 +45,11 @@ VALID = [
     "wc -l README.md",
     "date -d '-1 day' +%F",
     "date -Iseconds",
+    # `-I[FMT]`: an optional value, only ever attached; the rest of the word is it
+    "date -Ihours",
+    "date -Ins",
+    "date -Iminutes",
+    "sed -ibak 's/a/b/' f",
     "date --iso-8601=seconds",
     "ln -sfn target link",
     "chmod -R 755 public",
@@ -122,6 +127,7 @@ INVENTED = [
     ("git stash --untracked-files", "`git stash` has no option `--untracked-files`"),
     ("head --count=5 f", "`head` has no option `--count`"),
     ("cut -j1 f", "`cut` has no option `-j`"),
+    ("date -QIns", "`date` has no option `-Q` (in `-QIns`)"),  # the letter before -I still counts
     ("wc --words-only f", "`wc` has no option `--words-only`"),
     ("curl --json-body x http://h", "`curl` has no option `--json-body`"),
 ]
