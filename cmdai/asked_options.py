@@ -235,6 +235,11 @@ ASKED: tuple[Asked, ...] = (
         {"git stash": Way("ua", ("--include-untracked", "--all"))},
     ),
     Asked(
+        "show each commit's changes",
+        re.compile(r"\bwith (?:the |their |its |full )?(?:diffs?|patch(?:es)?)\b", re.I),
+        {"git log": Way("pu", ("--patch",))},
+    ),
+    Asked(
         "search for the text as written, not as a pattern",
         re.compile(
             r"\bliteral(?:ly)?\b|\bfixed[- ]strings?\b|\bnot (?:as )?a (?:regex|regular "

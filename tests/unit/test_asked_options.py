@@ -60,6 +60,8 @@ CAUGHT = [
     ("stash my changes including untracked files", "git stash",
      "include untracked files: `git stash` does that with -u"),
     ("stash everything with untracked files too", "git -C app stash push", "`git stash`"),
+    ("show the git log of README.md with diffs", "git log --oneline README.md",
+     "show each commit's changes: `git log` does that with -p (--patch)"),
     ("find the literal text a.b*c in notes.txt", "grep 'a.b*c' notes.txt",
      "`grep` does that with -F (--fixed-strings)"),
     ("count lines with the whole word cat in pets.txt", "grep -c cat pets.txt",
@@ -145,6 +147,9 @@ PASSES = [
     ("list the files under src that mention deprecated", "find src -type f -exec grep -l deprecated {} +"),
     ("stash my changes including untracked files", "git stash push --include-untracked"),
     ("stash my changes including untracked files", "git stash -a"),
+    ("show the git log of README.md with diffs", "git log -p README.md"),
+    ("show the history of app.py with the patches", "git log --patch --follow app.py"),
+    ("show the history of app.py with the patches", "git show HEAD -- app.py"),  # not git log
     ("find the literal text a.b*c in notes.txt", "grep -F 'a.b*c' notes.txt"),
     ("find the literal text a.b*c in notes.txt", "fgrep 'a.b*c' notes.txt"),
     ("find the literal text hello in notes.txt", "grep hello notes.txt"),  # same either way
