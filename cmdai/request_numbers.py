@@ -10,7 +10,8 @@ weeks, `-size +102400k` for 100 MB, 15 for 3pm), or the count of a range ("lines
 prints 4 characters for every 3 bytes in base64 and 2 a byte in hex (a "20 character password"
 is `openssl rand -base64 15`). Numbers 0 and 1 are
 left alone ("1GB" is `bs=1M count=1024` as well), and so is a number that is part of a name,
-version, address, time or path (`mp3`, `v2.1`, `10.0.0.5`, `14:30`, `~/2024`).
+version, address, time or path (`mp3`, `v2.1`, `10.0.0.5`, `14:30`, `~/2024`), or the number
+of a standard ("ISO 8601", "RFC 3339").
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ _FACTORS: dict[str, tuple[int, ...]] = {
 # At most 18 digits, so int() stays cheap (a longer run of digits is no amount anyone typed).
 _NUMBER = re.compile(r"(?<![\w.:/$~+#=-])(\d{1,18}+)(?:(\s?)([A-Za-z]++))?(?![\w.:/-])")
 _RANGE = re.compile(r"(?<![\w.:/-])(\d{1,18}+) ?(?:to|-|through|and) ?(\d{1,18}+)(?![\w.:/-])")
+# The names of standards whose number follows after a space: "ISO 8601" names a format.
+_STANDARD = re.compile(r"\b(?:ISO|RFC|PEP|ECMA|IEEE|ANSI|FIPS|CVE|UTF)\s$", re.I)
 _IN_COMMAND = re.compile(r"(?<!\d)\d{1,18}+(?!\d)")
 _COUNT_OPTION = re.compile(r"-[nc]|--lines|--bytes|-\d")
 
@@ -101,7 +104,7 @@ def _numbers(request: str) -> list[_Given]:
             if not match.group(2):  # "2fa", "4k60": a name that starts with digits
                 continue
             unit, end = "", match.end(1)  # "100 lines": a count of things
-        if value <= 1:
+        if value <= 1 or _STANDARD.search(request, 0, match.start()):
             continue
         amounts = {value * factor for factor in _FACTORS.get(unit, (1,))}
         if unit == "pm" and value < 12:

@@ -6,7 +6,8 @@ pipeline given no file (`xargs cp {} /backup`, `cd logs && uniq -d`, `awk '{prin
 would wait for the terminal. And ssh given a place to copy to (`ssh nas:/volume1/music`), not
 a host. And find given a file's name as the place to search (`find notes.txt`), a
 numeric sort of lines that start with no number (`ls -lh | sort -rh`), dd from /dev/zero with
-no count= (it fills the disk), `touch -t` given a date that is not in its digits, `top`
+no count= (it fills the disk), `touch -t` given a date that is not in its digits, `date -I`
+given a format's name (`-IISO`: it takes how much of the time to show), `top`
 without -b in a pipeline (it stops at once: no terminal), an editor opened on /etc/sudoers
 (visudo checks it before saving), `gunzip dump.sql.gz | less` (the file goes to disk), and
 `find … -exec gzip {} + | xargs …` (find writes no names to the pipe).
@@ -54,7 +55,7 @@ def check(command: str) -> str | None:
         check_operands, check_piped_grep, check_ignored_input, check_terminal_input,
         check_ssh_destination, check_find_start, check_numeric_sort, check_endless_dd,
         check_touch_stamp, check_top_in_pipe, check_sudoers_editor, check_unpacked_to_disk,
-        check_find_exec_piped, check_find_late_option,
+        check_find_exec_piped, check_find_late_option, check_date_iso_format,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -453,6 +454,28 @@ def _touch_stamps(args: list[str]) -> list[str]:
     following = [*args[1:], ""]
     return [following[i] if arg == "-t" else arg[2:] for i, arg in enumerate(args)
             if arg.startswith("-t")]  # fmt: skip
+
+
+# What `date -I` and `--iso-8601=` take (GNU date lists them when given anything else); a
+# start of one is enough (`-Isec`).
+_ISO_PARTS = ("date", "hours", "minutes", "seconds", "ns")
+
+
+def check_date_iso_format(command: str) -> str | None:
+    """`date -IISO`: -I (--iso-8601) takes how much of the time to show, not the name of a
+    format, and date stops: "invalid argument ‘ISO’"."""
+    for simple in _commands(command):
+        doc = option_check.doc_for("date") if simple.program == "date" else None
+        for option in option_check.read_options("date", simple.args, doc) if doc else ():
+            iso = option.name == "-I" or (
+                len(option.name) > 4 and "--iso-8601".startswith(option.name)
+            )
+            if iso and option.value and not any(p.startswith(option.value) for p in _ISO_PARTS):
+                return (
+                    f"`date {option.name}` takes date, hours, minutes, seconds or ns (how "
+                    f"much of the time to show: `date -Iseconds`), not {option.value}"
+                )
+    return None
 
 
 def check_top_in_pipe(command: str) -> str | None:

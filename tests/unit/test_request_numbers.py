@@ -75,6 +75,8 @@ PASSES = [
     ("encode notes.txt in base64", "base64 notes.txt"),
     ("set up 2fa for ssh", "google-authenticator"),
     ("print 2 to the power of 40", "echo $((2**40))"),
+    ("print the current date in ISO 8601 format", "date -Iseconds"),  # a standard's number
+    ("print the date as RFC 2822", "date -R"),
     # what openssl rand prints for its byte count
     ("generate a random 20 character password", "openssl rand -base64 15"),
     ("generate a random 32 character password", "openssl rand -base64 24"),

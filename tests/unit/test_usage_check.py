@@ -19,6 +19,7 @@ from cmdai.prompting import Context
 from cmdai.usage_check import (
     _GREP_WITHOUT_PAGE,
     check,
+    check_date_iso_format,
     check_endless_dd,
     check_find_exec_piped,
     check_find_late_option,
@@ -437,6 +438,33 @@ def test_touch_t_given_a_written_date_is_caught(command: str, stamp: str) -> Non
 )  # fmt: skip
 def test_touch_with_a_well_formed_time_passes(command: str) -> None:
     assert check_touch_stamp(command) is None
+
+
+# --- date -I given a format's name --------------------------------------------------------
+
+
+@needs_man
+@pytest.mark.parametrize(
+    ("command", "named", "value"),
+    [("date -IISO", "-I", "ISO"), ("date --iso-8601=ISO", "--iso-8601", "ISO"),
+     ("date -uIsecs", "-I", "secs"), ("date --iso=8601", "--iso", "8601")],
+)  # fmt: skip
+def test_date_i_given_a_format_name_is_caught(command: str, named: str, value: str) -> None:
+    assert check_date_iso_format(command) == (
+        f"`date {named}` takes date, hours, minutes, seconds or ns (how much of the time to "
+        f"show: `date -Iseconds`), not {value}"
+    )
+    assert check(command) == check_date_iso_format(command)
+
+
+@needs_man
+@pytest.mark.parametrize(
+    "command",
+    ["date -I", "date -Iseconds", "date -Isec", "date -uIh", "date --iso-8601=ns",
+     "date --iso-8601", "date +%Y-%m-%dT%H:%M:%S%z", "date -d yesterday -Idate"],
+)  # fmt: skip
+def test_date_i_with_what_it_takes_passes(command: str) -> None:
+    assert check_date_iso_format(command) is None
 
 
 @needs_man
