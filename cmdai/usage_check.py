@@ -10,7 +10,8 @@ no count= (it fills the disk), `touch -t` given a date that is not in its digits
 given a format's name (`-IISO`: it takes how much of the time to show), `top`
 without -b in a pipeline (it stops at once: no terminal), an editor opened on /etc/sudoers
 (visudo checks it before saving), `gunzip dump.sql.gz | less` (the file goes to disk), and
-`find … -exec gzip {} + | xargs …` (find writes no names to the pipe).
+`find … -exec gzip {} + | xargs …` (find writes no names to the pipe), and an -exec whose
+command nothing ends (`find . -exec rm {} ;`: the shell takes the `;`).
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -56,6 +57,7 @@ def check(command: str) -> str | None:
         check_ssh_destination, check_find_start, check_numeric_sort, check_endless_dd,
         check_touch_stamp, check_top_in_pipe, check_sudoers_editor, check_unpacked_to_disk,
         check_find_exec_piped, check_find_late_option, check_date_iso_format,
+        check_find_exec_end,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -380,6 +382,23 @@ def _late_leading_option(expression: list[str]) -> str | None:
             return word
         else:
             before = word
+    return None
+
+
+def check_find_exec_end(command: str) -> str | None:
+    """`find . -type f -exec rm {} ;` or `find . -type d -exec find {} -type f | wc -l \\;`:
+    the command -exec runs ends at a `;` that reaches find (`\\;` or `';'`) or at `{} +`; the
+    shell takes a bare `;` and a `|` for its own, and find, left without an end, stops with
+    "missing argument to `-exec'"."""
+    for simple in _commands(command):
+        if simple.program != "find":
+            continue
+        words = iter(split_find_args(simple.args)[1])
+        for word in words:
+            if word in FIND_EXEC_ACTIONS and not any(ran in FIND_COMMAND_ENDS for ran in words):
+                return (f"the command `find {word}` runs is never ended: it needs `\\;` (or "
+                        f"`{{}} +`) after it, and a bare `;` or a `|` ends find's own words, "
+                        f"so find stops with \"missing argument to `{word}'\"")  # fmt: skip
     return None
 
 

@@ -21,6 +21,7 @@ from cmdai.usage_check import (
     check,
     check_date_iso_format,
     check_endless_dd,
+    check_find_exec_end,
     check_find_exec_piped,
     check_find_late_option,
     check_find_start,
@@ -438,6 +439,36 @@ def test_touch_t_given_a_written_date_is_caught(command: str, stamp: str) -> Non
 )  # fmt: skip
 def test_touch_with_a_well_formed_time_passes(command: str) -> None:
     assert check_touch_stamp(command) is None
+
+
+# --- find -exec with nothing to end its command ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "action"),
+    [("find . -type d -exec find {} -type f | wc -l \\;", "-exec"),  # the pipe ends find
+     ("find . -name '*.tmp' -exec rm {} ;", "-exec"),  # the shell takes the bare ;
+     ("find . -name '*.tmp' -ok rm {}", "-ok"),
+     ("find . -exec ls {} \\; -execdir rm {} ;", "-execdir")],
+)  # fmt: skip
+def test_an_exec_without_an_end_is_caught(command: str, action: str) -> None:
+    assert check_find_exec_end(command) == (
+        f"the command `find {action}` runs is never ended: it needs `\\;` (or `{{}} +`) after "
+        f"it, and a bare `;` or a `|` ends find's own words, so find stops with \"missing "
+        f"argument to `{action}'\""
+    )
+    assert check(command) == check_find_exec_end(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["find . -name '*.tmp' -exec rm {} \\;", "find . -name '*.tmp' -exec rm {} ';'",
+     "find . -name '*.log' -exec gzip {} +", "find . -exec sh -c 'echo {} | wc -c' \\;",
+     "find . -execdir mv {} {}.bak \\; -print", "find . -name x -exec grep -l a {} + | xargs ls",
+     "find . -name '*.tmp' -delete"],
+)  # fmt: skip
+def test_an_exec_with_its_end_passes(command: str) -> None:
+    assert check_find_exec_end(command) is None
 
 
 # --- date -I given a format's name --------------------------------------------------------
