@@ -12,6 +12,9 @@ is `openssl rand -base64 15`). Numbers 0 and 1 are
 left alone ("1GB" is `bs=1M count=1024` as well), and so is a number that is part of a name,
 version, address, time or path (`mp3`, `v2.1`, `10.0.0.5`, `14:30`, `~/2024`), or the number
 of a standard ("ISO 8601", "RFC 3339").
+
+And a number used one short: `ls -lt | head -n 5` for "the 5 most recent files" shows 4, the
+listing of a directory in long format starting with a "total" line.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from cmdai.commandline import parse
+from cmdai.commandline import Simple, parse
+from cmdai.safety.words import short_flags
 
 # A unit after a number, and the factors by which a command may write the same amount.
 _SECONDS = (1, 1000)
@@ -69,7 +73,49 @@ def check(request: str, command: str) -> str | None:
         before, after = request[: given.start].split()[-2:], request[given.end :].split()[:1]
         said = " ".join([*before, given.text, *after])
         return f"the request says “{said}”, and the command does not use {given.text}"
+    return _total_line_taken({given.value for given in _numbers(request)}, commands)
+
+
+# ls letters that list in long format (each starts a directory's listing with "total …"), and
+# those after which no such line comes (-d lists the directory itself; -R has one per directory)
+_LONG_FORMAT = frozenset("lgnos")
+_NO_TOTAL = frozenset("dR")
+_HEAD_COUNT = re.compile(r"-n?(\d+)|--lines=(\d+)")
+
+
+def _total_line_taken(given: set[int], commands: list[Simple]) -> str | None:
+    """`ls -lt | head -n 5` for "the 5 most recent files": the first line is "total …", so
+    head shows 4 files. Not when ls is given names with a wildcard (files: no such line)."""
+    for head in commands:
+        ls = head.pipe_from
+        if head.program != "head" or ls is None or ls.program != "ls":
+            continue
+        letters = short_flags(ls.args)
+        if not letters & _LONG_FORMAT or letters & _NO_TOTAL:
+            continue
+        if any(set("*?[") & set(word) for word in ls.args if not word.startswith("-")):
+            continue
+        count = _head_lines(head.args)
+        if count is not None and count > 1 and count in given:
+            return (f"`{' '.join(['ls', *ls.args])}` starts its listing with a “total” line, "
+                    f"so `head -n {count}` shows {count - 1} entries: list without the long "
+                    f"format, or take one line more (`head -n {count + 1}`)")  # fmt: skip
     return None
+
+
+def _head_lines(args: list[str]) -> int | None:
+    """The lines `head` shows: 10 by itself, or its -n/-N/--lines count; None for a count
+    of bytes, a count from the end, or a value in the next word that is not a number."""
+    words = iter(args)
+    for word in words:
+        if word in ("-n", "--lines"):
+            value = next(words, "")
+            return int(value) if value.isdigit() else None
+        if word.startswith(("-c", "--bytes", "-n-", "--lines=-")):
+            return None
+        if match := _HEAD_COUNT.fullmatch(word):
+            return int(match.group(1) or match.group(2))
+    return 10
 
 
 def _printed(args: list[str]) -> int | None:

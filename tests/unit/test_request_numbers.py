@@ -39,6 +39,13 @@ CAUGHT = [
     ("generate a random 32 character password", "openssl rand -base64 12",
      "does not use 32"),  # 16 characters
     ("make a 32 character random token", "openssl rand -hex 24", "does not use 32"),  # 48
+    # used one short: a directory's long listing starts with a "total" line
+    ("list the 5 most recently modified files here", "ls -lt | head -n 5",
+     "`ls -lt` starts its listing with a “total” line, so `head -n 5` shows 4 entries"),
+    ("show the 10 largest files in /var/log", "ls -lhS /var/log | head",
+     "so `head -n 10` shows 9 entries: list without the long format, or take one line more "
+     "(`head -n 11`)"),
+    ("the 3 newest files in docs", "ls -tl docs | head -3", "`head -n 3` shows 2 entries"),
 ]  # fmt: skip
 
 PASSES = [
@@ -77,6 +84,11 @@ PASSES = [
     ("print 2 to the power of 40", "echo $((2**40))"),
     ("print the current date in ISO 8601 format", "date -Iseconds"),  # a standard's number
     ("print the date as RFC 2822", "date -R"),
+    ("list the 5 most recently modified files here", "ls -t | head -n 5"),
+    ("list the 5 most recently modified files here", "ls -lt | head -n 6"),
+    ("list the 5 newest logs", "ls -lt *.log | head -n 5"),  # files named: no "total" line
+    ("list the 5 newest directories", "ls -ldt */ | head -n 5"),
+    ("show all but the last 5 entries", "ls -l | head -n -5"),
     # what openssl rand prints for its byte count
     ("generate a random 20 character password", "openssl rand -base64 15"),
     ("generate a random 32 character password", "openssl rand -base64 24"),
