@@ -98,9 +98,22 @@ def _total_line_taken(given: set[int], commands: list[Simple]) -> str | None:
         count = _head_lines(head.args)
         if count is not None and count > 1 and count in given:
             return (f"`{' '.join(['ls', *ls.args])}` starts its listing with a “total” line, "
-                    f"so `head -n {count}` shows {count - 1} entries: list without the long "
-                    f"format, or take one line more (`head -n {count + 1}`)")  # fmt: skip
+                    f"so `head -n {count}` shows {count - 1} entries: write "
+                    f"`{_short_listing(ls.args)} | head -n {count}`")  # fmt: skip
     return None
+
+
+def _short_listing(args: list[str]) -> str:
+    """`ls` with `args` less the letters of the long format (and -h, which only sizes in it
+    use): `ls -lhS /var/log` -> `ls -S /var/log`."""
+    kept = []
+    for word in args:
+        if word.startswith("-") and not word.startswith("--"):
+            letters = "".join(c for c in word[1:] if c not in _LONG_FORMAT | {"h"})
+            word = f"-{letters}" if letters else ""
+        if word:
+            kept.append(word)
+    return " ".join(["ls", *kept])
 
 
 def _head_lines(args: list[str]) -> int | None:

@@ -43,8 +43,7 @@ CAUGHT = [
     ("list the 5 most recently modified files here", "ls -lt | head -n 5",
      "`ls -lt` starts its listing with a “total” line, so `head -n 5` shows 4 entries"),
     ("show the 10 largest files in /var/log", "ls -lhS /var/log | head",
-     "so `head -n 10` shows 9 entries: list without the long format, or take one line more "
-     "(`head -n 11`)"),
+     "so `head -n 10` shows 9 entries: write `ls -S /var/log | head -n 10`"),
     ("the 3 newest files in docs", "ls -tl docs | head -3", "`head -n 3` shows 2 entries"),
 ]  # fmt: skip
 
