@@ -163,7 +163,9 @@ def then_and_now(results: dict[str, dict], baselines: dict[str, dict]) -> list[s
         "llama.cpp crashes on a CPU with AMX) answered "
         f"`{BASELINE_SUITE}.yaml` in the same run, on the same machine, just before each "
         "model's run above. Latency is per case and warm (the model is loaded once for the "
-        "file), retries included; the budget is +20 % at p50.",
+        "file), retries included; the budget is +20 % at p50. One pair of runs moves with the "
+        "machine's load: the budget is judged by `benchmarks/bench_then_now.py`, which runs "
+        "each side twice, then, now, now, then (`benchmarks/results/then-now.md`).",
         "",
         "| model | pass rate then | pass rate now | p50 ms then → now | p50 change | "
         "p95 ms then → now |",

@@ -8,10 +8,9 @@ weeks, `-size +102400k` for 100 MB, 15 for 3pm), or the count of a range ("lines
 `tail -n 11`), or one more with head or tail (a header line: `head -n 6` for the top 5; `tail
 -n +4` skips the first 3). `head` and `tail` show 10 lines by themselves, and `openssl rand`
 prints 4 characters for every 3 bytes in base64 and 2 a byte in hex (a "20 character password"
-is `openssl rand -base64 15`). Numbers 0 and 1 are
-left alone ("1GB" is `bs=1M count=1024` as well), and so is a number that is part of a name,
-version, address, time or path (`mp3`, `v2.1`, `10.0.0.5`, `14:30`, `~/2024`), or the number
-of a standard ("ISO 8601", "RFC 3339").
+is `openssl rand -base64 15`). Numbers 0 and 1 are left alone ("1GB" is `bs=1M count=1024` as
+well), and so is a number that is part of a name, version, address, time or path (`mp3`,
+`v2.1`, `10.0.0.5`, `14:30`, `~/2024`), or the number of a standard ("ISO 8601", "RFC 3339").
 
 And a number used one short: `ls -lt | head -n 5` for "the 5 most recent files" shows 4, the
 listing of a directory in long format starting with a "total" line.
@@ -66,14 +65,15 @@ def check(request: str, command: str) -> str | None:
     if heads:  # one more: a header line kept (`head -n 6`), or where tail starts (`-n +4`)
         used |= {number - 1 for number in used}
     ranges = [(int(low), int(high)) for low, high in _RANGE.findall(request)]
-    for given in _numbers(request):
+    givens = _numbers(request)
+    for given in givens:
         counts = {high - low + 1 for low, high in ranges if given.value in (low, high)}
         if (given.amounts | counts) & used or _written_out(given, command):
             continue
         before, after = request[: given.start].split()[-2:], request[given.end :].split()[:1]
         said = " ".join([*before, given.text, *after])
         return f"the request says “{said}”, and the command does not use {given.text}"
-    return _total_line_taken({given.value for given in _numbers(request)}, commands)
+    return _total_line_taken({given.value for given in givens}, commands)
 
 
 # ls letters that list in long format (each starts a directory's listing with "total …"), and
