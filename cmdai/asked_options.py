@@ -235,6 +235,19 @@ ASKED: tuple[Asked, ...] = (
         {"git stash": Way("ua", ("--include-untracked", "--all"))},
     ),
     Asked(
+        "keep the files' permissions",
+        re.compile(
+            r"\b(?:preserv(?:e|es|ing)|keep(?:s|ing)?) (?:the |their |its |all |file )?"
+            r"(?:permissions|modes|attributes)\b",
+            re.I,
+        ),
+        {
+            "cp": Way("pa", ("--preserve", "--archive")),
+            "rsync": Way("ap", ("--archive", "--perms")),
+            "scp": Way("p"),
+        },
+    ),
+    Asked(
         "show each commit's changes",
         re.compile(r"\bwith (?:the |their |its |full )?(?:diffs?|patch(?:es)?)\b", re.I),
         {"git log": Way("pu", ("--patch",))},

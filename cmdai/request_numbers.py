@@ -2,15 +2,16 @@
 the last 100 lines" answered `docker logs -f api`, "4 at a time" a command with no 4, "process
 2001" `env`: the command runs and does something else, which no other check sees.
 
-A number counts as used when the command holds it, as written (`at 3pm`) or as the same
-amount in a unit a command would write instead (`sleep 600` for 10 minutes, `-mtime +14` for 2
-weeks, `-size +102400k` for 100 MB, 15 for 3pm), or the count of a range ("lines 10 to 20" is
-`tail -n 11`), or one more with head or tail (a header line: `head -n 6` for the top 5; `tail
--n +4` skips the first 3). `head` and `tail` show 10 lines by themselves, and `openssl rand`
-prints 4 characters for every 3 bytes in base64 and 2 a byte in hex (a "20 character password"
-is `openssl rand -base64 15`). Numbers 0 and 1 are left alone ("1GB" is `bs=1M count=1024` as
-well), and so is a number that is part of a name, version, address, time or path (`mp3`,
-`v2.1`, `10.0.0.5`, `14:30`, `~/2024`), or the number of a standard ("ISO 8601", "RFC 3339").
+A number counts as used when the command holds it, as written (`at 3pm`) or as the same amount
+in a unit a command would write instead (`sleep 600` for 10 minutes, `-mtime +14` for 2 weeks,
+`-mtime -1` for 24 hours, `-size +102400k` for 100 MB, 15 for 3pm), or the count of a range
+("lines 10 to 20" is `tail -n 11`), or one more with head or tail (a header line: `head -n 6`
+for the top 5; `tail -n +4` skips the first 3). `head` and `tail` show 10 lines by themselves,
+and `openssl rand` prints 4 characters for every 3 bytes in base64 and 2 a byte in hex (a "20
+character password" is `openssl rand -base64 15`). Numbers 0 and 1 are left alone ("1GB" is
+`bs=1M count=1024` as well), and so is a number that is part of a name, version, address, time
+or path (`mp3`, `v2.1`, `10.0.0.5`, `14:30`, `~/2024`), or the number of a standard ("ISO
+8601", "RFC 3339").
 
 And a number used one short: `ls -lt | head -n 5` for "the 5 most recent files" shows 4, the
 listing of a directory in long format starting with a "total" line.
@@ -170,6 +171,8 @@ def _numbers(request: str) -> list[_Given]:
             amounts = {value + 12}  # `at 3pm` itself is found as written
         elif unit == "am" and value == 12:
             amounts = {0}  # midnight: `0 0 * * *`
+        elif _FACTORS.get(unit) == _HOURS and value % 24 == 0:
+            amounts.add(value // 24)  # whole days: `-mtime -1` for 24 hours
         found.append(_Given(match.start(), end, request[match.start() : end], value, unit, amounts))
     return found
 

@@ -29,6 +29,7 @@ CAUGHT = [
      "ffmpeg -i clip.mp4 -ss 0:00:03 -c copy start.mp4", "does not use 30 seconds"),
     ("show the first 100 bytes of image.png in hex", "xxd image.png", "does not use 100"),
     ("delete files in /tmp older than 7 days", "find /tmp -type f -mtime +5 -delete", "use 7 days"),
+    ("files changed in the last 36 hours", "find . -mtime -1", "does not use 36 hours"),
     ("find files bigger than 500MB", "find . -size +50M", "does not use 500MB"),
     ("run backup.sh every day at 3pm", "echo '0 3 * * * backup.sh' | crontab -", "use 3pm"),
     ("print all lines of list.txt except the last 3", "tail -n +5 list.txt", "does not use 3"),
@@ -56,6 +57,8 @@ PASSES = [
     ("wait 10 minutes and then beep", "sleep 10m && printf '\\a'"),
     ("delete files in /tmp older than 2 weeks", "find /tmp -type f -mtime +14 -delete"),
     ("files changed in the last 2 hours", "find . -mmin -120"),
+    ("list files in /etc modified in the last 24 hours", "find /etc -mtime -1"),  # whole days
+    ("files changed in the last 48 hours", "find . -mtime -2"),
     ("find files bigger than 100MB", "find . -size +100M"),
     ("find files bigger than 100MB", "find . -size +102400k"),
     ("find files bigger than 2 gigabytes", "find . -size +2048M"),
