@@ -794,6 +794,20 @@ def _drop_assignments(words: list[str]) -> list[str]:
     return words[index:]
 
 
+def line_counts(args: list[str]) -> list[str]:
+    """The line counts head or tail is given, as written: `-n +4`, `-n+4`, `--lines=-3`, `-n
+    -3` (not the older `-5`)."""
+    counts = []
+    for index, arg in enumerate(args):
+        if arg in ("-n", "--lines") and index + 1 < len(args):
+            counts.append(args[index + 1])
+        elif arg.startswith("--lines="):
+            counts.append(arg.removeprefix("--lines="))
+        elif arg.startswith("-n") and len(arg) > 2:
+            counts.append(arg[2:])
+    return counts
+
+
 def program_name(word: str, powershell: bool = False) -> str:
     """`\\rm`, `/bin/rm`, `"rm"` -> `rm`; PowerShell names are case-insensitive."""
     name = word.lstrip("\\")

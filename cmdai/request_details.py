@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from cmdai.commandline import Simple, parse
+from cmdai.commandline import Simple, line_counts, parse
 from cmdai.safety.words import program_operands, short_flags
 
 
@@ -104,7 +104,7 @@ def _lines_from_the_wrong_end(request: str, simples: list[Simple]) -> str | None
         return None
     end, count = found.group(1).lower(), found.group(2)
     for simple in simples:
-        counts = _line_counts(simple)
+        counts = line_counts(simple.args)
         if end == "last" and simple.program == "tail" and any(c.startswith("+") for c in counts):
             return (
                 f"the request leaves out the last {count}, and `tail -n +N` leaves out the "
@@ -116,19 +116,6 @@ def _lines_from_the_wrong_end(request: str, simples: list[Simple]) -> str | None
                 f"last N lines: `tail -n +{int(count) + 1}` starts after the first {count}"
             )
     return None
-
-
-def _line_counts(simple: Simple) -> list[str]:
-    """The counts head or tail is given: `-n +4`, `-n+4`, `--lines=-3`, `-n -3`."""
-    args, counts = simple.args, []
-    for index, arg in enumerate(args):
-        if arg in ("-n", "--lines") and index + 1 < len(args):
-            counts.append(args[index + 1])
-        elif arg.startswith("--lines="):
-            counts.append(arg.removeprefix("--lines="))
-        elif arg.startswith("-n") and len(arg) > 2:
-            counts.append(arg[2:])
-    return counts
 
 
 # "empty the file debug.log", "clear the contents of app.log", "truncate out.txt".

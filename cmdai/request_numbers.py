@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from cmdai.commandline import Simple, parse
+from cmdai.commandline import Simple, line_counts, parse
 from cmdai.safety.words import short_flags
 
 # A unit after a number, and the factors by which a command may write the same amount.
@@ -81,7 +81,7 @@ def check(request: str, command: str) -> str | None:
 # those after which no such line comes (-d lists the directory itself; -R has one per directory)
 _LONG_FORMAT = frozenset("lgnos")
 _NO_TOTAL = frozenset("dR")
-_HEAD_COUNT = re.compile(r"-n?(\d+)|--lines=(\d+)")
+_OLD_COUNT = re.compile(r"-\d+")  # `head -5`
 
 
 def _total_line_taken(given: set[int], commands: list[Simple]) -> str | None:
@@ -118,18 +118,14 @@ def _short_listing(args: list[str]) -> str:
 
 
 def _head_lines(args: list[str]) -> int | None:
-    """The lines `head` shows: 10 by itself, or its -n/-N/--lines count; None for a count
-    of bytes, a count from the end, or a value in the next word that is not a number."""
-    words = iter(args)
-    for word in words:
-        if word in ("-n", "--lines"):
-            value = next(words, "")
-            return int(value) if value.isdigit() else None
-        if word.startswith(("-c", "--bytes", "-n-", "--lines=-")):
-            return None
-        if match := _HEAD_COUNT.fullmatch(word):
-            return int(match.group(1) or match.group(2))
-    return 10
+    """The lines `head` shows: 10 by itself, or its -n/--lines/-N count; None for a count
+    of bytes or one from the end."""
+    if any(arg.startswith(("-c", "--bytes")) for arg in args):
+        return None
+    counts = line_counts(args) or [arg[1:] for arg in args if _OLD_COUNT.fullmatch(arg)]
+    if not counts:
+        return 10
+    return int(counts[-1]) if counts[-1].isdigit() else None
 
 
 def _printed(args: list[str]) -> int | None:
