@@ -1,7 +1,8 @@
 """Does the command do what the request asks for in words, where the program needs an option
 for it? "copy … without overwriting existing files" is `cp -n`, "follow the logs" is `-f`,
 "whatever the case" is `grep -i` or `find -iname`, "stash … including untracked files" is
-`git stash -u`; and "wait 10 minutes" is not `sleep 10`. A model that leaves the option out
+`git stash -u`, "in place" is `sed -i`; and "wait 10 minutes" is not `sleep 10`, nor is a
+"download" a curl that writes the file to the terminal. A model that leaves the option out
 writes a command that runs and does something else, which no other check sees.
 
 The table is written by hand, phrase by phrase, for precision: a rule speaks only when the
@@ -99,6 +100,22 @@ def _names_a_file(simple: Simple) -> bool:
 
 
 _FILE_NAME = re.compile(r"^[^-].*\.[A-Za-z]\w{0,4}$")
+
+
+def _in_place_otherwise(simple: Simple) -> bool:
+    """`sed -i.bak …`, `perl -pi.orig …` (-i with a backup suffix, which short_flags does not
+    read as letters), or `sed … > new && mv new file` (the output written to a file that
+    replaces the old one): changed in place all the same."""
+    return any(_IN_PLACE_WITH_SUFFIX.match(arg) for arg in simple.args) or _writes_file(simple)
+
+
+def _writes_file(simple: Simple) -> bool:
+    """Is the output redirected to a file? (`2>/dev/null` is read as `>` too: not a file.)"""
+    return any(op in (">", ">>", ">|") and target != "/dev/null"
+               for op, target in simple.redirects)  # fmt: skip
+
+
+_IN_PLACE_WITH_SUFFIX = re.compile(r"-[A-Za-z]*i[^A-Za-z\s]")
 
 
 def _each(programs: tuple[str, ...], way: Way) -> dict[str, Way]:
@@ -248,6 +265,12 @@ ASKED: tuple[Asked, ...] = (
         },
     ),
     Asked(
+        "change the file in place",
+        re.compile(r"\bin[- ]place\b", re.I),
+        {"sed": Way("i", ("--in-place",)), "perl": Way("i")},
+        needed=lambda simple: not _in_place_otherwise(simple),
+    ),
+    Asked(
         "show each commit's changes",
         re.compile(r"\bwith (?:the |their |its |full )?(?:diffs?|patch(?:es)?)\b", re.I),
         {"git log": Way("pu", ("--patch",))},
@@ -357,7 +380,8 @@ def check(request: str, command: str) -> str | None:
     """The first behaviour `request` asks for in words that the programs of `command` that
     could do it all leave out, as one line for the user and for the model; or None."""
     simples = parse(command).commands
-    if problem := _sleep_in_seconds(request, simples) or _port_unused(request, command):
+    if problem := (_sleep_in_seconds(request, simples) or _port_unused(request, command)
+                   or _download_shown(request, simples)):  # fmt: skip
         return problem
     for asked in ASKED:
         if not _says(asked, request):
@@ -428,3 +452,37 @@ def _port_unused(request: str, command: str) -> str | None:
         if not re.search(rf"(?<![\d/.]){port}(?![\d.])", command):
             return f"the request names port {port}, but the command does not use it as a port"
     return None
+
+
+_DOWNLOAD = re.compile(r"\bdownload(?:s|ed|ing)?\b", re.I)
+# curl's options that save what it fetches, and those after which nothing is downloaded
+# (-I asks only for the headers)
+_CURL_SAVES = frozenset({"--output", "--remote-name", "--remote-name-all", "--output-dir"})
+_CURL_ONLY_HEADERS = frozenset({"--head"})
+
+
+def _download_shown(request: str, simples: list[Simple]) -> str | None:
+    """`curl -C - -L https://example.com/big.iso` for "download … big.iso": with no -o or -O,
+    curl writes what it fetches to the terminal (and cannot resume). Not when the output is
+    redirected or piped (`curl -fsSL … | sh`)."""
+    if not _says_download(request):
+        return None
+    readers = {id(simple.pipe_from) for simple in simples if simple.pipe_from is not None}
+    for curl in simples:
+        if curl.program != "curl" or id(curl) in readers or _writes_file(curl):
+            continue
+        letters = short_flags(curl.args)
+        longs = {arg.split("=", 1)[0] for arg in curl.args if arg.startswith("--")}
+        if letters & set("oOI") or longs & (_CURL_SAVES | _CURL_ONLY_HEADERS):
+            continue
+        return (
+            "the request asks to download a file, and `curl` without -O or -o writes it "
+            "to the terminal: -O (--remote-name) saves it under its own name, -o FILE "
+            "under another"
+        )
+    return None
+
+
+def _says_download(request: str) -> bool:
+    return any(not _NEGATION_BEFORE.search(request, 0, match.start())
+               for match in _DOWNLOAD.finditer(request))  # fmt: skip

@@ -86,25 +86,31 @@ _OLD_COUNT = re.compile(r"-\d+")  # `head -5`
 
 def _total_line_taken(given: set[int], commands: list[Simple]) -> str | None:
     """`ls -lt | head -n 5` for "the 5 most recent files": the first line is "total …", so
-    head shows 4 files. Not when ls is given names with a wildcard (files: no such line)."""
+    head shows 4 files."""
     for head in commands:
         ls = head.pipe_from
         if head.program != "head" or ls is None or ls.program != "ls":
             continue
-        letters = short_flags(ls.args)
-        if not letters & _LONG_FORMAT or letters & _NO_TOTAL:
-            continue
-        if any(set("*?[") & set(word) for word in ls.args if not word.startswith("-")):
+        if not starts_with_total(ls.args):
             continue
         count = _head_lines(head.args)
         if count is not None and count > 1 and count in given:
             return (f"`{' '.join(['ls', *ls.args])}` starts its listing with a “total” line, "
                     f"so `head -n {count}` shows {count - 1} entries: write "
-                    f"`{_short_listing(ls.args)} | head -n {count}`")  # fmt: skip
+                    f"`{short_listing(ls.args)} | head -n {count}`")  # fmt: skip
     return None
 
 
-def _short_listing(args: list[str]) -> str:
+def starts_with_total(ls_args: list[str]) -> bool:
+    """Does `ls` given `ls_args` start its output with a "total …" line? In long format, for a
+    directory; not when given names with a wildcard (files: no such line), nor with -d or -R."""
+    letters = short_flags(ls_args)
+    if not letters & _LONG_FORMAT or letters & _NO_TOTAL:
+        return False
+    return not any(set("*?[") & set(word) for word in ls_args if not word.startswith("-"))
+
+
+def short_listing(args: list[str]) -> str:
     """`ls` with `args` less the letters of the long format (and -h, which only sizes in it
     use): `ls -lhS /var/log` -> `ls -S /var/log`."""
     kept = []

@@ -10,8 +10,10 @@ no count= (it fills the disk), `touch -t` given a date that is not in its digits
 given a format's name (`-IISO`: it takes how much of the time to show), `top`
 without -b in a pipeline (it stops at once: no terminal), an editor opened on /etc/sudoers
 (visudo checks it before saving), `gunzip dump.sql.gz | less` (the file goes to disk), and
-`find … -exec gzip {} + | xargs …` (find writes no names to the pipe), and an -exec whose
-command nothing ends (`find . -exec rm {} ;`: the shell takes the `;`).
+`find … -exec gzip {} + | xargs …` (find writes no names to the pipe), an -exec whose
+command nothing ends (`find . -exec rm {} ;`: the shell takes the `;`), an "or" in grep's
+basic syntax (`grep 'ERROR|WARN'` looks for that text), and `ls -l | wc -l` (it counts the
+"total" line).
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -40,6 +42,7 @@ from cmdai.commandline import (
     split_find_args,
     steps,
 )
+from cmdai.request_numbers import short_listing, starts_with_total
 from cmdai.safety.words import program_operands, short_flags
 
 
@@ -57,7 +60,7 @@ def check(command: str) -> str | None:
         check_ssh_destination, check_find_start, check_numeric_sort, check_endless_dd,
         check_touch_stamp, check_top_in_pipe, check_sudoers_editor, check_unpacked_to_disk,
         check_find_exec_piped, check_find_late_option, check_date_iso_format,
-        check_find_exec_end,
+        check_find_exec_end, check_grep_alternation, check_counted_total_line,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -158,6 +161,59 @@ def _grep_files(program: str, args: list[str]) -> list[str]:
     given = any(isinstance(w, option_check.Option) and w.name in _PATTERN_OPTIONS for w in words)
     operands = [word for word in words if isinstance(word, str)]
     return [name for name in (operands if given else operands[1:]) if name != "-"]
+
+
+def check_grep_alternation(command: str) -> str | None:
+    """`grep 'ERROR|WARN' app.log`, for the lines with either word: a basic regular expression
+    (grep's default) reads `|` as itself, so grep looks for the text ERROR|WARN and finds
+    nothing. Only a `|` between letters or parentheses is taken for an "or" (`grep '||'` and
+    `grep 'a | b'` look for text that has them)."""
+    for simple in _commands(command):
+        if simple.program not in _BASIC_GREPS:
+            continue
+        doc = option_check.doc_for("grep") or _GREP_WITHOUT_PAGE
+        words = list(option_check.read_words(simple.program, simple.args, doc))
+        options = [word for word in words if isinstance(word, option_check.Option)]
+        if any(option.name in _OTHER_SYNTAXES for option in options):
+            continue
+        given = [option.value or "" for option in options if option.name in _PATTERN_OPTIONS]
+        patterns = given or [word for word in words if isinstance(word, str)][:1]
+        for pattern in patterns:
+            if _BARE_BAR.search(pattern):
+                return (f"`{simple.program}` reads the `|` in '{pattern}' as a plain character "
+                        f"(a basic regular expression), so it looks for that exact text: -E "
+                        f"makes `|` mean “or” (`{simple.program} -E '{pattern}'`)")  # fmt: skip
+    return None
+
+
+_BASIC_GREPS = frozenset({"grep", "zgrep"})  # egrep reads extended ones, fgrep plain text
+_OTHER_SYNTAXES = frozenset({
+    "-E", "-P", "-F", "--extended-regexp", "--perl-regexp", "--fixed-strings",
+})  # fmt: skip
+_BARE_BAR = re.compile(r"[\w)]\|[\w(]")
+
+
+def check_counted_total_line(command: str) -> str | None:
+    """`ls -l /usr/bin | wc -l`, for "the number of files in /usr/bin": a long listing starts
+    with a "total" line, so wc counts one more than there are files (and -a adds `.` and
+    `..`, which -A leaves out)."""
+    for wc in _commands(command):
+        ls = wc.pipe_from
+        if wc.program != "wc" or ls is None or ls.program != "ls":
+            continue
+        if ("l" in short_flags(wc.args) or "--lines" in wc.args) and starts_with_total(ls.args):
+            listing = short_listing([_ALMOST_ALL.get(word, word) if word.startswith("--")
+                                     else word.replace("a", "A") if word.startswith("-")
+                                     else word for word in ls.args])  # fmt: skip
+            every = "a" in short_flags(ls.args) or "--all" in ls.args
+            more = "three more (with `.` and `..`)" if every else "one more"
+            return (f"`{' '.join(['ls', *ls.args])}` starts its listing with a “total” line, "
+                    f"so `wc -l` counts {more} than there are entries: write "
+                    f"`{listing} | wc -l`")  # fmt: skip
+    return None
+
+
+_ALMOST_ALL = {"--all": "--almost-all"}
 
 
 # Programs that never read their input: after a pipe, what the pipe carries is lost.

@@ -19,12 +19,14 @@ from cmdai.prompting import Context
 from cmdai.usage_check import (
     _GREP_WITHOUT_PAGE,
     check,
+    check_counted_total_line,
     check_date_iso_format,
     check_endless_dd,
     check_find_exec_end,
     check_find_exec_piped,
     check_find_late_option,
     check_find_start,
+    check_grep_alternation,
     check_ignored_input,
     check_numeric_sort,
     check_operands,
@@ -496,6 +498,67 @@ def test_date_i_given_a_format_name_is_caught(command: str, named: str, value: s
 )  # fmt: skip
 def test_date_i_with_what_it_takes_passes(command: str) -> None:
     assert check_date_iso_format(command) is None
+
+
+# --- `|` in a basic regular expression; wc -l counting ls -l's total line --------------------
+
+
+@needs_man
+@pytest.mark.parametrize(
+    ("command", "program", "pattern"),
+    [("grep -i 'ERROR|WARN' app.log", "grep", "ERROR|WARN"),
+     ("journalctl -u ssh | grep -v 'Accepted|session'", "grep", "Accepted|session"),
+     ("grep -n -e 'foo|bar' src/main.c", "grep", "foo|bar"),
+     ("grep -A 3 '(timeout|refused)' app.log", "grep", "(timeout|refused)"),
+     ("zgrep 'GET|POST' access.log.gz", "zgrep", "GET|POST")],
+)  # fmt: skip
+def test_an_or_in_a_basic_grep_pattern_is_caught(command: str, program: str, pattern: str) -> None:
+    """Checked in bash: `printf 'ERROR x\\n' | grep 'ERROR|WARN'` finds nothing (exit 1)."""
+    assert check_grep_alternation(command) == (
+        f"`{program}` reads the `|` in '{pattern}' as a plain character (a basic regular "
+        f"expression), so it looks for that exact text: -E makes `|` mean “or” "
+        f"(`{program} -E '{pattern}'`)"
+    )
+    assert check(command) == check_grep_alternation(command)
+
+
+@needs_man
+@pytest.mark.parametrize(
+    "command",
+    ["grep -E 'ERROR|WARN' app.log", "grep -iE 'ERROR|WARN' app.log", "egrep 'a|b' f",
+     "grep 'ERROR\\|WARN' app.log", "grep -P '(foo|bar)' f", "grep -F 'a|b' f",
+     "grep --extended-regexp 'a|b' f", "grep '||' build.sh", "grep 'cat | grep' notes.md",
+     "grep -e error -e warn app.log", "awk '/a|b/' f"],
+)  # fmt: skip
+def test_a_grep_pattern_read_as_meant_passes(command: str) -> None:
+    assert check_grep_alternation(command) is None
+
+
+@pytest.mark.parametrize(
+    ("command", "more", "written"),
+    [("ls -l /usr/bin | wc -l", "one more", "ls /usr/bin | wc -l"),
+     ("ls -lh | wc --lines", "one more", "ls | wc -l"),
+     ("ls -la ~/Downloads | wc -l", "three more (with `.` and `..`)", "ls -A ~/Downloads | wc -l"),
+     ("ls -l --all | wc -l", "three more (with `.` and `..`)", "ls --almost-all | wc -l")],
+)  # fmt: skip
+def test_counting_a_long_listing_is_caught(command: str, more: str, written: str) -> None:
+    """Checked in bash, in a directory of a, b and .c: `ls -l | wc -l` says 3, `ls -la | wc
+    -l` 6, `ls | wc -l` 2 and `ls -A | wc -l` 3."""
+    listing = command.split(" | ")[0]
+    assert check_counted_total_line(command) == (
+        f"`{listing}` starts its listing with a “total” line, so `wc -l` counts {more} than "
+        f"there are entries: write `{written}`"
+    )
+    assert check(command) == check_counted_total_line(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["ls /usr/bin | wc -l", "ls -A | wc -l", "ls -1 | wc -l", "ls -l *.txt | wc -l",
+     "ls -ld */ | wc -l", "ls -l | wc -c", "ls -lR | wc -l", "find . -type f | wc -l"],
+)  # fmt: skip
+def test_counting_a_listing_without_a_total_line_passes(command: str) -> None:
+    assert check_counted_total_line(command) is None
 
 
 @needs_man
