@@ -339,6 +339,11 @@ ASKED: tuple[Asked, ...] = (
         _each(("docker run", "podman run"), Way("d", ("--detach",))),
     ),
     Asked(
+        "show the permissions in octal",
+        re.compile(r"\bin octal\b|\boctal (?:form|notation|mode|permissions?)\b", re.I),
+        {"ls": Way(hint="`stat -c '%a %n' FILE` shows them (ls only spells them out)")},
+    ),
+    Asked(
         "show it in a readable form",
         re.compile(r"\bhuman[- ]readable\b|\breadable (?:form|format|sizes?|units)\b", re.I),
         {

@@ -363,10 +363,8 @@ def parse_plain(text: str) -> Doc:
 
 
 def _short_value_attached(name: str, shorts: set[str], valued: set[str]) -> None:
-    """`-nNUM`, `-I[FMT]` in a page: the letter is an option with its value attached. A value
-    in brackets is optional and never the next word: `sed -i s/a/b/ f` edits f in place."""
+    """`-nNUM` in a page: the letter is an option with its value attached. (An optional value
+    in brackets, `-i[SUFFIX]`, is seen where the letter is read: it is never the next word.)"""
     if re.fullmatch(r"[A-Za-z][A-Z_]{2,}", name):
         shorts.add(name[0])
         valued.add(name[0])
-    elif re.fullmatch(r"[A-Za-z]\[.*", name):
-        shorts.add(name[0])

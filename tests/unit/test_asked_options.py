@@ -66,6 +66,8 @@ CAUGHT = [
      "cp -r site /var/www", "keep the files' permissions: `cp` does that with -p (--preserve)"),
     ("copy site to the backup disk keeping the permissions", "rsync -r site/ /mnt/backup/",
      "`rsync` does that with -a (--archive)"),
+    ("show the permissions of /etc/shadow in octal", "ls -ld /etc/shadow | awk '{print $1}'",
+     "show the permissions in octal, which `ls` cannot do; `stat -c '%a %n' FILE` shows them"),
     ("download https://example.com/big.iso and resume if it was interrupted",
      "curl -C - -L https://example.com/big.iso", "download a file, and `curl` without -O or -o "
      "writes it to the terminal: -O (--remote-name) saves it under its own name"),
@@ -169,6 +171,8 @@ PASSES = [
     ("copy notes.txt to the server keeping its permissions", "scp -p notes.txt srv:/data/"),
     ("show the history of app.py with the patches", "git log --patch --follow app.py"),
     ("show the history of app.py with the patches", "git show HEAD -- app.py"),  # not git log
+    ("show the permissions of /etc/shadow in octal", "stat -c %a /etc/shadow"),
+    ("show the permissions of /etc/shadow, not in octal", "ls -l /etc/shadow"),
     ("download https://example.com/big.iso and resume if it was interrupted",
      "curl -C - -LO https://example.com/big.iso"),
     ("download https://example.com/big.iso and resume if it was interrupted",
