@@ -339,6 +339,16 @@ ASKED: tuple[Asked, ...] = (
         _each(("docker run", "podman run"), Way("d", ("--detach",))),
     ),
     Asked(
+        "clone only the latest commit",
+        re.compile(
+            r"\bshallow\b|\bonly the (?:latest|last|most recent|newest) commit\b"
+            r"|\bwithout (?:the |its )?(?:full |whole )?history\b",
+            re.I,
+        ),
+        {"git clone": Way(longs=("--depth", "--shallow-since", "--shallow-exclude"),
+                          hint="--depth 1")},
+    ),
+    Asked(
         "show the permissions in octal",
         re.compile(r"\bin octal\b|\boctal (?:form|notation|mode|permissions?)\b", re.I),
         {"ls": Way(hint="`stat -c '%a %n' FILE` shows them (ls only spells them out)")},
@@ -385,8 +395,7 @@ def check(request: str, command: str) -> str | None:
     """The first behaviour `request` asks for in words that the programs of `command` that
     could do it all leave out, as one line for the user and for the model; or None."""
     simples = parse(command).commands
-    if problem := (_sleep_in_seconds(request, simples) or _port_unused(request, command)
-                   or _download_shown(request, simples)):  # fmt: skip
+    if problem := _told_otherwise(request, command, simples):
         return problem
     for asked in ASKED:
         if not _says(asked, request):
@@ -403,6 +412,16 @@ def check(request: str, command: str) -> str | None:
             return f"the request asks to {asked.what}, which `{key}` cannot do; {way.told}"
         return f"the request asks to {asked.what}: `{key}` does that with {way.told}"
     return None
+
+
+def _told_otherwise(request: str, command: str, simples: list[Simple]) -> str | None:
+    """The checks the table cannot express: a time, a port, a download, a DNS record type."""
+    return (
+        _sleep_in_seconds(request, simples)
+        or _port_unused(request, command)
+        or _download_shown(request, simples)
+        or _record_type_left_out(request, simples)
+    )
 
 
 # Words that turn the phrase after them around: "without following symlinks", "don't
@@ -491,3 +510,25 @@ def _download_shown(request: str, simples: list[Simple]) -> str | None:
 def _says_download(request: str) -> bool:
     return any(not _NEGATION_BEFORE.search(request, 0, match.start())
                for match in _DOWNLOAD.finditer(request))  # fmt: skip
+
+
+_RECORD_TYPE = re.compile(r"\b(AAAA|MX|TXT|NS|CNAME|SOA|PTR|SRV|CAA) records?\b", re.I)
+_DNS_LOOKUPS = frozenset({"dig", "nslookup", "host", "drill", "kdig"})
+_SHOWN_BY_ITSELF = {"host": frozenset({"AAAA", "MX"})}  # host shows A, AAAA and MX unasked
+
+
+def _record_type_left_out(request: str, simples: list[Simple]) -> str | None:
+    """`nslookup example.com` for "the MX records of example.com": without the type, a lookup
+    asks for the address (dig MX example.com, nslookup -type=mx, host -t mx name the type)."""
+    if not (match := _RECORD_TYPE.search(request)):
+        return None
+    kind = match.group(1).upper()
+    for simple in simples:
+        if simple.program not in _DNS_LOOKUPS or kind in _SHOWN_BY_ITSELF.get(simple.program, ()):
+            continue
+        words = {part.lower() for arg in simple.args for part in re.split(r"[=\s]", arg)}
+        if kind.lower() not in words:
+            return (f"the request asks for {kind} records, and `{simple.program}` looks up the "
+                    f"address unless told the type: `dig {kind} NAME`, `nslookup "
+                    f"-type={kind.lower()} NAME` or `host -t {kind.lower()} NAME`")  # fmt: skip
+    return None

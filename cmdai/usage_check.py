@@ -12,8 +12,8 @@ without -b in a pipeline (it stops at once: no terminal), an editor opened on /e
 (visudo checks it before saving), `gunzip dump.sql.gz | less` (the file goes to disk), and
 `find … -exec gzip {} + | xargs …` (find writes no names to the pipe), an -exec whose
 command nothing ends (`find . -exec rm {} ;`: the shell takes the `;`), an "or" in grep's
-basic syntax (`grep 'ERROR|WARN'` looks for that text), and `ls -l | wc -l` (it counts the
-"total" line).
+basic syntax (`grep 'ERROR|WARN'` looks for that text), `ls -l | wc -l` (it counts the
+"total" line), and `find /opt -maxdepth 1 -type d -exec du -sh {} +` (/opt is listed too).
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -23,6 +23,7 @@ one pattern; a program without a page is not checked where its values matter.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import string
 from collections.abc import Callable
@@ -61,6 +62,7 @@ def check(command: str) -> str | None:
         check_touch_stamp, check_top_in_pipe, check_sudoers_editor, check_unpacked_to_disk,
         check_find_exec_piped, check_find_late_option, check_date_iso_format,
         check_find_exec_end, check_grep_alternation, check_counted_total_line,
+        check_sized_start,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -214,6 +216,40 @@ def check_counted_total_line(command: str) -> str | None:
 
 
 _ALMOST_ALL = {"--all": "--almost-all"}
+
+
+def check_sized_start(command: str) -> str | None:
+    """`find /opt -maxdepth 1 -type d -exec du -sh {} + | sort -rh | head -n 3`, for "the 3
+    largest directories under /opt": find lists /opt itself too (depth 0), and du gives it the
+    size of everything in it, so it comes first; given /opt and its directories at once (`{}
+    +`, xargs), GNU du counts each file once, under /opt, and leaves the others out. -mindepth
+    1 leaves /opt out."""
+    for simple in _commands(command):
+        if simple.program != "find" or "-mindepth" in simple.args:
+            continue
+        places, expression = split_find_args(simple.args)
+        if _value_of("-maxdepth", expression) in (None, "0") or not _lists_directories(expression):
+            continue  # no -maxdepth: a size of every directory; 0: the start alone, as asked
+        sized = any(program_name(words[0]) == "du" for words in find_exec_commands(expression))
+        readers = (reader for reader in _commands(command) if reader.pipe_from is simple)
+        if sized or any(reader.program == "du" for reader in readers):
+            start = places[0] if places else "."
+            return (
+                f"`find {start} -maxdepth …` lists {start} itself as well, and du shows it with "
+                "the size of everything in it (and, given it in the same call, skips the "
+                "directories inside, counted already): add -mindepth 1"
+            )
+    return None
+
+
+def _value_of(option: str, words: list[str]) -> str | None:
+    """The word after `option` (find's `-maxdepth 1`), or None."""
+    return next((value for word, value in itertools.pairwise(words) if word == option), None)
+
+
+def _lists_directories(expression: list[str]) -> bool:
+    """Does find list directories, the start among them (no -type, or -type d)?"""
+    return (_value_of("-type", expression) or "d").startswith("d")
 
 
 # Programs that never read their input: after a pipe, what the pipe carries is lost.

@@ -31,6 +31,7 @@ from cmdai.usage_check import (
     check_numeric_sort,
     check_operands,
     check_piped_grep,
+    check_sized_start,
     check_ssh_destination,
     check_sudoers_editor,
     check_terminal_input,
@@ -559,6 +560,38 @@ def test_counting_a_long_listing_is_caught(command: str, more: str, written: str
 )  # fmt: skip
 def test_counting_a_listing_without_a_total_line_passes(command: str) -> None:
     assert check_counted_total_line(command) is None
+
+
+# --- find's start point given to du -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "start"),
+    [("find /opt -maxdepth 1 -type d -exec du -sh {} + | sort -rh | head -n 3", "/opt"),
+     ("find /var -maxdepth 1 -type d | xargs du -sh | sort -rh", "/var"),
+     ("find -maxdepth 2 -exec du -s {} \\;", ".")],
+)  # fmt: skip
+def test_find_giving_its_start_to_du_is_caught(command: str, start: str) -> None:
+    """Checked in bash: in a directory sz holding a/ with a 100 kB file, `find sz -maxdepth 1
+    -type d -exec du -sh {} +` prints only `108K sz` (du counted sz/a under sz and skipped
+    it); with -mindepth 1 it prints `104K sz/a`."""
+    assert check_sized_start(command) == (
+        f"`find {start} -maxdepth …` lists {start} itself as well, and du shows it with the size "
+        "of everything in it (and, given it in the same call, skips the directories inside, "
+        "counted already): add -mindepth 1"
+    )
+    assert check(command) == check_sized_start(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["find /opt -mindepth 1 -maxdepth 1 -type d -exec du -sh {} + | sort -rh",
+     "find . -maxdepth 1 -type f -exec du -sh {} +", "find /srv -maxdepth 0 -type d -exec du -s {} +",
+     "find /var -maxdepth 1 -type d", "find /var -type d -exec du -s {} +",
+     "du -sh /var/*/ | sort -rh"],
+)  # fmt: skip
+def test_find_without_its_start_given_to_du_passes(command: str) -> None:
+    assert check_sized_start(command) is None
 
 
 @needs_man
