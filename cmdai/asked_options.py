@@ -519,7 +519,8 @@ _SHOWN_BY_ITSELF = {"host": frozenset({"AAAA", "MX"})}  # host shows A, AAAA and
 
 def _record_type_left_out(request: str, simples: list[Simple]) -> str | None:
     """`nslookup example.com` for "the MX records of example.com": without the type, a lookup
-    asks for the address (dig MX example.com, nslookup -type=mx, host -t mx name the type)."""
+    asks for the address. The message gives the command with the type (told only which
+    options name it, the 1.5B model repeated its `nslookup example.com`)."""
     if not (match := _RECORD_TYPE.search(request)):
         return None
     kind = match.group(1).upper()
@@ -527,8 +528,15 @@ def _record_type_left_out(request: str, simples: list[Simple]) -> str | None:
         if simple.program not in _DNS_LOOKUPS or kind in _SHOWN_BY_ITSELF.get(simple.program, ()):
             continue
         words = {part.lower() for arg in simple.args for part in re.split(r"[=\s]", arg)}
-        if kind.lower() not in words:
-            return (f"the request asks for {kind} records, and `{simple.program}` looks up the "
-                    f"address unless told the type: `dig {kind} NAME`, `nslookup "
-                    f"-type={kind.lower()} NAME` or `host -t {kind.lower()} NAME`")  # fmt: skip
+        if kind.lower() in words:
+            continue
+        names = [arg for arg in simple.args if not arg.startswith(("-", "+", "@"))]
+        name = names[0] if names else "NAME"
+        typed = _TYPED.get(simple.program, "dig {kind} {name}").format(kind=kind, name=name)
+        return (f"the request asks for {kind} records, and `{simple.program} {name}` looks up "
+                f"the address: `{typed}` asks for them")  # fmt: skip
     return None
+
+
+# How each lookup is told the type (drill and kdig read dig's way)
+_TYPED = {"nslookup": "nslookup -type={kind} {name}", "host": "host -t {kind} {name}"}

@@ -67,10 +67,10 @@ CAUGHT = [
     ("copy site to the backup disk keeping the permissions", "rsync -r site/ /mnt/backup/",
      "`rsync` does that with -a (--archive)"),
     ("look up the MX records of example.com", "nslookup example.com",
-     "the request asks for MX records, and `nslookup` looks up the address unless told the "
-     "type: `dig MX NAME`, `nslookup -type=mx NAME` or `host -t mx NAME`"),
-    ("show the txt record of example.org", "host example.org", "`host -t txt NAME`"),
-    ("show the NS records for example.net", "dig +short example.net", "`dig NS NAME`"),
+     "the request asks for MX records, and `nslookup example.com` looks up the address: "
+     "`nslookup -type=MX example.com` asks for them"),
+    ("show the txt record of example.org", "host example.org", "`host -t TXT example.org`"),
+    ("show the NS records for example.net", "dig +short example.net", "`dig NS example.net`"),
     ("clone https://github.com/user/repo.git into myrepo with only the latest commit",
      "git clone https://github.com/user/repo.git myrepo",
      "clone only the latest commit: `git clone` does that with --depth 1"),
