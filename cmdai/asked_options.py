@@ -13,6 +13,7 @@ and dropped: benchmarks/results/manual-hints.md.)
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,6 +117,27 @@ def _writes_file(simple: Simple) -> bool:
 
 
 _IN_PLACE_WITH_SUFFIX = re.compile(r"-[A-Za-z]*i[^A-Za-z\s]")
+
+
+def sort_modes(args: list[str]) -> set[str]:
+    """How sort compares and in which direction: its -n/-g/-h/-r letters, long options, and
+    the letters a key ends with (`-k 5,5n`, `-k5nr`, `--key=5h`)."""
+    modes = short_flags(args) & set(_SORT_LETTERS) | {_SORT_LONGS.get(a, "") for a in args}
+    keys = [value for option, value in itertools.pairwise(args) if option == "-k"]
+    keys += [arg[2:] for arg in args if arg.startswith("-k") and len(arg) > 2]
+    keys += [arg.split("=", 1)[1] for arg in args if arg.startswith("--key=")]
+    return (modes | {letter for key in keys for letter in key if letter in _SORT_LETTERS}) - {""}
+
+
+_SORT_LETTERS = "nghr"
+_SORT_LONGS = {"--numeric-sort": "n", "--general-numeric-sort": "g",
+               "--human-numeric-sort": "h", "--reverse": "r"}  # fmt: skip
+
+
+def _compares_numbers_upwards(simple: Simple) -> bool:
+    """`sort -h`, `sort -k 5,5n`: the smallest number first (no -r, on the key either)."""
+    modes = sort_modes(simple.args)
+    return bool(modes & {"n", "g", "h"}) and "r" not in modes
 
 
 def _each(programs: tuple[str, ...], way: Way) -> dict[str, Way]:
@@ -337,6 +359,16 @@ ASKED: tuple[Asked, ...] = (
         "run it in the background",
         re.compile(r"\bin the background\b|\bdetached\b", re.I),
         _each(("docker run", "podman run"), Way("d", ("--detach",))),
+    ),
+    Asked(
+        "put the largest first",
+        re.compile(
+            r"\b(?:largest|biggest|highest|most \w+) (?:\w+ )?first\b|\bdescending\b"
+            r"|\bfrom (?:the )?(?:largest|biggest|highest|most) to\b",
+            re.I,
+        ),
+        {"sort": Way("r", ("--reverse",))},
+        needed=_compares_numbers_upwards,
     ),
     Asked(
         "clone only the latest commit",

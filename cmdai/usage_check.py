@@ -13,7 +13,8 @@ without -b in a pipeline (it stops at once: no terminal), an editor opened on /e
 `find … -exec gzip {} + | xargs …` (find writes no names to the pipe), an -exec whose
 command nothing ends (`find . -exec rm {} ;`: the shell takes the `;`), an "or" in grep's
 basic syntax (`grep 'ERROR|WARN'` looks for that text), `ls -l | wc -l` (it counts the
-"total" line), and `find /opt -maxdepth 1 -type d -exec du -sh {} +` (/opt is listed too).
+"total" line), `find /opt -maxdepth 1 -type d -exec du -sh {} +` (/opt is listed too), and
+`du -sh * | sort -rn` (sizes with units sorted by their numbers alone).
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -29,6 +30,7 @@ import string
 from collections.abc import Callable
 
 from cmdai import option_check
+from cmdai.asked_options import sort_modes
 from cmdai.commandline import (
     COMPUTED,
     FIND_COMMAND_ENDS,
@@ -62,7 +64,7 @@ def check(command: str) -> str | None:
         check_touch_stamp, check_top_in_pipe, check_sudoers_editor, check_unpacked_to_disk,
         check_find_exec_piped, check_find_late_option, check_date_iso_format,
         check_find_exec_end, check_grep_alternation, check_counted_total_line,
-        check_sized_start,
+        check_sized_start, check_human_sizes_as_numbers,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -523,6 +525,29 @@ def check_numeric_sort(command: str) -> str | None:
     return None
 
 
+def check_human_sizes_as_numbers(command: str) -> str | None:
+    """`du -sh * | sort -rn`, `ls -lh | sort -k 5,5n`: with -h the sizes carry a unit (4.0K,
+    1.2M, 512), and sort -n or -g reads only the number, so 1.2M sorts below 512K. sort -h
+    reads the units (checked: `printf '1.2M a\\n512K b\\n' | sort -n` puts 1.2M first)."""
+    for sort in _commands(command):
+        source = sort.pipe_from
+        if sort.program != "sort" or source is None or source.program not in _HUMAN_SIZES:
+            continue
+        letters = short_flags(source.args)
+        if "h" not in letters and "--human-readable" not in source.args:
+            continue
+        if source.program == "ls" and not letters & {"l", "s"}:
+            continue  # names only: no sizes to sort
+        how = sort_modes(sort.args)
+        if "h" in how or not how & {"n", "g"}:
+            continue
+        listing = " ".join([source.program, *source.args])
+        return (f"`{listing}` writes sizes with units (4.0K, 1.2M), and `sort -n` reads only "
+                f"their numbers, so 1.2M comes before 512K: `sort -h` reads the units")  # fmt: skip
+    return None
+
+
+_HUMAN_SIZES = frozenset({"du", "ls", "df"})
 # Devices that never run out: read with no count=, dd copies until the target is full.
 _ENDLESS_SOURCES = frozenset({"/dev/zero", "/dev/urandom", "/dev/random"})
 

@@ -66,6 +66,11 @@ CAUGHT = [
      "cp -r site /var/www", "keep the files' permissions: `cp` does that with -p (--preserve)"),
     ("copy site to the backup disk keeping the permissions", "rsync -r site/ /mnt/backup/",
      "`rsync` does that with -a (--archive)"),
+    ("show the size of each folder here, largest first", "du -sh * | sort -h",
+     "put the largest first: `sort` does that with -r (--reverse)"),
+    ("count the words of book.txt, most common first",
+     "tr -s ' ' '\\n' < book.txt | sort | uniq -c | sort -n", "`sort` does that with -r"),
+    ("list the files by size in descending order", "ls -l | sort -k 5,5n", "with -r"),
     ("look up the MX records of example.com", "nslookup example.com",
      "the request asks for MX records, and `nslookup example.com` looks up the address: "
      "`nslookup -type=MX example.com` asks for them"),
@@ -181,6 +186,13 @@ PASSES = [
     ("copy notes.txt to the server keeping its permissions", "scp -p notes.txt srv:/data/"),
     ("show the history of app.py with the patches", "git log --patch --follow app.py"),
     ("show the history of app.py with the patches", "git show HEAD -- app.py"),  # not git log
+    ("show the size of each folder here, largest first", "du -sh * | sort -rh"),
+    ("show the size of each folder here, largest first", "du -sh * | sort -h --reverse"),
+    ("show the size of each folder here, largest first", "du -s * | sort -k1,1nr"),
+    ("show the size of each folder here, largest first", "ls -lS"),
+    ("count the words of book.txt, most common first",
+     "tr -s ' ' '\\n' < book.txt | sort | uniq -c | sort -rn"),
+    ("sort names.txt, largest first", "sort names.txt"),  # not by number: left to the model
     ("look up the MX records of example.com", "dig MX example.com"),
     ("look up the MX records of example.com", "dig example.com mx +short"),
     ("look up the MX records of example.com", "nslookup -type=mx example.com"),

@@ -27,6 +27,7 @@ from cmdai.usage_check import (
     check_find_late_option,
     check_find_start,
     check_grep_alternation,
+    check_human_sizes_as_numbers,
     check_ignored_input,
     check_numeric_sort,
     check_operands,
@@ -560,6 +561,32 @@ def test_counting_a_long_listing_is_caught(command: str, more: str, written: str
 )  # fmt: skip
 def test_counting_a_listing_without_a_total_line_passes(command: str) -> None:
     assert check_counted_total_line(command) is None
+
+
+# --- sizes with units sorted as plain numbers ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "listing"),
+    [("du -sh * | sort -rn", "du -sh *"), ("ls -lh | sort -k 5,5n", "ls -lh"),
+     ("df -h | sort -k 4 -n", "df -h"), ("du --human-readable * | sort -g -r", "du --human-readable *"),
+     ("du -h --max-depth=1 /var | sort --numeric-sort", "du -h --max-depth=1 /var")],
+)  # fmt: skip
+def test_sizes_with_units_sorted_as_numbers_are_caught(command: str, listing: str) -> None:
+    """Checked in bash: `printf '1.2M a\\n512K b\\n' | sort -n` puts 1.2M first."""
+    assert check_human_sizes_as_numbers(command) == (
+        f"`{listing}` writes sizes with units (4.0K, 1.2M), and `sort -n` reads only their "
+        "numbers, so 1.2M comes before 512K: `sort -h` reads the units"
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["du -sh * | sort -rh", "du -s * | sort -rn", "ls -lh | sort -k 5,5h", "du -sh * | sort",
+     "ls -h | sort -n", "ls -lS | sort -n"],
+)  # fmt: skip
+def test_sizes_sorted_the_way_they_are_written_pass(command: str) -> None:
+    assert check_human_sizes_as_numbers(command) is None
 
 
 # --- find's start point given to du -----------------------------------------------------------
