@@ -371,6 +371,11 @@ ASKED: tuple[Asked, ...] = (
         needed=_compares_numbers_upwards,
     ),
     Asked(
+        "sort by memory",
+        re.compile(r"\b(?:sorted|sort|ordered|order) by (?:memory|mem|ram)\b", re.I),
+        {"top": Way("o", ("--sort-override",), hint="-o %MEM")},
+    ),
+    Asked(
         "clone only the latest commit",
         re.compile(
             r"\bshallow\b|\bonly the (?:latest|last|most recent|newest) commit\b"

@@ -71,6 +71,8 @@ CAUGHT = [
     ("count the words of book.txt, most common first",
      "tr -s ' ' '\\n' < book.txt | sort | uniq -c | sort -n", "`sort` does that with -r"),
     ("list the files by size in descending order", "ls -l | sort -k 5,5n", "with -r"),
+    ("take one snapshot of top sorted by memory", "top -b -n 1 | head -n 10",
+     "sort by memory: `top` does that with -o %MEM"),
     ("look up the MX records of example.com", "nslookup example.com",
      "the request asks for MX records, and `nslookup example.com` looks up the address: "
      "`nslookup -type=MX example.com` asks for them"),
@@ -193,6 +195,8 @@ PASSES = [
     ("count the words of book.txt, most common first",
      "tr -s ' ' '\\n' < book.txt | sort | uniq -c | sort -rn"),
     ("sort names.txt, largest first", "sort names.txt"),  # not by number: left to the model
+    ("take one snapshot of top sorted by memory", "top -b -n 1 -o %MEM | head -n 20"),
+    ("take one snapshot of top sorted by memory", "top -bn1 --sort-override=%MEM"),
     ("look up the MX records of example.com", "dig MX example.com"),
     ("look up the MX records of example.com", "dig example.com mx +short"),
     ("look up the MX records of example.com", "nslookup -type=mx example.com"),
