@@ -13,7 +13,9 @@ and dropped: benchmarks/results/manual-hints.md.)
 
 from __future__ import annotations
 
+import functools
 import itertools
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -452,12 +454,14 @@ def check(request: str, command: str) -> str | None:
 
 
 def _told_otherwise(request: str, command: str, simples: list[Simple]) -> str | None:
-    """The checks the table cannot express: a time, a port, a download, a DNS record type."""
+    """The checks the table cannot express: a time, a port, a download, a DNS record type, a
+    city's time."""
     return (
         _sleep_in_seconds(request, simples)
         or _port_unused(request, command)
         or _download_shown(request, simples)
         or _record_type_left_out(request, simples)
+        or _time_zone_left_out(request, command, simples)
     )
 
 
@@ -577,3 +581,44 @@ def _record_type_left_out(request: str, simples: list[Simple]) -> str | None:
 
 # How each lookup is told the type (drill and kdig read dig's way)
 _TYPED = {"nslookup": "nslookup -type={kind} {name}", "host": "host -t {kind} {name}"}
+
+
+ZONEINFO = "/usr/share/zoneinfo"
+_ZONE_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe",
+                 "Indian", "Pacific")  # fmt: skip
+_CLOCK = re.compile(r"\b(?:time|date|clock|o'clock)\b", re.I)
+
+
+def _time_zone_left_out(request: str, command: str, simples: list[Simple]) -> str | None:
+    """`date` for "show the current time in Tokyo": date shows this machine's time zone; the
+    city's is `TZ=Asia/Tokyo date`. Cities are the time zones of this machine's tz database;
+    without it, nothing is checked."""
+    if not _CLOCK.search(request) or "TZ=" in command:
+        return None
+    if not any(simple.program == "date" for simple in simples):
+        return None
+    zones = _zones(ZONEINFO)
+    for match in re.finditer(r"\bin\s+", request):
+        words = re.findall(r"[A-Za-z]+", " ".join(request[match.end() :].split()[:3]))
+        for count in range(len(words), 0, -1):  # "New York City" -> "New York"
+            if zone := zones.get(" ".join(words[:count]).lower()):
+                city = zone.rsplit("/", 1)[1].replace("_", " ")
+                return (f"the request asks for the time in {city}, and `date` shows this "
+                        f"machine's time zone: `TZ={zone} date` shows the time there")  # fmt: skip
+    return None
+
+
+@functools.lru_cache(maxsize=2)
+def _zones(root: str) -> dict[str, str]:
+    """ "tokyo" -> "Asia/Tokyo", "new york" -> "America/New_York": the cities of the tz
+    database's regions (not the zones of a state inside one, America/Indiana/…)."""
+    zones: dict[str, str] = {}
+    for region in _ZONE_REGIONS:
+        try:
+            names = os.listdir(os.path.join(root, region))
+        except OSError:
+            continue
+        for name in names:
+            if os.path.isfile(os.path.join(root, region, name)):
+                zones[name.replace("_", " ").lower()] = f"{region}/{name}"
+    return zones

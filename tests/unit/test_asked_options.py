@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cmdai import asked_options
 from cmdai.asked_options import ASKED, check, program_key
 from cmdai.commandline import parse
 from cmdai.config import Config
@@ -73,6 +74,10 @@ CAUGHT = [
     ("list the files by size in descending order", "ls -l | sort -k 5,5n", "with -r"),
     ("take one snapshot of top sorted by memory", "top -b -n 1 | head -n 10",
      "sort by memory: `top` does that with -o %MEM"),
+    ("show the current time in Tokyo", "date -u '+%Y-%m-%d %H:%M:%S'",
+     "the request asks for the time in Tokyo, and `date` shows this machine's time zone: "
+     "`TZ=Asia/Tokyo date` shows the time there"),
+    ("what time is it in new york city?", "date +%H:%M", "`TZ=America/New_York date`"),
     ("look up the MX records of example.com", "nslookup example.com",
      "the request asks for MX records, and `nslookup example.com` looks up the address: "
      "`nslookup -type=MX example.com` asks for them"),
@@ -197,6 +202,11 @@ PASSES = [
     ("sort names.txt, largest first", "sort names.txt"),  # not by number: left to the model
     ("take one snapshot of top sorted by memory", "top -b -n 1 -o %MEM | head -n 20"),
     ("take one snapshot of top sorted by memory", "top -bn1 --sort-override=%MEM"),
+    ("show the current time in Tokyo", "TZ=Asia/Tokyo date"),
+    ("show the current time in Tokyo", "env TZ='Asia/Tokyo' date +%T"),
+    ("show the time in UTC", "date -u"),
+    ("print the date in 3 days", "date -d '+3 days'"),
+    ("show the time in the office", "date"),
     ("look up the MX records of example.com", "dig MX example.com"),
     ("look up the MX records of example.com", "dig example.com mx +short"),
     ("look up the MX records of example.com", "nslookup -type=mx example.com"),
@@ -298,6 +308,15 @@ def test_a_command_that_does_what_the_request_asks_passes(request_: str, command
 )  # fmt: skip
 def test_a_subcommand_is_part_of_what_the_table_is_keyed_by(command: str, key: str) -> None:
     assert program_key(parse(command).commands[0]) == key
+
+
+def test_cities_are_read_from_the_tz_database(tmp_path: Path) -> None:
+    """The machine's own database (.ci/run installs tzdata); without one, no city is known
+    and nothing is checked."""
+    zones = asked_options._zones(asked_options.ZONEINFO)
+    assert zones["tokyo"] == "Asia/Tokyo" and zones["new york"] == "America/New_York"
+    assert "center" not in zones  # America/North_Dakota/Center: a state's zone, not a city
+    assert asked_options._zones(str(tmp_path)) == {}
 
 
 def test_every_rule_knows_a_program() -> None:
