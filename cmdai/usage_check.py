@@ -14,7 +14,8 @@ without -b in a pipeline (it stops at once: no terminal), an editor opened on /e
 command nothing ends (`find . -exec rm {} ;`: the shell takes the `;`), an "or" in grep's
 basic syntax (`grep 'ERROR|WARN'` looks for that text), `ls -l | wc -l` (it counts the
 "total" line), `find /opt -maxdepth 1 -type d -exec du -sh {} +` (/opt is listed too), and
-`du -sh * | sort -rn` (sizes with units sorted by their numbers alone).
+`du -sh * | sort -rn` (sizes with units sorted by their numbers alone), and `echo 2**40`
+(printed as written).
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -64,7 +65,7 @@ def check(command: str) -> str | None:
         check_touch_stamp, check_top_in_pipe, check_sudoers_editor, check_unpacked_to_disk,
         check_find_exec_piped, check_find_late_option, check_date_iso_format,
         check_find_exec_end, check_grep_alternation, check_counted_total_line,
-        check_sized_start, check_human_sizes_as_numbers,
+        check_sized_start, check_human_sizes_as_numbers, check_echoed_sum,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -548,6 +549,36 @@ def check_human_sizes_as_numbers(command: str) -> str | None:
 
 
 _HUMAN_SIZES = frozenset({"du", "ls", "df"})
+
+
+def check_echoed_sum(command: str) -> str | None:
+    """`echo 2**40`, `echo 3*7+1`, for "calculate …": echo prints the sum as written (and a
+    `*` in it is a glob, which a matching file name would replace)."""
+    commands = _commands(command)
+    piped = {id(simple.pipe_from) for simple in commands}  # `echo '2^40' | bc` is computed
+    for simple in commands:
+        if simple.program not in ("echo", "printf") or id(simple) in piped:
+            continue
+        sums = [word for word in simple.args if _SUM.fullmatch(word) and _SUM_SIGN.search(word)]
+        if sums:
+            return f"`{simple.program} {sums[0]}` prints {sums[0]} as written: {_computed(sums[0])}"
+    return None
+
+
+def _computed(expression: str) -> str:
+    """What computes it: the shell for whole numbers, bc for decimals and for `^` (a power
+    to bc, an exclusive or to the shell: `$((2^10))` is 8)."""
+    if "^" in expression or "." in expression:
+        return f"`echo '{expression}' | bc -l` computes it"
+    return f"the shell computes it in `echo $(({expression}))`"
+
+
+# Numbers joined by operators: 2**40, 3*7+1, (2+3)*4; one of them a sign no date or range
+# has (2024-01-01, 10-20 and 12/25 are what they say)
+_SUM = re.compile(r"\(?\d+(?:\.\d+)?\)?(?:(?:\*\*|[-+*/%^])\(?\d+(?:\.\d+)?\)?)+")
+_SUM_SIGN = re.compile(r"[*+^%]")
+
+
 # Devices that never run out: read with no count=, dd copies until the target is full.
 _ENDLESS_SOURCES = frozenset({"/dev/zero", "/dev/urandom", "/dev/random"})
 

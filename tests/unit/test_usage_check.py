@@ -21,6 +21,7 @@ from cmdai.usage_check import (
     check,
     check_counted_total_line,
     check_date_iso_format,
+    check_echoed_sum,
     check_endless_dd,
     check_find_exec_end,
     check_find_exec_piped,
@@ -561,6 +562,34 @@ def test_counting_a_long_listing_is_caught(command: str, more: str, written: str
 )  # fmt: skip
 def test_counting_a_listing_without_a_total_line_passes(command: str) -> None:
     assert check_counted_total_line(command) is None
+
+
+# --- a sum echoed as written ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "computed"),
+    [("echo 2**40", "the shell computes it in `echo $((2**40))`"),
+     ("echo 3*7+1", "the shell computes it in `echo $((3*7+1))`"),
+     ("printf '%s\\n' 2+2", "the shell computes it in `echo $((2+2))`"),
+     ("echo 2^10", "`echo '2^10' | bc -l` computes it"),
+     ("echo 1.5*2", "`echo '1.5*2' | bc -l` computes it")],
+)  # fmt: skip
+def test_a_sum_echoed_as_written_is_caught(command: str, computed: str) -> None:
+    """Checked in bash: `echo 2**40` prints 2**40, `echo $((2**40))` 1099511627776,
+    `echo $((2^10))` 8 (exclusive or) and `echo '2^10' | bc -l` 1024."""
+    problem = check_echoed_sum(command)
+    assert problem is not None and problem.endswith(f"as written: {computed}"), problem
+    assert check(command) == problem
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["echo $((2**40))", "echo '2^40' | bc", "echo 2024-01-01", "echo 10-20", "echo 12/25",
+     "echo v1.2", "echo 192.168.1.1", "echo 3 * 4 | bc", "python3 -c 'print(2**40)'"],
+)  # fmt: skip
+def test_a_sum_computed_or_a_date_passes(command: str) -> None:
+    assert check_echoed_sum(command) is None
 
 
 # --- sizes with units sorted as plain numbers ----------------------------------------------------
