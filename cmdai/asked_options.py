@@ -455,13 +455,14 @@ def check(request: str, command: str) -> str | None:
 
 def _told_otherwise(request: str, command: str, simples: list[Simple]) -> str | None:
     """The checks the table cannot express: a time, a port, a download, a DNS record type, a
-    city's time."""
+    city's time, an order by size."""
     return (
         _sleep_in_seconds(request, simples)
         or _port_unused(request, command)
         or _download_shown(request, simples)
         or _record_type_left_out(request, simples)
         or _time_zone_left_out(request, command, simples)
+        or _sizes_unsorted(request, simples)
     )
 
 
@@ -622,3 +623,20 @@ def _zones(root: str) -> dict[str, str]:
             if os.path.isfile(os.path.join(root, region, name)):
                 zones[name.replace("_", " ").lower()] = f"{region}/{name}"
     return zones
+
+
+_BY_SIZE = re.compile(
+    r"\b(?:sort(?:ed)?|order(?:ed)?) by (?:their |its )?(?:size|disk usage)\b"
+    r"|\b(?:largest|biggest|smallest)\b",
+    re.I,
+)
+
+
+def _sizes_unsorted(request: str, simples: list[Simple]) -> str | None:
+    """`du -sh *` for "disk usage sorted by size", `du -sh * | head -n 5` for "the 5 biggest
+    directories": du lists in the order it walks, so nothing is sorted by size."""
+    programs = {simple.program for simple in simples}
+    if "du" not in programs or "sort" in programs or not _BY_SIZE.search(request):
+        return None
+    return ("the request asks for an order by size, and `du` lists in the order it walks the "
+            "directories: pipe it to `sort -h` (`sort -rh` for the largest first)")  # fmt: skip

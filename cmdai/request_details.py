@@ -1,9 +1,10 @@
 """Details a request gives in words that a program reads one way only: whose permission
 ("for others" is `chmod o-x`, not `chmod -x`, which takes it from everyone), which processes
 ("named node" is `pkill node`; `pkill -f node` also matches `vim node.txt`), which end of a
-file ("all but the last 3 lines" is `head -n -3`, not `tail -n +4`), and what an empty file is
-(`echo "" > f` leaves a line in it). Each rule speaks only when the request says it in so many
-words and the command does the other thing; a command that does it some other way passes.
+file ("all but the last 3 lines" is `head -n -3`, not `tail -n +4`), what an empty file is
+(`echo "" > f` leaves a line in it), and which account ("the group www-data" must be named).
+Each rule speaks only when the request says it in so many words and the command does the
+other thing; a command that does it some other way passes.
 
 Each check returns one line for the user and for the model, or None.
 """
@@ -21,7 +22,8 @@ def check(request: str, command: str) -> str | None:
     simples = parse(command).commands
     checks = (_chmod_names_someone_else, _name_matched_anywhere, _lines_from_the_wrong_end,
               _echo_leaves_a_line)  # fmt: skip
-    return next((problem for check in checks if (problem := check(request, simples))), None)
+    found = next((problem for check in checks if (problem := check(request, simples))), None)
+    return found or _account_left_out(request, command)
 
 
 # Who a request gives a permission to or takes it from, as chmod's letter. "everyone else" is
@@ -139,4 +141,35 @@ def _echo_leaves_a_line(request: str, simples: list[Simple]) -> str | None:
                 f"the request asks for an empty file, and `echo` writes a newline into {name}: "
                 f"`: > {name}` or `truncate -s 0 {name}` empties it"
             )
+    return None
+
+
+# "the group www-data", "the user alice", "user named deploy": an account by its name.
+_ACCOUNT = re.compile(
+    r"\b(user|group)\s+(?:named\s+|called\s+)?['\"`]?([a-z_][a-z0-9_.-]{0,30}[a-z0-9_])\b"
+)
+# Words after "user" or "group" that are not a name ("the group write bit", "user and group")
+_NOT_A_NAME = frozenset({
+    "a", "an", "the", "and", "or", "to", "of", "in", "on", "at", "by", "for", "with", "from",
+    "who", "that", "which", "is", "has", "can", "id", "ids", "name", "names", "permission",
+    "permissions", "write", "read", "execute", "owner", "ownership", "members", "membership",
+    "account", "accounts", "list", "running", "logged", "root", "me", "i", "only", "as", "it",
+    "its", "their", "bits", "bit", "rights", "access", "settings", "info", "information",
+    "memberships", "password", "passwords", "home", "shell", "quota", "quotas", "limits",
+    "process", "processes", "files", "file", "directory", "directories", "session",
+    "sessions", "login", "logins", "mode", "level", "space", "data", "details", "groups",
+    "users", "database", "entry", "entries", "exists", "exist", "belongs", "will", "should",
+    "must", "you", "we", "they", "this", "these", "those", "here", "there", "first", "last",
+})  # fmt: skip
+
+
+def _account_left_out(request: str, command: str) -> str | None:
+    """`chmod -R g+w uploads` for "make uploads writable by the group www-data": the group
+    the request names is nowhere in the command (chgrp or chown would name it), so the group
+    that has the file gets the permission. Any user or group named in so many words must be
+    in the command (`find /home -user bob`, `usermod -aG sudo alice`)."""
+    for kind, name in _ACCOUNT.findall(request):  # the line as written: `sudo -u postgres`
+        if name in _NOT_A_NAME or re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", command):
+            continue
+        return f"the request names the {kind} {name}, and the command does not use it"
     return None

@@ -78,6 +78,10 @@ CAUGHT = [
      "the request asks for the time in Tokyo, and `date` shows this machine's time zone: "
      "`TZ=Asia/Tokyo date` shows the time there"),
     ("what time is it in new york city?", "date +%H:%M", "`TZ=America/New_York date`"),
+    ("show disk usage of the current directory sorted by size", "du -sh *",
+     "the request asks for an order by size, and `du` lists in the order it walks the "
+     "directories: pipe it to `sort -h` (`sort -rh` for the largest first)"),
+    ("show the 5 biggest directories here", "du -sh * | head -n 5", "pipe it to `sort -h`"),
     ("look up the MX records of example.com", "nslookup example.com",
      "the request asks for MX records, and `nslookup example.com` looks up the address: "
      "`nslookup -type=MX example.com` asks for them"),
@@ -207,6 +211,10 @@ PASSES = [
     ("show the time in UTC", "date -u"),
     ("print the date in 3 days", "date -d '+3 days'"),
     ("show the time in the office", "date"),
+    ("show disk usage of the current directory sorted by size", "du -sh * | sort -h"),
+    ("show the 5 biggest directories here", "du -s * | sort -rn | head -5"),
+    ("show the 5 biggest files here", "ls -lS | head -n 6"),
+    ("show the disk usage of /home", "du -sh /home"),
     ("look up the MX records of example.com", "dig MX example.com"),
     ("look up the MX records of example.com", "dig example.com mx +short"),
     ("look up the MX records of example.com", "nslookup -type=mx example.com"),

@@ -54,6 +54,10 @@ CAUGHT = [
      "`: > debug.log` or `truncate -s 0 debug.log` empties it"),
     ("clear the contents of app.log", "echo > app.log", "writes a newline into app.log"),
     ("truncate out.txt to nothing", "echo '' >| out.txt", "writes a newline into out.txt"),
+    ("make the directory uploads writable by the group www-data", "chmod -R g+w uploads",
+     "the request names the group www-data, and the command does not use it"),
+    ("show the processes of the user nginx", "ps aux", "names the user nginx"),
+    ("list the crontab of user named deploy", "crontab -l", "names the user deploy"),
 ]  # fmt: skip
 
 
@@ -93,6 +97,17 @@ PASSES = [
     ("empty the file debug.log without deleting it", "cat /dev/null > debug.log"),
     ("add an empty line to the end of notes.txt", 'echo "" >> notes.txt'),  # appends
     ("print an empty line", "echo"),
+    ("make the directory uploads writable by the group www-data",
+     "chgrp -R www-data uploads && chmod -R g+w uploads"),
+    ("list the members of the group docker", "getent group docker"),
+    ("add the user alice to the group sudo", "sudo usermod -aG sudo alice"),
+    ("find files owned by the user bob in /home", "find /home -user bob"),
+    ("change the owner of site to the user www-data", "chown -R www-data:www-data site"),
+    ("run psql as the user postgres", "sudo -u postgres psql"),  # a wrapper's option
+    ("give the group write permission on everything under shared", "chmod -R g+w shared"),
+    ("show my user id and group memberships", "id"),
+    ("show the current user and group", "id"),
+    ("run it as the user root", "sudo ./it"),  # root: what sudo is by itself
 ]  # fmt: skip
 
 
