@@ -2,7 +2,8 @@
 ("for others" is `chmod o-x`, not `chmod -x`, which takes it from everyone), which processes
 ("named node" is `pkill node`; `pkill -f node` also matches `vim node.txt`), which end of a
 file ("all but the last 3 lines" is `head -n -3`, not `tail -n +4`), what an empty file is
-(`echo "" > f` leaves a line in it), and which account ("the group www-data" must be named).
+(`echo "" > f` leaves a line in it), and which account, container or branch ("the group
+www-data" must be named).
 Each rule speaks only when the request says it in so many words and the command does the
 other thing; a command that does it some other way passes.
 
@@ -144,9 +145,11 @@ def _echo_leaves_a_line(request: str, simples: list[Simple]) -> str | None:
     return None
 
 
-# "the group www-data", "the user alice", "user named deploy": an account by its name.
+# "the group www-data", "the user alice", "user named deploy", "the container api", "the
+# branch feature-x": an account, a container or a branch by its name.
 _ACCOUNT = re.compile(
-    r"\b(user|group)\s+(?:named\s+|called\s+)?['\"`]?([a-z_][a-z0-9_.-]{0,30}[a-z0-9_])\b"
+    r"\b(user|group|container|branch)\s+(?:named\s+|called\s+)?['\"`]?"
+    r"([a-z_][a-z0-9_.-]{0,30}[a-z0-9_])\b"
 )
 # Words after "user" or "group" that are not a name ("the group write bit", "user and group")
 _NOT_A_NAME = frozenset({
@@ -160,14 +163,16 @@ _NOT_A_NAME = frozenset({
     "sessions", "login", "logins", "mode", "level", "space", "data", "details", "groups",
     "users", "database", "entry", "entries", "exists", "exist", "belongs", "will", "should",
     "must", "you", "we", "they", "this", "these", "those", "here", "there", "first", "last",
+    "port", "ports", "image", "images", "logs", "log", "status", "start", "stop", "restart",
+    "ip", "address", "runs", "stats", "now",
 })  # fmt: skip
 
 
 def _account_left_out(request: str, command: str) -> str | None:
     """`chmod -R g+w uploads` for "make uploads writable by the group www-data": the group
     the request names is nowhere in the command (chgrp or chown would name it), so the group
-    that has the file gets the permission. Any user or group named in so many words must be
-    in the command (`find /home -user bob`, `usermod -aG sudo alice`)."""
+    that has the file gets the permission. Any user, group, container or branch named in so
+    many words must be in the command (`find /home -user bob`, `docker port api`)."""
     for kind, name in _ACCOUNT.findall(request):  # the line as written: `sudo -u postgres`
         if name in _NOT_A_NAME or re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", command):
             continue

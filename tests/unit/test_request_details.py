@@ -58,6 +58,10 @@ CAUGHT = [
      "the request names the group www-data, and the command does not use it"),
     ("show the processes of the user nginx", "ps aux", "names the user nginx"),
     ("list the crontab of user named deploy", "crontab -l", "names the user deploy"),
+    ("list the ports docker container api publishes", "docker port $(docker ps -q)",
+     "names the container api"),
+    ("delete the branch feature-x on origin", "git push origin --delete",
+     "names the branch feature-x"),
 ]  # fmt: skip
 
 
@@ -108,6 +112,9 @@ PASSES = [
     ("show my user id and group memberships", "id"),
     ("show the current user and group", "id"),
     ("run it as the user root", "sudo ./it"),  # root: what sudo is by itself
+    ("list the ports docker container api publishes", "docker port api"),
+    ("publish container port 80 on 8080", "docker run -p 8080:80 nginx"),  # port: no name
+    ("delete the branch feature/login", "git branch -d feature/login"),
 ]  # fmt: skip
 
 
