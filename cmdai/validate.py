@@ -433,7 +433,7 @@ def check_programs(
         if deadline is not None and time.monotonic() > deadline:
             return None  # out of time: what was not checked is not held against it
         if not _exists(program, known, cwd, path):
-            return Problem("missing", _missing_message(program))
+            return Problem("missing", _missing_message(program, cwd))
     return None
 
 
@@ -461,9 +461,16 @@ def _is_literal(word: str) -> bool:
     return bool(word) and not re.search(r"[$*?\[{}`=]", word) and word != "__cmdai_subst__"
 
 
-def _missing_message(program: str) -> str:
+def _missing_message(program: str, cwd: str) -> str:
+    """Why it cannot run. A name without a slash is looked up in PATH only, so a script in the
+    current directory (`nohup backup.sh &`) is not found there: say how it runs."""
     if "/" in program:
         return f"`{program}` does not exist or is not executable"
+    here = os.path.join(cwd, program)
+    if os.path.isfile(here):
+        ready = os.access(here, os.X_OK)
+        how = "" if ready else f" once it is executable (`chmod +x {program}`)"
+        return f"`{program}` is not in PATH: the file in this directory runs as `./{program}`{how}"
     return f"`{program}` is not installed"
 
 

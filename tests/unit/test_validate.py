@@ -106,6 +106,26 @@ def test_missing_program_is_named(shell: str, bin_dir: Path, tmp_path: Path) -> 
     assert validate("fdx-nonexistent -e py | head", shell, str(tmp_path), path) is None
 
 
+@pytest.mark.parametrize("executable", [True, False])
+def test_a_script_here_run_by_its_bare_name_is_told_how_it_runs(
+    tmp_path: Path, executable: bool
+) -> None:
+    """`nohup backup.sh &` (the 1.5B model, for "run backup.sh in the background …"): bash
+    looks a bare name up in PATH only, so it says "command not found" though the file is
+    right here."""
+    require("bash")
+    script = tmp_path / "backup.sh"
+    script.write_text("#!/bin/sh\n")
+    if executable:
+        script.chmod(0o755)
+    problem = validate("nohup backup.sh &", "bash", str(tmp_path), "/usr/bin:/bin")
+    assert problem is not None and problem.kind == "missing"
+    then = "" if executable else " once it is executable (`chmod +x backup.sh`)"
+    assert problem.message == (
+        f"`backup.sh` is not in PATH: the file in this directory runs as `./backup.sh`{then}"
+    )
+
+
 @pytest.mark.parametrize(
     ("shell", "command"),
     [("bash", "cd /tmp && export A=1 && source ./x 2>/dev/null; type ls"),
