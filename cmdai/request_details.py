@@ -3,9 +3,8 @@
 ("named node" is `pkill node`; `pkill -f node` also matches `vim node.txt`), which end of a
 file ("all but the last 3 lines" is `head -n -3`, not `tail -n +4`), what an empty file is
 (`echo "" > f` leaves a line in it), and which account, container or branch ("the group
-www-data" must be named).
-Each rule speaks only when the request says it in so many words and the command does the
-other thing; a command that does it some other way passes.
+www-data" must be named). Each rule speaks only when the request says it in so many words and
+the command does the other thing; a command that does it some other way passes.
 
 Each check returns one line for the user and for the model, or None.
 """
@@ -151,7 +150,8 @@ _ACCOUNT = re.compile(
     r"\b(user|group|container|branch)\s+(?:named\s+|called\s+)?['\"`]?"
     r"([a-z_][a-z0-9_.-]{0,30}[a-z0-9_])\b"
 )
-# Words after "user" or "group" that are not a name ("the group write bit", "user and group")
+# Words after such a noun that are not a name ("the group write bit", "user and group", "the
+# container port")
 _NOT_A_NAME = frozenset({
     "a", "an", "the", "and", "or", "to", "of", "in", "on", "at", "by", "for", "with", "from",
     "who", "that", "which", "is", "has", "can", "id", "ids", "name", "names", "permission",
