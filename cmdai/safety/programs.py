@@ -196,6 +196,8 @@ def _git(cmd: Simple) -> Verdict | None:
         return Verdict(Risk.HIGH, "deletes every stashed change", "git-stash-clear")
     if sub == "stash" and ops[:1] in (["list"], ["show"]):
         return None  # lists or shows what is stashed
+    if sub == "tag" and _lists_tags(args, flags, ops):
+        return None  # `git tag`, `git tag -l 'v1.*'`: lists the tags
     if sub in {"commit", "add", "rm", "mv", "merge", "rebase", "pull", "push", "stash", "checkout",
                "switch", "restore", "cherry-pick", "revert", "tag", "init", "clone", "fetch", "am",
                "apply", "reset", "clean", "config", "gc", "prune", "update-ref"}:  # fmt: skip
@@ -215,6 +217,18 @@ def _push_deletes(args: list[str], flags: set[str], ops: list[str]) -> bool:
         or has_long(args, "--delete", "--prune")
         or any(op.startswith(":") for op in ops)
     )
+
+
+def _lists_tags(args: list[str], flags: set[str], ops: list[str]) -> bool:
+    """`git tag` alone, or with -l/--list (a pattern then), lists the tags; with a name, or
+    -a, -s, -m, -d, -f …, it makes, moves or deletes one."""
+    if flags & set("asumFfdev") or has_long(args, *_TAG_WRITES):
+        return False
+    return not ops or "l" in flags or has_long(args, "--list")
+
+
+_TAG_WRITES = ("--annotate", "--sign", "--local-user", "--message", "--file", "--force",
+               "--delete", "--verify", "--edit", "--create-reflog")  # fmt: skip
 
 
 def _deletes_unmerged(args: list[str], flags: set[str]) -> bool:
