@@ -3,7 +3,9 @@ POSIX_RULES and POWERSHELL_RULES map a program name to its rule."""
 
 from __future__ import annotations
 
+import getpass
 import itertools
+import os
 import re
 
 from cmdai.commandline import (
@@ -119,6 +121,24 @@ def _kill(cmd: Simple) -> Verdict:
 _USER_OPTIONS = ("-u", "-U", "--euid", "--uid", "--user")
 
 
+def _another_user(args: list[str], values: set[str]) -> str | None:
+    """The one account `pkill -u guest` names, when it is written out and is neither root
+    nor whoever runs cmdai: killing that user's processes is an admin's everyday task (high),
+    where your own (`-u $(whoami)`, `-u "$USER"`) or root's take down your session or the
+    machine (critical)."""
+    given = [a for a in args if a in _USER_OPTIONS or a.startswith(("--euid=", "--uid="))]
+    named = {a.split("=", 1)[1] for a in given if "=" in a} | values
+    if len(named) != 1 or len(given) != 1:
+        return None  # `-u $(whoami)`: the value was lifted out
+    (name,) = named
+    if not _ACCOUNT_NAME.fullmatch(name) or name in ("root", "0", str(os.getuid())):
+        return None
+    return None if name == getpass.getuser() else name
+
+
+_ACCOUNT_NAME = re.compile(r"[a-z_][a-z0-9_.-]{0,31}|\d{1,10}")
+
+
 def _kill_by_user(program: str) -> Rule:
     """`pkill -u alice`, `killall -u "$USER"`: with a user and no name or pattern, every process
     of that user dies, as with `kill -9 -1` (asked to kill everything it may, the 1.5B model
@@ -130,6 +150,9 @@ def _kill_by_user(program: str) -> Rule:
         values = {b for a, b in itertools.pairwise(args) if a in _USER_OPTIONS}
         names = [a for a in operands(args) if a not in values]  # `$(whoami)`: lifted out
         if by_user and not names:
+            if (other := _another_user(args, values)) is not None:
+                return Verdict(Risk.HIGH, f"kills every process of the user {other}",
+                               "kill-user-other")  # fmt: skip
             return Verdict(Risk.CRITICAL, "kills every process of a user", "kill-user")
         if program == "pkill" and names and all(_MATCHES_ANY_NAME.fullmatch(n) for n in names):
             return Verdict(Risk.CRITICAL, "kills every process it may (the pattern matches any "
