@@ -309,6 +309,24 @@ def _ssh_keygen(cmd: Simple) -> Verdict | None:
     return None
 
 
+def _settings_ctl(cmd: Simple) -> Verdict | None:
+    """`timedatectl set-timezone Europe/Berlin`, `hostnamectl set-hostname box`, `localectl
+    set-locale …`: a set- verb changes the machine's settings; the bare tool only shows them."""
+    verb = next(iter(operands(cmd.args)), "")
+    if verb.startswith("set-"):
+        return Verdict(Risk.MODERATE, f"changes a system setting ({cmd.program} {verb})",
+                       "system-setting")  # fmt: skip
+    return None
+
+
+def _hostname(cmd: Simple) -> Verdict | None:
+    """`hostname buildbox` (or -F FILE) renames the machine until it restarts; with no name it
+    shows it, and -f, -I, -s … show other forms of it."""
+    if operands(cmd.args) or "F" in short_flags(cmd.args) or has_long(cmd.args, "--file"):
+        return Verdict(Risk.MODERATE, "changes the host name", "system-setting")
+    return None
+
+
 # The tools of ADMIN_RULES that are the same under PowerShell (not ip or mount: aliases there).
 CROSS_PLATFORM_TOOLS = ("mysql", "psql", "sqlite3", "sqlcmd", "redis-cli", "mongosh", "aws",
                         "gsutil", "gcloud", "az", "terraform", "tofu", "pulumi", "helm",
@@ -344,4 +362,6 @@ ADMIN_RULES: dict[str, Rule] = {
     "journalctl": _journalctl, "ufw": _ufw, "ssh-keygen": _ssh_keygen,
     "chattr": always(Risk.MODERATE, "changes file attributes", "chattr"),
     "setcap": _setcap, "sysctl": _sysctl,
+    **dict.fromkeys(("timedatectl", "hostnamectl", "localectl"), _settings_ctl),
+    "hostname": _hostname,
 }  # fmt: skip
