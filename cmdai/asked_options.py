@@ -142,6 +142,18 @@ def _compares_numbers_upwards(simple: Simple) -> bool:
     return bool(modes & {"n", "g", "h"}) and "r" not in modes
 
 
+def _block_size(args: list[str]) -> str:
+    """The unit du or df is told to count in: "G" for `-BG`, `-sBG`, `-B 1G`,
+    `--block-size=GB`; "" when none is given."""
+    for index, arg in enumerate(args):
+        if match := re.fullmatch(r"-[A-Za-z]*B(\S*)|--block-size(?:=(\S*))?", arg):
+            given = match.group(1) or match.group(2)
+            value = given if given else (args[index + 1] if index + 1 < len(args) else "")
+            if unit := re.fullmatch(r"\d*([KMGTP])(?:I?B)?", value.upper()):
+                return unit.group(1)
+    return ""
+
+
 def _each(programs: tuple[str, ...], way: Way) -> dict[str, Way]:
     return dict.fromkeys(programs, way)
 
@@ -394,7 +406,9 @@ ASKED: tuple[Asked, ...] = (
     ),
     Asked(
         "show it in a readable form",
-        re.compile(r"\bhuman[- ]readable\b|\breadable (?:form|format|sizes?|units)\b", re.I),
+        re.compile(
+            r"\bhuman[- ]readable\b|\b(?:readable|pretty) (?:form|format|sizes?|units)\b", re.I
+        ),
         {
             # df -H is --si, du -H and ls -H follow links; -m counts in MiB
             "df": Way("hHm", ("--human-readable", "--si", "--block-size")),
@@ -403,6 +417,35 @@ ASKED: tuple[Asked, ...] = (
             "free": Way("hmg", ("--human", "--mega", "--giga", "--si")),
             "uptime": Way("p", ("--pretty",)),
         },
+    ),
+    Asked(
+        "show sizes in gigabytes",
+        re.compile(r"\bin (?:gigabytes|GB|GiB|gigs)\b", re.I),
+        {
+            **_each(("du", "df"), Way(longs=("--block-size",), hint="-BG (--block-size=G)")),
+            "free": Way("g", ("--giga", "--gibi")),
+            "ls": Way(longs=("--block-size",), hint="--block-size=G"),
+        },
+        needed=lambda simple: _block_size(simple.args) != "G",
+    ),
+    Asked(
+        "show sizes in megabytes",
+        re.compile(r"\bin (?:megabytes|MB|MiB|megs)\b", re.I),
+        {
+            **_each(("du", "df"), Way("m", ("--block-size",))),
+            "free": Way("m", ("--mega", "--mebi")),
+            "ls": Way(longs=("--block-size",), hint="--block-size=M"),
+        },
+        needed=lambda simple: _block_size(simple.args) != "M",
+    ),
+    Asked(
+        "show the program using each socket",
+        re.compile(
+            r"\b(?:with|and) (?:the )?(?:programs?|process(?:es)?|pids?)\b"
+            r"(?= (?:using|that use|behind|listening|owning|holding)\b|$|[,.])",
+            re.I,
+        ),
+        {"ss": Way("p", ("--processes",)), "netstat": Way("p", ("--program",))},
     ),
     Asked(
         "keep the changes in the working tree",

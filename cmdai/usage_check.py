@@ -14,8 +14,8 @@ without -b in a pipeline (it stops at once: no terminal), an editor opened on /e
 command nothing ends (`find . -exec rm {} ;`: the shell takes the `;`), an "or" in grep's
 basic syntax (`grep 'ERROR|WARN'` looks for that text), `ls -l | wc -l` (it counts the
 "total" line), `find /opt -maxdepth 1 -type d -exec du -sh {} +` (/opt is listed too), and
-`du -sh * | sort -rn` (sizes with units sorted by their numbers alone), and `echo 2**40`
-(printed as written).
+`du -sh * | sort -rn` (sizes with units sorted by their numbers alone), `echo 2**40`
+(printed as written), and `ps aux | wc -l` (it counts the header).
 
 Each check returns one line for the user and for the model, or None. Option values are read as
 the program's man page says (`option_check`), so `head -n 5` has no file and `grep -A 3 x`
@@ -66,6 +66,7 @@ def check(command: str) -> str | None:
         check_find_exec_piped, check_find_late_option, check_date_iso_format,
         check_find_exec_end, check_grep_alternation, check_counted_total_line,
         check_sized_start, check_human_sizes_as_numbers, check_echoed_sum,
+        check_counted_ps_header,
     ]  # fmt: skip
     return next((problem for check in checks if (problem := check(command))), None)
 
@@ -219,6 +220,32 @@ def check_counted_total_line(command: str) -> str | None:
 
 
 _ALMOST_ALL = {"--all": "--almost-all"}
+
+
+def check_counted_ps_header(command: str) -> str | None:
+    """`ps -u postgres | wc -l`, for "the number of processes of postgres": ps prints a header
+    line first (PID TTY TIME CMD), so wc counts one more. --no-headers leaves it out, as do
+    BSD's `h` and `-o pid=` (a column with an empty heading)."""
+    for wc in _commands(command):
+        ps = wc.pipe_from
+        if wc.program != "wc" or ps is None or ps.program != "ps":
+            continue
+        if not ("l" in short_flags(wc.args) or "--lines" in wc.args) or _ps_headless(ps.args):
+            continue
+        written = " ".join(["ps", "--no-headers", *ps.args])
+        return (f"`ps` prints a header line first, so `wc -l` counts one more than there are "
+                f"processes: `{written} | wc -l`")  # fmt: skip
+    return None
+
+
+def _ps_headless(args: list[str]) -> bool:
+    """--no-headers, BSD's `h` (`ps haux`), or every -o column given an empty heading."""
+    if {"--no-headers", "--no-heading", "--noheaders", "--noheading"} & set(args):
+        return True
+    if any(not arg.startswith("-") and "h" in arg for arg in args[:1]):
+        return True  # BSD options come without a dash: `ps haux`
+    columns = [b for a, b in itertools.pairwise(args) if a in ("-o", "o", "--format")]
+    return bool(columns) and all(column.endswith("=") for column in columns)
 
 
 def check_sized_start(command: str) -> str | None:

@@ -19,6 +19,7 @@ from cmdai.prompting import Context
 from cmdai.usage_check import (
     _GREP_WITHOUT_PAGE,
     check,
+    check_counted_ps_header,
     check_counted_total_line,
     check_date_iso_format,
     check_echoed_sum,
@@ -553,6 +554,30 @@ def test_counting_a_long_listing_is_caught(command: str, more: str, written: str
         f"there are entries: write `{written}`"
     )
     assert check(command) == check_counted_total_line(command)
+
+
+@pytest.mark.parametrize(
+    ("command", "written"),
+    [("ps -u postgres | wc -l", "ps --no-headers -u postgres | wc -l"),
+     ("ps aux | wc --lines", "ps --no-headers aux | wc -l"),
+     ("ps -e -o pid | wc -l", "ps --no-headers -e -o pid | wc -l")],
+)  # fmt: skip
+def test_counting_ps_with_its_header_is_caught(command: str, written: str) -> None:
+    """Checked in bash: `ps --no-headers aux | wc -l` says 76 where `ps aux | wc -l` says 77."""
+    assert check_counted_ps_header(command) == (
+        "`ps` prints a header line first, so `wc -l` counts one more than there are "
+        f"processes: `{written}`"
+    )
+    assert check(command) == check_counted_ps_header(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["ps --no-headers -u postgres | wc -l", "ps haux | wc -l", "ps -u postgres -o pid= | wc -l",
+     "ps aux | grep nginx | wc -l", "pgrep -c -u postgres", "ps -ef | wc -c"],
+)  # fmt: skip
+def test_counting_ps_without_its_header_passes(command: str) -> None:
+    assert check_counted_ps_header(command) is None
 
 
 @pytest.mark.parametrize(
