@@ -211,6 +211,8 @@ def _cluster(word: str, words: Iterator[str], doc: Doc) -> Iterator[Option]:
     letters: list[Option] = []
     for index, letter in enumerate(word[1:], start=1):
         if not (letter.isalpha() or (index == 1 and letter in doc.shorts)):  # xargs -0, ls -1
+            if index == 1 and letter.isdigit():  # `wc -1`: read as a number only where it is one
+                letters.append(Option(word, None, False))
             if letters:
                 letters[-1] = replace(letters[-1], value=word[index:])
             break
@@ -230,10 +232,16 @@ def _cluster(word: str, words: Iterator[str], doc: Doc) -> Iterator[Option]:
 
 def _is_value(program: str, word: str) -> bool:
     if word[1].isdigit() or word[1] in "+.":  # `-7`, `-100k`, `-1.5`: a number
-        return True
+        return program not in _FILES_ONLY  # `wc -l -1`: wc stops on it (invalid option)
     if program == "chmod" and _MODE.match(word):
         return True
     return program in ("kill", "pkill", "killall", "timeout") and signal_given(word) is not None
+
+
+# Programs whose operands are only files: a dashed number given to them is no count or value
+# but an option they do not have (`head -5` and `kill -9` take one; these take none).
+_FILES_ONLY = frozenset({"wc", "cat", "cp", "mv", "rm", "mkdir", "rmdir", "touch", "ln", "stat",
+                         "file", "chown", "chgrp", "ls"})  # fmt: skip
 
 
 def signal_given(word: str) -> str | None:

@@ -98,6 +98,9 @@ VALID = [
     "ps aux --sort=-%mem",
     "kill -HUP 1234",
     "kill -9 1234",
+    "head -5 notes.txt",  # the old count: a number there
+    "ls -1 /etc",  # a digit ls lists as an option
+    "touch -d -1day stamp",
     "awk -F: '{print $1}' /etc/passwd",
     "grep -- -v file",
     "ls -l -- -weird-name",
@@ -130,6 +133,9 @@ INVENTED = [
     ("date -QIns", "`date` has no option `-Q` (in `-QIns`)"),  # the letter before -I still counts
     ("wc --words-only f", "`wc` has no option `--words-only`"),
     ("curl --json-body x http://h", "`curl` has no option `--json-body`"),
+    # a dashed number, where the program takes only files: `wc: invalid option -- '1'`
+    ("ps --no-headers -u postgres | wc -l -1", "`wc` has no option `-1`"),
+    ("cat -5 notes.txt", "`cat` has no option `-5`"),
 ]
 
 
