@@ -131,12 +131,24 @@ def _another_user(args: list[str], values: set[str]) -> str | None:
     if len(named) != 1 or len(given) != 1:
         return None  # `-u $(whoami)`: the value was lifted out
     (name,) = named
-    if not _ACCOUNT_NAME.fullmatch(name) or name in ("root", "0", str(os.getuid())):
+    if not _ACCOUNT_NAME.fullmatch(name) or name in ("root", "0", *_own_account()):
         return None
-    return None if name == getpass.getuser() else name
+    return name
 
 
 _ACCOUNT_NAME = re.compile(r"[a-z_][a-z0-9_.-]{0,31}|\d{1,10}")
+
+
+def _own_account() -> tuple[str, ...]:
+    """The name and uid of whoever runs cmdai, as far as this machine can tell: getpass reads
+    the environment, then the password database, and raises when neither knows (a container's
+    uid with no passwd entry); Windows has no uid. The classifier must still answer."""
+    uid = getattr(os, "getuid", None)
+    own = (str(uid()),) if uid else ()
+    try:
+        return (*own, getpass.getuser())
+    except (OSError, KeyError):
+        return own
 
 
 def _kill_by_user(program: str) -> Rule:

@@ -3,6 +3,8 @@ user's own rules."""
 
 from __future__ import annotations
 
+import getpass
+import os
 import re
 
 import pytest
@@ -44,6 +46,27 @@ def test_everyday_commands_are_never_high_or_critical(shell: str, command: str, 
 def test_verdict_names_reason_and_rule() -> None:
     verdict = classify("rm -rf ~")
     assert (verdict.reason, verdict.rule) == ("recursive delete of the home directory", "rm-system")
+
+
+def test_another_users_processes_are_judged_without_knowing_who_runs_cmdai(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """getpass.getuser() raises where neither the environment nor the password database names
+    the user (a container's uid), and Windows has no os.getuid: the verdict stands."""
+
+    def unknown() -> str:
+        raise OSError("No username set in the environment")
+
+    monkeypatch.setattr(getpass, "getuser", unknown)
+    monkeypatch.delattr(os, "getuid")
+    assert classify("pkill -u guest").level == Risk.HIGH
+    assert classify("pkill -u root").level == Risk.CRITICAL
+    assert classify("pkill -9 -u $(whoami)").level == Risk.CRITICAL
+
+
+def test_your_own_account_named_outright_is_critical() -> None:
+    assert classify(f"pkill -u {getpass.getuser()}").level == Risk.CRITICAL
+    assert classify(f"killall -u {os.getuid()}").level == Risk.CRITICAL
 
 
 def test_unparseable_input_says_so() -> None:
