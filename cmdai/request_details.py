@@ -164,7 +164,10 @@ _NOT_A_NAME = frozenset({
     "users", "database", "entry", "entries", "exists", "exist", "belongs", "will", "should",
     "must", "you", "we", "they", "this", "these", "those", "here", "there", "first", "last",
     "port", "ports", "image", "images", "logs", "log", "status", "start", "stop", "restart",
-    "ip", "address", "runs", "stats", "now",
+    "ip", "address", "runs", "stats", "now", "history", "agent", "input", "interface",
+    "config", "configuration", "policy", "graph", "tracking", "upstream", "protection",
+    "usage", "environment", "profile", "crontab", "limit", "changes", "commits", "tree",
+    "volumes", "networks", "size", "sizes", "count",
 })  # fmt: skip
 
 

@@ -112,6 +112,8 @@ PASSES = [
     ("show my user id and group memberships", "id"),
     ("show the current user and group", "id"),
     ("run it as the user root", "sudo ./it"),  # root: what sudo is by itself
+    ("show the branch history as a graph", "git log --graph --oneline --all"),  # not a name
+    ("fetch the page with the user agent curl/8", "curl -A curl/8 https://example.com"),
     ("list the ports docker container api publishes", "docker port api"),
     ("publish container port 80 on 8080", "docker run -p 8080:80 nginx"),  # port: no name
     ("delete the branch feature/login", "git branch -d feature/login"),
