@@ -480,7 +480,7 @@ def check(request: str, command: str) -> str | None:
     if problem := _told_otherwise(request, command, simples):
         return problem
     for asked in ASKED:
-        if not _says(asked, request):
+        if not _says(asked.said, request):
             continue
         known = [
             (simple, key, asked.ways[key])
@@ -515,10 +515,10 @@ _NEGATION_BEFORE = re.compile(r"\b(?:without|not|never|don'?t|do not|no|instead 
                               r"than)\s+$", re.I)  # fmt: skip
 
 
-def _says(asked: Asked, request: str) -> bool:
+def _says(said: re.Pattern[str], request: str) -> bool:
     """The request says the phrase, and not after a word that negates it."""
     return any(not _NEGATION_BEFORE.search(request, 0, match.start())
-               for match in asked.said.finditer(request))  # fmt: skip
+               for match in said.finditer(request))  # fmt: skip
 
 
 def _option_words(simple: Simple) -> list[str]:
@@ -574,7 +574,7 @@ def _download_shown(request: str, simples: list[Simple]) -> str | None:
     """`curl -C - -L https://example.com/big.iso` for "download … big.iso": with no -o or -O,
     curl writes what it fetches to the terminal (and cannot resume). Not when the output is
     redirected or piped (`curl -fsSL … | sh`)."""
-    if not _says_download(request):
+    if not _says(_DOWNLOAD, request):
         return None
     readers = {id(simple.pipe_from) for simple in simples if simple.pipe_from is not None}
     for curl in simples:
@@ -590,11 +590,6 @@ def _download_shown(request: str, simples: list[Simple]) -> str | None:
             "under another"
         )
     return None
-
-
-def _says_download(request: str) -> bool:
-    return any(not _NEGATION_BEFORE.search(request, 0, match.start())
-               for match in _DOWNLOAD.finditer(request))  # fmt: skip
 
 
 _RECORD_TYPE = re.compile(r"\b(AAAA|MX|TXT|NS|CNAME|SOA|PTR|SRV|CAA) records?\b", re.I)
