@@ -207,7 +207,7 @@ def check_counted_total_line(command: str) -> str | None:
         ls = wc.pipe_from
         if wc.program != "wc" or ls is None or ls.program != "ls":
             continue
-        if ("l" in short_flags(wc.args) or "--lines" in wc.args) and starts_with_total(ls.args):
+        if _counts_lines(wc) and starts_with_total(ls.args):
             listing = short_listing([_ALMOST_ALL.get(word, word) if word.startswith("--")
                                      else word.replace("a", "A") if word.startswith("-")
                                      else word for word in ls.args])  # fmt: skip
@@ -222,6 +222,10 @@ def check_counted_total_line(command: str) -> str | None:
 _ALMOST_ALL = {"--all": "--almost-all"}
 
 
+def _counts_lines(wc: Simple) -> bool:
+    return "l" in short_flags(wc.args) or "--lines" in wc.args
+
+
 def check_counted_ps_header(command: str) -> str | None:
     """`ps -u postgres | wc -l`, for "the number of processes of postgres": ps prints a header
     line first (PID TTY TIME CMD), so wc counts one more. --no-headers leaves it out, as do
@@ -230,7 +234,7 @@ def check_counted_ps_header(command: str) -> str | None:
         ps = wc.pipe_from
         if wc.program != "wc" or ps is None or ps.program != "ps":
             continue
-        if not ("l" in short_flags(wc.args) or "--lines" in wc.args) or _ps_headless(ps.args):
+        if not _counts_lines(wc) or _ps_headless(ps.args):
             continue
         written = " ".join(["ps", "--no-headers", *ps.args])
         return (f"`ps` prints a header line first, so `wc -l` counts one more than there are "
