@@ -1,9 +1,9 @@
 """Does the command do what the request asks for in words, where the program needs an option
 for it? "copy … without overwriting existing files" is `cp -n`, "follow the logs" is `-f`,
 "whatever the case" is `grep -i` or `find -iname`, "stash … including untracked files" is
-`git stash -u`, "in place" is `sed -i`; and "wait 10 minutes" is not `sleep 10`, nor is a
-"download" a curl that writes the file to the terminal. A model that leaves the option out
-writes a command that runs and does something else, which no other check sees.
+`git stash -u`, "in place" is `sed -i`. A model that leaves the option out writes a command
+that runs and does something else, which no other check sees. (What a request gives that the
+table cannot express, a time, a port, a city, is request_details'.)
 
 The table is written by hand, phrase by phrase, for precision: a rule speaks only when the
 request says it in so many words and the command uses a program the rule knows, without any
@@ -13,14 +13,13 @@ and dropped: benchmarks/results/manual-hints.md.)
 
 from __future__ import annotations
 
-import functools
-import itertools
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cmdai.command_output import sort_modes, writes_file
 from cmdai.commandline import Simple, parse, subcommand, tar_args
+from cmdai.phrases import says
 from cmdai.safety.words import operands, short_flags
 
 
@@ -109,31 +108,10 @@ def _in_place_otherwise(simple: Simple) -> bool:
     """`sed -i.bak …`, `perl -pi.orig …` (-i with a backup suffix, which short_flags does not
     read as letters), or `sed … > new && mv new file` (the output written to a file that
     replaces the old one): changed in place all the same."""
-    return any(_IN_PLACE_WITH_SUFFIX.match(arg) for arg in simple.args) or _writes_file(simple)
-
-
-def _writes_file(simple: Simple) -> bool:
-    """Is the output redirected to a file? (`2>/dev/null` is read as `>` too: not a file.)"""
-    return any(op in (">", ">>", ">|") and target != "/dev/null"
-               for op, target in simple.redirects)  # fmt: skip
+    return any(_IN_PLACE_WITH_SUFFIX.match(arg) for arg in simple.args) or writes_file(simple)
 
 
 _IN_PLACE_WITH_SUFFIX = re.compile(r"-[A-Za-z]*i[^A-Za-z\s]")
-
-
-def sort_modes(args: list[str]) -> set[str]:
-    """How sort compares and in which direction: its -n/-g/-h/-r letters, long options, and
-    the letters a key ends with (`-k 5,5n`, `-k5nr`, `--key=5h`)."""
-    modes = short_flags(args) & set(_SORT_LETTERS) | {_SORT_LONGS.get(a, "") for a in args}
-    keys = [value for option, value in itertools.pairwise(args) if option == "-k"]
-    keys += [arg[2:] for arg in args if arg.startswith("-k") and len(arg) > 2]
-    keys += [arg.split("=", 1)[1] for arg in args if arg.startswith("--key=")]
-    return (modes | {letter for key in keys for letter in key if letter in _SORT_LETTERS}) - {""}
-
-
-_SORT_LETTERS = "nghr"
-_SORT_LONGS = {"--numeric-sort": "n", "--general-numeric-sort": "g",
-               "--human-numeric-sort": "h", "--reverse": "r"}  # fmt: skip
 
 
 def _compares_numbers_upwards(simple: Simple) -> bool:
@@ -477,10 +455,8 @@ def check(request: str, command: str) -> str | None:
     """The first behaviour `request` asks for in words that the programs of `command` that
     could do it all leave out, as one line for the user and for the model; or None."""
     simples = parse(command).commands
-    if problem := _told_otherwise(request, command, simples):
-        return problem
     for asked in ASKED:
-        if not _says(asked.said, request):
+        if not says(asked.said, request):
             continue
         known = [
             (simple, key, asked.ways[key])
@@ -496,185 +472,7 @@ def check(request: str, command: str) -> str | None:
     return None
 
 
-def _told_otherwise(request: str, command: str, simples: list[Simple]) -> str | None:
-    """The checks the table cannot express: a time, a port, a download, a DNS record type, a
-    city's time, an order by size."""
-    return (
-        _sleep_in_seconds(request, simples)
-        or _port_unused(request, command)
-        or _download_shown(request, simples)
-        or _record_type_left_out(request, simples)
-        or _time_zone_left_out(request, command, simples)
-        or _sizes_unsorted(request, simples)
-    )
-
-
-# Words that turn the phrase after them around: "without following symlinks", "don't
-# follow the log". (A rule whose phrase is a negation itself starts its match at the word.)
-_NEGATION_BEFORE = re.compile(r"\b(?:without|not|never|don'?t|do not|no|instead of|rather "
-                              r"than)\s+$", re.I)  # fmt: skip
-
-
-def _says(said: re.Pattern[str], request: str) -> bool:
-    """The request says the phrase, and not after a word that negates it."""
-    return any(not _NEGATION_BEFORE.search(request, 0, match.start())
-               for match in said.finditer(request))  # fmt: skip
-
-
 def _option_words(simple: Simple) -> list[str]:
     """The words options are read from: tar's old style gives its first letters without a
     dash (`tar xkf a.tar` is `tar -xkf a.tar`)."""
     return tar_args(simple.args) if simple.program == "tar" else simple.args
-
-
-# "wait 10 minutes", "in 2 hours": a time the request gives in a unit longer than seconds.
-_LONG_TIME = re.compile(r"\b(\d+(?:\.\d+)?)[ -]?(min(?:ute)?s?|h(?:ou)?rs?|hours?|days?)\b", re.I)
-
-
-def _sleep_in_seconds(request: str, simples: list[Simple]) -> str | None:
-    """`sleep 10` for "wait 10 minutes": sleep's number alone counts seconds."""
-    asked = {m.group(1): m.group(2).lower() for m in _LONG_TIME.finditer(request)}
-    for simple in simples:
-        if simple.program != "sleep" or len(simple.args) != 1 or simple.args[0] not in asked:
-            continue
-        number, unit = simple.args[0], asked[simple.args[0]]
-        return (f"the request asks for {number} {unit}, and `sleep {number}` waits {number} "
-                f"seconds: `sleep {number}{unit[0]}` waits {number} {unit}")  # fmt: skip
-    return None
-
-
-_PORT = re.compile(r"\bports? (\d{2,5})\b", re.I)
-
-
-_SSH_FAMILY = re.compile(r"(?<![\w.-])(?:ssh|scp|sftp|rsync|autossh|sshfs)(?![\w.-])")
-
-
-def _port_unused(request: str, command: str) -> str | None:
-    """A port the request names, used in an ssh-family command as something else: "copy
-    backup.tar to root@10.1.1.9:/srv using port 2200" answered `scp … root@10.1.1.9:/srv/2200`.
-    A port is a number of its own (`-P 2200`, `:2200`, `Port=2200`), not the end of a path,
-    an address or a longer number. Only for the ssh family, where a port is always written out
-    (`python3 -m http.server` serves on 8000 by itself)."""
-    if not _SSH_FAMILY.search(command):
-        return None
-    for port in _PORT.findall(request):
-        if not re.search(rf"(?<![\d/.]){port}(?![\d.])", command):
-            return f"the request names port {port}, but the command does not use it as a port"
-    return None
-
-
-_DOWNLOAD = re.compile(r"\bdownload(?:s|ed|ing)?\b", re.I)
-# curl's options that save what it fetches, and those after which nothing is downloaded
-# (-I asks only for the headers)
-_CURL_SAVES = frozenset({"--output", "--remote-name", "--remote-name-all", "--output-dir"})
-_CURL_ONLY_HEADERS = frozenset({"--head"})
-
-
-def _download_shown(request: str, simples: list[Simple]) -> str | None:
-    """`curl -C - -L https://example.com/big.iso` for "download … big.iso": with no -o or -O,
-    curl writes what it fetches to the terminal (and cannot resume). Not when the output is
-    redirected or piped (`curl -fsSL … | sh`)."""
-    if not _says(_DOWNLOAD, request):
-        return None
-    readers = {id(simple.pipe_from) for simple in simples if simple.pipe_from is not None}
-    for curl in simples:
-        if curl.program != "curl" or id(curl) in readers or _writes_file(curl):
-            continue
-        letters = short_flags(curl.args)
-        longs = {arg.split("=", 1)[0] for arg in curl.args if arg.startswith("--")}
-        if letters & set("oOI") or longs & (_CURL_SAVES | _CURL_ONLY_HEADERS):
-            continue
-        return (
-            "the request asks to download a file, and `curl` without -O or -o writes it "
-            "to the terminal: -O (--remote-name) saves it under its own name, -o FILE "
-            "under another"
-        )
-    return None
-
-
-_RECORD_TYPE = re.compile(r"\b(AAAA|MX|TXT|NS|CNAME|SOA|PTR|SRV|CAA) records?\b", re.I)
-_DNS_LOOKUPS = frozenset({"dig", "nslookup", "host", "drill", "kdig"})
-_SHOWN_BY_ITSELF = {"host": frozenset({"AAAA", "MX"})}  # host shows A, AAAA and MX unasked
-
-
-def _record_type_left_out(request: str, simples: list[Simple]) -> str | None:
-    """`nslookup example.com` for "the MX records of example.com": without the type, a lookup
-    asks for the address. The message gives the command with the type (told only which
-    options name it, the 1.5B model repeated its `nslookup example.com`)."""
-    if not (match := _RECORD_TYPE.search(request)):
-        return None
-    kind = match.group(1).upper()
-    for simple in simples:
-        if simple.program not in _DNS_LOOKUPS or kind in _SHOWN_BY_ITSELF.get(simple.program, ()):
-            continue
-        words = {part.lower() for arg in simple.args for part in re.split(r"[=\s]", arg)}
-        if kind.lower() in words:
-            continue
-        names = [arg for arg in simple.args if not arg.startswith(("-", "+", "@"))]
-        name = names[0] if names else "NAME"
-        typed = _TYPED.get(simple.program, "dig {kind} {name}").format(kind=kind, name=name)
-        return (f"the request asks for {kind} records, and `{simple.program} {name}` looks up "
-                f"the address: `{typed}` asks for them")  # fmt: skip
-    return None
-
-
-# How each lookup is told the type (drill and kdig read dig's way)
-_TYPED = {"nslookup": "nslookup -type={kind} {name}", "host": "host -t {kind} {name}"}
-
-
-ZONEINFO = "/usr/share/zoneinfo"
-_ZONE_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe",
-                 "Indian", "Pacific")  # fmt: skip
-_CLOCK = re.compile(r"\b(?:time|date|clock|o'clock)\b", re.I)
-
-
-def _time_zone_left_out(request: str, command: str, simples: list[Simple]) -> str | None:
-    """`date` for "show the current time in Tokyo": date shows this machine's time zone; the
-    city's is `TZ=Asia/Tokyo date`. Cities are the time zones of this machine's tz database;
-    without it, nothing is checked."""
-    if not _CLOCK.search(request) or "TZ=" in command:
-        return None
-    if not any(simple.program == "date" for simple in simples):
-        return None
-    zones = _zones(ZONEINFO)
-    for match in re.finditer(r"\bin\s+", request):
-        words = re.findall(r"[A-Za-z]+", " ".join(request[match.end() :].split()[:3]))
-        for count in range(len(words), 0, -1):  # "New York City" -> "New York"
-            if zone := zones.get(" ".join(words[:count]).lower()):
-                city = zone.rsplit("/", 1)[1].replace("_", " ")
-                return (f"the request asks for the time in {city}, and `date` shows this "
-                        f"machine's time zone: `TZ={zone} date` shows the time there")  # fmt: skip
-    return None
-
-
-@functools.lru_cache(maxsize=2)
-def _zones(root: str) -> dict[str, str]:
-    """ "tokyo" -> "Asia/Tokyo", "new york" -> "America/New_York": the cities of the tz
-    database's regions (not the zones of a state inside one, America/Indiana/…)."""
-    zones: dict[str, str] = {}
-    for region in _ZONE_REGIONS:
-        try:
-            names = os.listdir(os.path.join(root, region))
-        except OSError:
-            continue
-        for name in names:
-            if os.path.isfile(os.path.join(root, region, name)):
-                zones[name.replace("_", " ").lower()] = f"{region}/{name}"
-    return zones
-
-
-_BY_SIZE = re.compile(
-    r"\b(?:sort(?:ed)?|order(?:ed)?) by (?:their |its )?(?:size|disk usage)\b"
-    r"|\b(?:largest|biggest|smallest)\b",
-    re.I,
-)
-
-
-def _sizes_unsorted(request: str, simples: list[Simple]) -> str | None:
-    """`du -sh *` for "disk usage sorted by size", `du -sh * | head -n 5` for "the 5 biggest
-    directories": du lists in the order it walks, so nothing is sorted by size."""
-    programs = {simple.program for simple in simples}
-    if "du" not in programs or "sort" in programs or not _BY_SIZE.search(request):
-        return None
-    return ("the request asks for an order by size, and `du` lists in the order it walks the "
-            "directories: pipe it to `sort -h` (`sort -rh` for the largest first)")  # fmt: skip

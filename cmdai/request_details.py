@@ -2,18 +2,25 @@
 ("for others" is `chmod o-x`, not `chmod -x`, which takes it from everyone), which processes
 ("named node" is `pkill node`; `pkill -f node` also matches `vim node.txt`), which end of a
 file ("all but the last 3 lines" is `head -n -3`, not `tail -n +4`), what an empty file is
-(`echo "" > f` leaves a line in it), and which account, container or branch ("the group
-www-data" must be named). Each rule speaks only when the request says it in so many words and
-the command does the other thing; a command that does it some other way passes.
+(`echo "" > f` leaves a line in it), which account, container or branch ("the group
+www-data" must be named); and a time, port, download, record type, city or order that a
+program is told in one way only ("wait 10 minutes" is not `sleep 10`, a "download" is not a
+curl that writes the file to the terminal, "the time in Tokyo" is `TZ=Asia/Tokyo date`). Each
+rule speaks only when the request says it in so many words and the command does the other
+thing; a command that does it some other way passes.
 
 Each check returns one line for the user and for the model, or None.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 
+from cmdai.command_output import writes_file
 from cmdai.commandline import Simple, line_counts, parse
+from cmdai.phrases import says
 from cmdai.safety.words import program_operands, short_flags
 
 
@@ -21,9 +28,15 @@ def check(request: str, command: str) -> str | None:
     """The first detail of `request` that `command` reads the other way, or None."""
     simples = parse(command).commands
     checks = (_chmod_names_someone_else, _name_matched_anywhere, _lines_from_the_wrong_end,
-              _echo_leaves_a_line)  # fmt: skip
+              _echo_leaves_a_line, _sleep_in_seconds, _download_shown, _record_type_left_out,
+              _sizes_unsorted)  # fmt: skip
     found = next((problem for check in checks if (problem := check(request, simples))), None)
-    return found or _account_left_out(request, command)
+    return (
+        found
+        or _port_unused(request, command)
+        or _time_zone_left_out(request, command, simples)
+        or _account_left_out(request, command)
+    )
 
 
 # Who a request gives a permission to or takes it from, as chmod's letter. "everyone else" is
@@ -181,3 +194,156 @@ def _account_left_out(request: str, command: str) -> str | None:
             continue
         return f"the request names the {kind} {name}, and the command does not use it"
     return None
+
+
+# "wait 10 minutes", "in 2 hours": a time the request gives in a unit longer than seconds.
+_LONG_TIME = re.compile(r"\b(\d+(?:\.\d+)?)[ -]?(min(?:ute)?s?|h(?:ou)?rs?|hours?|days?)\b", re.I)
+
+
+def _sleep_in_seconds(request: str, simples: list[Simple]) -> str | None:
+    """`sleep 10` for "wait 10 minutes": sleep's number alone counts seconds."""
+    asked = {m.group(1): m.group(2).lower() for m in _LONG_TIME.finditer(request)}
+    for simple in simples:
+        if simple.program != "sleep" or len(simple.args) != 1 or simple.args[0] not in asked:
+            continue
+        number, unit = simple.args[0], asked[simple.args[0]]
+        return (f"the request asks for {number} {unit}, and `sleep {number}` waits {number} "
+                f"seconds: `sleep {number}{unit[0]}` waits {number} {unit}")  # fmt: skip
+    return None
+
+
+_PORT = re.compile(r"\bports? (\d{2,5})\b", re.I)
+
+
+_SSH_FAMILY = re.compile(r"(?<![\w.-])(?:ssh|scp|sftp|rsync|autossh|sshfs)(?![\w.-])")
+
+
+def _port_unused(request: str, command: str) -> str | None:
+    """A port the request names, used in an ssh-family command as something else: "copy
+    backup.tar to root@10.1.1.9:/srv using port 2200" answered `scp … root@10.1.1.9:/srv/2200`.
+    A port is a number of its own (`-P 2200`, `:2200`, `Port=2200`), not the end of a path,
+    an address or a longer number. Only for the ssh family, where a port is always written out
+    (`python3 -m http.server` serves on 8000 by itself)."""
+    if not _SSH_FAMILY.search(command):
+        return None
+    for port in _PORT.findall(request):
+        if not re.search(rf"(?<![\d/.]){port}(?![\d.])", command):
+            return f"the request names port {port}, but the command does not use it as a port"
+    return None
+
+
+_DOWNLOAD = re.compile(r"\bdownload(?:s|ed|ing)?\b", re.I)
+# curl's options that save what it fetches, and those after which nothing is downloaded
+# (-I asks only for the headers)
+_CURL_SAVES = frozenset({"--output", "--remote-name", "--remote-name-all", "--output-dir"})
+_CURL_ONLY_HEADERS = frozenset({"--head"})
+
+
+def _download_shown(request: str, simples: list[Simple]) -> str | None:
+    """`curl -C - -L https://example.com/big.iso` for "download … big.iso": with no -o or -O,
+    curl writes what it fetches to the terminal (and cannot resume). Not when the output is
+    redirected or piped (`curl -fsSL … | sh`)."""
+    if not says(_DOWNLOAD, request):
+        return None
+    readers = {id(simple.pipe_from) for simple in simples if simple.pipe_from is not None}
+    for curl in simples:
+        if curl.program != "curl" or id(curl) in readers or writes_file(curl):
+            continue
+        letters = short_flags(curl.args)
+        longs = {arg.split("=", 1)[0] for arg in curl.args if arg.startswith("--")}
+        if letters & set("oOI") or longs & (_CURL_SAVES | _CURL_ONLY_HEADERS):
+            continue
+        return (
+            "the request asks to download a file, and `curl` without -O or -o writes it "
+            "to the terminal: -O (--remote-name) saves it under its own name, -o FILE "
+            "under another"
+        )
+    return None
+
+
+_RECORD_TYPE = re.compile(r"\b(AAAA|MX|TXT|NS|CNAME|SOA|PTR|SRV|CAA) records?\b", re.I)
+_DNS_LOOKUPS = frozenset({"dig", "nslookup", "host", "drill", "kdig"})
+_SHOWN_BY_ITSELF = {"host": frozenset({"AAAA", "MX"})}  # host shows A, AAAA and MX unasked
+
+
+def _record_type_left_out(request: str, simples: list[Simple]) -> str | None:
+    """`nslookup example.com` for "the MX records of example.com": without the type, a lookup
+    asks for the address. The message gives the command with the type (told only which
+    options name it, the 1.5B model repeated its `nslookup example.com`)."""
+    if not (match := _RECORD_TYPE.search(request)):
+        return None
+    kind = match.group(1).upper()
+    for simple in simples:
+        if simple.program not in _DNS_LOOKUPS or kind in _SHOWN_BY_ITSELF.get(simple.program, ()):
+            continue
+        words = {part.lower() for arg in simple.args for part in re.split(r"[=\s]", arg)}
+        if kind.lower() in words:
+            continue
+        names = [arg for arg in simple.args if not arg.startswith(("-", "+", "@"))]
+        name = names[0] if names else "NAME"
+        typed = _TYPED.get(simple.program, "dig {kind} {name}").format(kind=kind, name=name)
+        return (f"the request asks for {kind} records, and `{simple.program} {name}` looks up "
+                f"the address: `{typed}` asks for them")  # fmt: skip
+    return None
+
+
+# How each lookup is told the type (drill and kdig read dig's way)
+_TYPED = {"nslookup": "nslookup -type={kind} {name}", "host": "host -t {kind} {name}"}
+
+
+ZONEINFO = "/usr/share/zoneinfo"
+_ZONE_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe",
+                 "Indian", "Pacific")  # fmt: skip
+_CLOCK = re.compile(r"\b(?:time|date|clock|o'clock)\b", re.I)
+
+
+def _time_zone_left_out(request: str, command: str, simples: list[Simple]) -> str | None:
+    """`date` for "show the current time in Tokyo": date shows this machine's time zone; the
+    city's is `TZ=Asia/Tokyo date`. Cities are the time zones of this machine's tz database;
+    without it, nothing is checked."""
+    if not _CLOCK.search(request) or "TZ=" in command:
+        return None
+    if not any(simple.program == "date" for simple in simples):
+        return None
+    zones = _zones(ZONEINFO)
+    for match in re.finditer(r"\bin\s+", request):
+        words = re.findall(r"[A-Za-z]+", " ".join(request[match.end() :].split()[:3]))
+        for count in range(len(words), 0, -1):  # "New York City" -> "New York"
+            if zone := zones.get(" ".join(words[:count]).lower()):
+                city = zone.rsplit("/", 1)[1].replace("_", " ")
+                return (f"the request asks for the time in {city}, and `date` shows this "
+                        f"machine's time zone: `TZ={zone} date` shows the time there")  # fmt: skip
+    return None
+
+
+@functools.lru_cache(maxsize=2)
+def _zones(root: str) -> dict[str, str]:
+    """ "tokyo" -> "Asia/Tokyo", "new york" -> "America/New_York": the cities of the tz
+    database's regions (not the zones of a state inside one, America/Indiana/…)."""
+    zones: dict[str, str] = {}
+    for region in _ZONE_REGIONS:
+        try:
+            names = os.listdir(os.path.join(root, region))
+        except OSError:
+            continue
+        for name in names:
+            if os.path.isfile(os.path.join(root, region, name)):
+                zones[name.replace("_", " ").lower()] = f"{region}/{name}"
+    return zones
+
+
+_BY_SIZE = re.compile(
+    r"\b(?:sort(?:ed)?|order(?:ed)?) by (?:their |its )?(?:size|disk usage)\b"
+    r"|\b(?:largest|biggest|smallest)\b",
+    re.I,
+)
+
+
+def _sizes_unsorted(request: str, simples: list[Simple]) -> str | None:
+    """`du -sh *` for "disk usage sorted by size", `du -sh * | head -n 5` for "the 5 biggest
+    directories": du lists in the order it walks, so nothing is sorted by size."""
+    programs = {simple.program for simple in simples}
+    if "du" not in programs or "sort" in programs or not _BY_SIZE.search(request):
+        return None
+    return ("the request asks for an order by size, and `du` lists in the order it walks the "
+            "directories: pipe it to `sort -h` (`sort -rh` for the largest first)")  # fmt: skip

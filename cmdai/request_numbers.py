@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from cmdai.command_output import short_listing, starts_with_total
 from cmdai.commandline import Simple, line_counts, parse
-from cmdai.safety.words import short_flags
 
 # A unit after a number, and the factors by which a command may write the same amount.
 _SECONDS = (1, 1000)
@@ -77,10 +77,6 @@ def check(request: str, command: str) -> str | None:
     return _total_line_taken({given.value for given in givens}, commands)
 
 
-# ls letters that list in long format (each starts a directory's listing with "total …"), and
-# those after which no such line comes (-d lists the directory itself; -R has one per directory)
-_LONG_FORMAT = frozenset("lgnos")
-_NO_TOTAL = frozenset("dR")
 _OLD_COUNT = re.compile(r"-\d+")  # `head -5`
 
 
@@ -99,28 +95,6 @@ def _total_line_taken(given: set[int], commands: list[Simple]) -> str | None:
                     f"so `head -n {count}` shows {count - 1} entries: write "
                     f"`{short_listing(ls.args)} | head -n {count}`")  # fmt: skip
     return None
-
-
-def starts_with_total(ls_args: list[str]) -> bool:
-    """Does `ls` given `ls_args` start its output with a "total …" line? In long format, for a
-    directory; not when given names with a wildcard (files: no such line), nor with -d or -R."""
-    letters = short_flags(ls_args)
-    if not letters & _LONG_FORMAT or letters & _NO_TOTAL:
-        return False
-    return not any(set("*?[") & set(word) for word in ls_args if not word.startswith("-"))
-
-
-def short_listing(args: list[str]) -> str:
-    """`ls` with `args` less the letters of the long format (and -h, which only sizes in it
-    use): `ls -lhS /var/log` -> `ls -S /var/log`."""
-    kept = []
-    for word in args:
-        if word.startswith("-") and not word.startswith("--"):
-            letters = "".join(c for c in word[1:] if c not in _LONG_FORMAT | {"h"})
-            word = f"-{letters}" if letters else ""
-        if word:
-            kept.append(word)
-    return " ".join(["ls", *kept])
 
 
 def _head_lines(args: list[str]) -> int | None:

@@ -31,7 +31,7 @@ import string
 from collections.abc import Callable
 
 from cmdai import option_check
-from cmdai.asked_options import sort_modes
+from cmdai.command_output import short_listing, sort_modes, starts_with_total
 from cmdai.commandline import (
     COMPUTED,
     FIND_COMMAND_ENDS,
@@ -46,7 +46,6 @@ from cmdai.commandline import (
     split_find_args,
     steps,
 )
-from cmdai.request_numbers import short_listing, starts_with_total
 from cmdai.safety.words import program_operands, short_flags
 
 

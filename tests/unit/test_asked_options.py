@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cmdai import asked_options
 from cmdai.asked_options import ASKED, check, program_key
 from cmdai.commandline import parse
 from cmdai.config import Config
@@ -74,14 +73,6 @@ CAUGHT = [
     ("list the files by size in descending order", "ls -l | sort -k 5,5n", "with -r"),
     ("take one snapshot of top sorted by memory", "top -b -n 1 | head -n 10",
      "sort by memory: `top` does that with -o %MEM"),
-    ("show the current time in Tokyo", "date -u '+%Y-%m-%d %H:%M:%S'",
-     "the request asks for the time in Tokyo, and `date` shows this machine's time zone: "
-     "`TZ=Asia/Tokyo date` shows the time there"),
-    ("what time is it in new york city?", "date +%H:%M", "`TZ=America/New_York date`"),
-    ("show disk usage of the current directory sorted by size", "du -sh *",
-     "the request asks for an order by size, and `du` lists in the order it walks the "
-     "directories: pipe it to `sort -h` (`sort -rh` for the largest first)"),
-    ("show the 5 biggest directories here", "du -sh * | head -n 5", "pipe it to `sort -h`"),
     ("show the total disk usage of /home in gigabytes", "du -sh /home",
      "show sizes in gigabytes: `du` does that with -BG (--block-size=G)"),
     ("print the free memory in gigabytes", "free -h", "`free` does that with -g (--giga)"),
@@ -91,11 +82,6 @@ CAUGHT = [
      "show the program using each socket: `ss` does that with -p (--processes)"),
     ("show listening ports and the processes", "netstat -tln", "`netstat` does that with -p"),
     ("show the uptime in a pretty format", "uptime", "`uptime` does that with -p (--pretty)"),
-    ("look up the MX records of example.com", "nslookup example.com",
-     "the request asks for MX records, and `nslookup example.com` looks up the address: "
-     "`nslookup -type=MX example.com` asks for them"),
-    ("show the txt record of example.org", "host example.org", "`host -t TXT example.org`"),
-    ("show the NS records for example.net", "dig +short example.net", "`dig NS example.net`"),
     ("clone https://github.com/user/repo.git into myrepo with only the latest commit",
      "git clone https://github.com/user/repo.git myrepo",
      "clone only the latest commit: `git clone` does that with --depth 1"),
@@ -103,11 +89,6 @@ CAUGHT = [
      "--depth 1"),
     ("show the permissions of /etc/shadow in octal", "ls -ld /etc/shadow | awk '{print $1}'",
      "show the permissions in octal, which `ls` cannot do; `stat -c '%a %n' FILE` shows them"),
-    ("download https://example.com/big.iso and resume if it was interrupted",
-     "curl -C - -L https://example.com/big.iso", "download a file, and `curl` without -O or -o "
-     "writes it to the terminal: -O (--remote-name) saves it under its own name"),
-    ("download the release notes from https://example.com/notes.txt",
-     "curl -sL https://example.com/notes.txt 2>/dev/null", "-O (--remote-name)"),
     ("delete lines containing foo from notes.txt in place", "sed '/foo/d' notes.txt",
      "change the file in place: `sed` does that with -i (--in-place)"),
     ("replace a with b in every .txt file here in place",
@@ -143,10 +124,6 @@ CAUGHT = [
      "`git restore` does that with --staged"),
     ("unstage config.yaml but keep my edits", "git checkout config.yaml",
      "which `git checkout` cannot do; git restore --staged FILE unstages it and keeps the edits"),
-    ("wait 10 minutes and then play a beep with printf", "sleep 10 && printf '\\a'",
-     "the request asks for 10 minutes, and `sleep 10` waits 10 seconds: `sleep 10m` waits 10 "
-     "minutes"),
-    ("shut down in 2 hrs", "sleep 2; systemctl poweroff", "`sleep 2h` waits 2 hrs"),
     ("give the group write permission on everything under shared", "chmod g+w shared",
      "act on everything inside the directory too: `chmod` does that with -R (--recursive)"),
     ("make www-data the owner of /var/www/html and everything in it",
@@ -154,10 +131,6 @@ CAUGHT = [
     ("copy the folder conf recursively to /srv", "cp conf /srv", "`cp` does that with -r"),
     ("show the inode numbers of the files here", "ls -la", "`ls` does that with -i (--inode)"),
     ("show inode usage of all filesystems", "df -h", "`df` does that with -i (--inodes)"),
-    ("copy backup.tar to root@10.1.1.9:/srv using port 2200",
-     "scp backup.tar root@10.1.1.9:/srv/2200",
-     "the request names port 2200, but the command does not use it as a port"),
-    ("connect to web on port 80 with ssh", "ssh -p 8080 web", "names port 80"),
 ]  # fmt: skip
 
 
@@ -215,14 +188,6 @@ PASSES = [
     ("sort names.txt, largest first", "sort names.txt"),  # not by number: left to the model
     ("take one snapshot of top sorted by memory", "top -b -n 1 -o %MEM | head -n 20"),
     ("take one snapshot of top sorted by memory", "top -bn1 --sort-override=%MEM"),
-    ("show the current time in Tokyo", "TZ=Asia/Tokyo date"),
-    ("show the current time in Tokyo", "env TZ='Asia/Tokyo' date +%T"),
-    ("show the time in UTC", "date -u"),
-    ("print the date in 3 days", "date -d '+3 days'"),
-    ("show the time in the office", "date"),
-    ("show disk usage of the current directory sorted by size", "du -sh * | sort -h"),
-    ("show the 5 biggest directories here", "du -s * | sort -rn | head -5"),
-    ("show the 5 biggest files here", "ls -lS | head -n 6"),
     ("show the disk usage of /home", "du -sh /home"),
     ("show the total disk usage of /home in gigabytes", "du -sBG /home"),
     ("show the total disk usage of /home in gigabytes", "du -s -B 1G /home"),
@@ -236,29 +201,12 @@ PASSES = [
     ("list the open TCP ports on this machine with the programs using them", "sudo lsof -i -P"),
     ("list the processes with the programs using them", "ps aux"),  # no ss or netstat
     ("show the uptime in a pretty format", "uptime -p"),
-    ("look up the MX records of example.com", "dig MX example.com"),
-    ("look up the MX records of example.com", "dig example.com mx +short"),
-    ("look up the MX records of example.com", "nslookup -type=mx example.com"),
-    ("look up the MX records of example.com", "nslookup -query=MX example.com"),
-    ("look up the MX records of example.com", "host example.com"),  # host shows MX unasked
-    ("show the txt record of example.org", "host -t TXT example.org"),
-    ("show the A records of example.org", "dig example.org"),  # the address is the default
     ("clone https://github.com/user/repo.git into myrepo with only the latest commit",
      "git clone --depth 1 https://github.com/user/repo.git myrepo"),
     ("make a shallow clone of https://example.com/big.git",
      "git clone --depth=1 https://example.com/big.git"),
     ("show the permissions of /etc/shadow in octal", "stat -c %a /etc/shadow"),
     ("show the permissions of /etc/shadow, not in octal", "ls -l /etc/shadow"),
-    ("download https://example.com/big.iso and resume if it was interrupted",
-     "curl -C - -LO https://example.com/big.iso"),
-    ("download https://example.com/big.iso and resume if it was interrupted",
-     "wget -c https://example.com/big.iso"),
-    ("download data.json from https://example.com", "curl -sSLo data.json https://example.com/data.json"),
-    ("download data.json from https://example.com", "curl --output data.json https://example.com/data.json"),
-    ("download data.json from https://example.com", "curl https://example.com/data.json > data.json"),
-    ("download install.sh from https://example.com and run it", "curl -fsSL https://example.com/install.sh | sh"),
-    ("check the headers before downloading https://example.com/a.zip", "curl -I https://example.com/a.zip"),
-    ("show https://example.com/a.txt without downloading it", "curl https://example.com/a.txt"),
     ("delete lines containing foo from notes.txt in place", "sed -i '/foo/d' notes.txt"),
     ("delete lines containing foo from notes.txt in place", "sed -Ei '/fo+/d' notes.txt"),
     ("delete lines containing foo from notes.txt in place", "sed -i.bak '/foo/d' notes.txt"),
@@ -296,17 +244,8 @@ PASSES = [
     ("show inode usage of all filesystems", "df -hi"),
     ("extract backup.tar here without overwriting existing files", "tar xkf backup.tar"),
     ("show the inode of notes.txt", "stat notes.txt"),
-    ("copy backup.tar to root@10.1.1.9:/srv using port 2200", "scp -P2200 backup.tar root@10.1.1.9:/srv"),
-    ("what is listening on port 3000", "lsof -i :3000"),
-    ("serve this directory over HTTP on port 8000", "python3 -m http.server"),  # its default
     ("list the markdown files below here with a recursive glob", "ls -l **/*.md"),
-    ("forward local port 8080 to port 80 on web", "ssh -L 8080:localhost:80 web"),
-    ("sync music/ to nas over ssh on port 2022", "rsync -av -e 'ssh -p 2022' music/ nas:music/"),
     ("switch to the tag v2.1.0, keeping my changes", "git checkout v2.1.0"),
-    ("wait 10 minutes and then play a beep with printf", "sleep 600 && printf '\\a'"),
-    ("wait 10 minutes and then play a beep with printf", "sleep 10m && printf '\\a'"),
-    ("wait 5 seconds, then say done", "sleep 5 && echo done"),
-    ("ping example.com 10 times, 2 minutes apart", "ping -c 10 -i 120 example.com"),
     # The words alone, or another meaning of them:
     ("list the files in /etc", "ls /etc"),
     ("delete the build folder without overwriting anything else", "rm -rf build"),
@@ -337,15 +276,6 @@ def test_a_command_that_does_what_the_request_asks_passes(request_: str, command
 )  # fmt: skip
 def test_a_subcommand_is_part_of_what_the_table_is_keyed_by(command: str, key: str) -> None:
     assert program_key(parse(command).commands[0]) == key
-
-
-def test_cities_are_read_from_the_tz_database(tmp_path: Path) -> None:
-    """The machine's own database (.ci/run installs tzdata); without one, no city is known
-    and nothing is checked."""
-    zones = asked_options._zones(asked_options.ZONEINFO)
-    assert zones["tokyo"] == "Asia/Tokyo" and zones["new york"] == "America/New_York"
-    assert "center" not in zones  # America/North_Dakota/Center: a state's zone, not a city
-    assert asked_options._zones(str(tmp_path)) == {}
 
 
 def test_every_rule_knows_a_program() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cmdai import request_details
 from cmdai.config import Config
 from cmdai.generate import generate
 from cmdai.prompting import Context
@@ -62,6 +63,33 @@ CAUGHT = [
      "names the container api"),
     ("delete the branch feature-x on origin", "git push origin --delete",
      "names the branch feature-x"),
+    # A time, port, download, record type, city or order told in one way only:
+    ("show the current time in Tokyo", "date -u '+%Y-%m-%d %H:%M:%S'",
+     "the request asks for the time in Tokyo, and `date` shows this machine's time zone: "
+     "`TZ=Asia/Tokyo date` shows the time there"),
+    ("what time is it in new york city?", "date +%H:%M", "`TZ=America/New_York date`"),
+    ("show disk usage of the current directory sorted by size", "du -sh *",
+     "the request asks for an order by size, and `du` lists in the order it walks the "
+     "directories: pipe it to `sort -h` (`sort -rh` for the largest first)"),
+    ("show the 5 biggest directories here", "du -sh * | head -n 5", "pipe it to `sort -h`"),
+    ("look up the MX records of example.com", "nslookup example.com",
+     "the request asks for MX records, and `nslookup example.com` looks up the address: "
+     "`nslookup -type=MX example.com` asks for them"),
+    ("show the txt record of example.org", "host example.org", "`host -t TXT example.org`"),
+    ("show the NS records for example.net", "dig +short example.net", "`dig NS example.net`"),
+    ("download https://example.com/big.iso and resume if it was interrupted",
+     "curl -C - -L https://example.com/big.iso", "download a file, and `curl` without -O or -o "
+     "writes it to the terminal: -O (--remote-name) saves it under its own name"),
+    ("download the release notes from https://example.com/notes.txt",
+     "curl -sL https://example.com/notes.txt 2>/dev/null", "-O (--remote-name)"),
+    ("wait 10 minutes and then play a beep with printf", "sleep 10 && printf '\\a'",
+     "the request asks for 10 minutes, and `sleep 10` waits 10 seconds: `sleep 10m` waits 10 "
+     "minutes"),
+    ("shut down in 2 hrs", "sleep 2; systemctl poweroff", "`sleep 2h` waits 2 hrs"),
+    ("copy backup.tar to root@10.1.1.9:/srv using port 2200",
+     "scp backup.tar root@10.1.1.9:/srv/2200",
+     "the request names port 2200, but the command does not use it as a port"),
+    ("connect to web on port 80 with ssh", "ssh -p 8080 web", "names port 80"),
 ]  # fmt: skip
 
 
@@ -117,12 +145,56 @@ PASSES = [
     ("list the ports docker container api publishes", "docker port api"),
     ("publish container port 80 on 8080", "docker run -p 8080:80 nginx"),  # port: no name
     ("delete the branch feature/login", "git branch -d feature/login"),
+    # A time, port, download, record type, city or order told its own way:
+    ("show the current time in Tokyo", "TZ=Asia/Tokyo date"),
+    ("show the current time in Tokyo", "env TZ='Asia/Tokyo' date +%T"),
+    ("show the time in UTC", "date -u"),
+    ("print the date in 3 days", "date -d '+3 days'"),
+    ("show the time in the office", "date"),
+    ("show disk usage of the current directory sorted by size", "du -sh * | sort -h"),
+    ("show the 5 biggest directories here", "du -s * | sort -rn | head -5"),
+    ("show the 5 biggest files here", "ls -lS | head -n 6"),
+    ("look up the MX records of example.com", "dig MX example.com"),
+    ("look up the MX records of example.com", "dig example.com mx +short"),
+    ("look up the MX records of example.com", "nslookup -type=mx example.com"),
+    ("look up the MX records of example.com", "nslookup -query=MX example.com"),
+    ("look up the MX records of example.com", "host example.com"),  # host shows MX unasked
+    ("show the txt record of example.org", "host -t TXT example.org"),
+    ("show the A records of example.org", "dig example.org"),  # the address is the default
+    ("download https://example.com/big.iso and resume if it was interrupted",
+     "curl -C - -LO https://example.com/big.iso"),
+    ("download https://example.com/big.iso and resume if it was interrupted",
+     "wget -c https://example.com/big.iso"),
+    ("download data.json from https://example.com", "curl -sSLo data.json https://example.com/data.json"),
+    ("download data.json from https://example.com", "curl --output data.json https://example.com/data.json"),
+    ("download data.json from https://example.com", "curl https://example.com/data.json > data.json"),
+    ("download install.sh from https://example.com and run it", "curl -fsSL https://example.com/install.sh | sh"),
+    ("check the headers before downloading https://example.com/a.zip", "curl -I https://example.com/a.zip"),
+    ("show https://example.com/a.txt without downloading it", "curl https://example.com/a.txt"),
+    ("copy backup.tar to root@10.1.1.9:/srv using port 2200", "scp -P2200 backup.tar root@10.1.1.9:/srv"),
+    ("what is listening on port 3000", "lsof -i :3000"),
+    ("serve this directory over HTTP on port 8000", "python3 -m http.server"),  # its default
+    ("forward local port 8080 to port 80 on web", "ssh -L 8080:localhost:80 web"),
+    ("sync music/ to nas over ssh on port 2022", "rsync -av -e 'ssh -p 2022' music/ nas:music/"),
+    ("wait 10 minutes and then play a beep with printf", "sleep 600 && printf '\\a'"),
+    ("wait 10 minutes and then play a beep with printf", "sleep 10m && printf '\\a'"),
+    ("wait 5 seconds, then say done", "sleep 5 && echo done"),
+    ("ping example.com 10 times, 2 minutes apart", "ping -c 10 -i 120 example.com"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("request_", "command"), PASSES)
 def test_a_command_that_keeps_the_detail_passes(request_: str, command: str) -> None:
     assert check(request_, command) is None
+
+
+def test_cities_are_read_from_the_tz_database(tmp_path: Path) -> None:
+    """The machine's own database (.ci/run installs tzdata); without one, no city is known
+    and nothing is checked."""
+    zones = request_details._zones(request_details.ZONEINFO)
+    assert zones["tokyo"] == "Asia/Tokyo" and zones["new york"] == "America/New_York"
+    assert "center" not in zones  # America/North_Dakota/Center: a state's zone, not a city
+    assert request_details._zones(str(tmp_path)) == {}
 
 
 def test_no_right_answer_of_the_dev_set_or_the_fixtures_is_rejected() -> None:
