@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cmdai.command_edit import Finding, add_option
 from cmdai.command_output import sort_modes, writes_file
 from cmdai.commandline import Simple, parse, subcommand, tar_args
 from cmdai.phrases import says
@@ -454,6 +455,13 @@ def program_key(simple: Simple) -> str:
 def check(request: str, command: str) -> str | None:
     """The first behaviour `request` asks for in words that the programs of `command` that
     could do it all leave out, as one line for the user and for the model; or None."""
+    found = find(request, command)
+    return found.message if found else None
+
+
+def find(request: str, command: str) -> Finding | None:
+    """check()'s problem, with the command that has the option when adding it is the whole
+    fix: the first option of a way that needs no hint."""
     simples = parse(command).commands
     for asked in ASKED:
         if not says(asked.said, request):
@@ -467,9 +475,24 @@ def check(request: str, command: str) -> str | None:
             continue
         _, key, way = known[0]
         if not way.possible:
-            return f"the request asks to {asked.what}, which `{key}` cannot do; {way.told}"
-        return f"the request asks to {asked.what}: `{key}` does that with {way.told}"
+            return Finding(f"the request asks to {asked.what}, which `{key}` cannot do; {way.told}")
+        return Finding(f"the request asks to {asked.what}: `{key}` does that with {way.told}",
+                       _with_option(command, key, way))  # fmt: skip
     return None
+
+
+# tar's first word may be its old-style letters (`tar xvf a.tar`), after which a dashed
+# option is read as a file name: the letter would have to join them.
+_NOT_EDITED = frozenset({"tar"})
+
+
+def _with_option(command: str, key: str, way: Way) -> str | None:
+    """`command` with the way's first option after the program, when the option says it all:
+    not for a way that needs a hint (`--depth 1`, `-BG`) or words (`-iname`)."""
+    if way.hint or key in _NOT_EDITED:
+        return None
+    option = f"-{way.shorts[0]}" if way.shorts else next(iter(way.longs), "")
+    return add_option(command, key, option) if option else None
 
 
 def _option_words(simple: Simple) -> list[str]:

@@ -109,6 +109,7 @@ def generated_from(reply: dict[str, Any]) -> Generated:
         completion_tokens=0,
         problem=Problem(problem["kind"], problem["message"]) if problem else None,
         retry_reason=str(reply.get("retry_reason", "")),
+        repaired=str(reply.get("repaired", "")),
         skipped=tuple(str(reason) for reason in reply.get("skipped", [])),
     )
 

@@ -1,5 +1,6 @@
 """One generation, the same for every front end: context -> messages -> backend -> clean ->
-validate (and on a problem, ask once more with the problem stated)."""
+validate (and on a problem, make the one edit its check knows or else ask once more with the
+problem stated)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ class Generated:
     problem: Problem | None = None  # what validation still found wrong, if anything
     cut_off: str = ""  # "length" or "repeating": the reply did not end by itself
     retry_reason: str = ""  # why the first answer was rejected and the model asked again
-    first_command: str = ""  # that first answer (the command may still be it: see generate)
+    first_command: str = ""  # the model's answer, when cmdai asked again or edited it
+    repaired: str = ""  # the problem cmdai put right itself with one edit (see _edited)
     skipped: tuple[str, ...] = ()  # why backends before this one in the chain did not answer
 
     @property
@@ -57,8 +59,11 @@ class Generated:
     @property
     def note(self) -> str:
         """One line for the user when the command is not what the model first said, or is flawed."""
+        changed = f"changed by cmdai: {self.repaired}" if self.repaired else ""
         if self.problem:
-            return f"warning: {self.problem.message}"
+            return f"warning: {self.problem.message}" + (f"; {changed}" if changed else "")
+        if changed:
+            return f"note: {changed}"
         if self.retry_reason:
             return f"note: asked again because {self.retry_reason}"
         return self.via
@@ -77,6 +82,7 @@ class Generated:
             "warning": self.warning,
             "retried": self.retried,
             "retry_reason": self.retry_reason,
+            "repaired": self.repaired,
             "skipped": list(self.skipped),
         }
 
@@ -151,6 +157,8 @@ def generate(
         # that overwrote an input) and never for a right one in the published runs; the user
         # can install the program, or press the key again for another way.
         return replace(first, problem=problem)
+    if edited := _edited(first, problem, check):
+        return edited  # the check knew the whole fix: no need to ask the model again
     try:
         second = ask(retry_messages(messages, first.command, problem.message, problem.kind))
     except GenerationError:  # the retry said nothing usable: keep the first answer
@@ -167,8 +175,29 @@ def generate(
     if second and _rank(second_problem) < _rank(problem):
         best, best_problem = second, second_problem
     spent = first.latency_ms + (second.latency_ms if second else 0)
-    return replace(best, problem=best_problem, retry_reason=problem.message, latency_ms=spent,
+    kept = replace(best, problem=best_problem, retry_reason=problem.message, latency_ms=spent,
                    first_command=first.command)  # fmt: skip
+    return _edited(kept, best_problem, check) or kept
+
+
+def _edited(
+    answer: Generated, problem: Problem | None, check: Callable[[Generated], Problem | None]
+) -> Generated | None:
+    """The answer with its problem put right by the one edit the check that found it knows
+    (`sleep 10m` for `sleep 10` and "wait 10 minutes", `docker logs -f` for "follow the
+    logs"), or None. The edited command must pass every check (a program that is not installed
+    aside): an edit that landed elsewhere, or that brings a problem of its own, is dropped. On
+    the published answers, editing the first answer lost no case the model's retry passed and
+    kept what the model got right (`journalctl -u cron -f`, where the retry wrote
+    `journalctl -f`); where no edit is known the model is asked again, as before."""
+    if problem is None or not problem.fix:
+        return None
+    edited = replace(answer, command=problem.fix)
+    left = check(edited)
+    if left is not None and left.kind != "missing":
+        return None
+    return replace(edited, problem=left, repaired=problem.message,
+                   first_command=answer.first_command or answer.command)  # fmt: skip
 
 
 def _check(

@@ -18,6 +18,7 @@ import functools
 import os
 import re
 
+from cmdai.command_edit import Finding, add_option, replace_argument, set_variable
 from cmdai.command_output import writes_file
 from cmdai.commandline import Simple, line_counts, parse
 from cmdai.phrases import says
@@ -26,17 +27,18 @@ from cmdai.safety.words import program_operands, short_flags
 
 def check(request: str, command: str) -> str | None:
     """The first detail of `request` that `command` reads the other way, or None."""
+    found = find(request, command)
+    return found.message if found else None
+
+
+def find(request: str, command: str) -> Finding | None:
+    """check()'s problem, with the command put right where one edit does it (`chmod o-x`,
+    `sleep 10m`, `TZ=Asia/Tokyo date`, `dig MX example.com`)."""
     simples = parse(command).commands
     checks = (_chmod_names_someone_else, _name_matched_anywhere, _lines_from_the_wrong_end,
               _echo_leaves_a_line, _sleep_in_seconds, _download_shown, _record_type_left_out,
-              _sizes_unsorted)  # fmt: skip
-    found = next((problem for check in checks if (problem := check(request, simples))), None)
-    return (
-        found
-        or _port_unused(request, command)
-        or _time_zone_left_out(request, command, simples)
-        or _account_left_out(request, command)
-    )
+              _sizes_unsorted, _port_unused, _time_zone_left_out, _account_left_out)  # fmt: skip
+    return next((found for check in checks if (found := check(request, command, simples))), None)
 
 
 # Who a request gives a permission to or takes it from, as chmod's letter. "everyone else" is
@@ -52,7 +54,7 @@ _SYMBOLIC = re.compile(r"([ugoa]*)[-+=]")
 _WHO_NAMES = {"u": "the owner", "g": "the group", "o": "the others"}
 
 
-def _chmod_names_someone_else(request: str, simples: list[Simple]) -> str | None:
+def _chmod_names_someone_else(request: str, command: str, simples: list[Simple]) -> Finding | None:
     """`chmod -x deploy.sh` (or `chmod u-x`, `chmod a-x`) for "remove execute permission for
     others": a mode that names nobody, or everybody, or someone else, is not the others'."""
     whom = [(letter, found.group(0)) for letter, said in _WHO if (found := said.search(request))]
@@ -70,9 +72,10 @@ def _chmod_names_someone_else(request: str, simples: list[Simple]) -> str | None
         if any(letter in found.group(1) for found in symbolic):
             continue
         mode = ",".join(dict.fromkeys(letter + found.string[found.end(1) :] for found in symbolic))
-        return (
+        return Finding(
             f"the request says “{said}”, so chmod's mode must name {_WHO_NAMES[letter]}: {mode}, "
-            f"not {modes[0]} (u owner, g group, o others)"
+            f"not {modes[0]} (u owner, g group, o others)",
+            replace_argument(command, "chmod", modes[0], mode),
         )
     return None
 
@@ -84,7 +87,7 @@ _NAMED = re.compile(
 _BY_NAME = frozenset({"pkill", "pgrep"})
 
 
-def _name_matched_anywhere(request: str, simples: list[Simple]) -> str | None:
+def _name_matched_anywhere(request: str, command: str, simples: list[Simple]) -> Finding | None:
     """`pkill -f node` for "stop all processes named node": -f matches the name anywhere in a
     command line (`vim node.txt`, `grep node`), where without it pkill matches the process
     name. Only for a program's name (no dot or slash, 15 characters at most, the longest name
@@ -98,7 +101,7 @@ def _name_matched_anywhere(request: str, simples: list[Simple]) -> str | None:
             continue
         if "f" in short_flags(simple.args) or "--full" in simple.args:
             program = simple.program
-            return (
+            return Finding(
                 f"the request asks for processes named {name}, and `{program} -f {name}` "
                 f"matches {name} anywhere in a command line: without -f {program} matches the "
                 f"process name (-x for exactly {name})"
@@ -111,7 +114,7 @@ _LEAVE_OUT = re.compile(r"\b(?:all but|except(?: for)?|without|other than|but no
                         r"|minus) the (last|first) (\d{1,9})\b", re.I)  # fmt: skip
 
 
-def _lines_from_the_wrong_end(request: str, simples: list[Simple]) -> str | None:
+def _lines_from_the_wrong_end(request: str, command: str, simples: list[Simple]) -> Finding | None:
     """`tail -n +4 list.txt` for "all lines except the last 3" (it leaves out the first 3),
     and `head -n -2` for "without the first 2 lines" (it leaves out the last 2)."""
     found = _LEAVE_OUT.search(request)
@@ -121,12 +124,12 @@ def _lines_from_the_wrong_end(request: str, simples: list[Simple]) -> str | None
     for simple in simples:
         counts = line_counts(simple.args)
         if end == "last" and simple.program == "tail" and any(c.startswith("+") for c in counts):
-            return (
+            return Finding(
                 f"the request leaves out the last {count}, and `tail -n +N` leaves out the "
                 f"first N-1 lines: `head -n -{count}` leaves out the last {count}"
             )
         if end == "first" and simple.program == "head" and any(c.startswith("-") for c in counts):
-            return (
+            return Finding(
                 f"the request leaves out the first {count}, and `head -n -N` leaves out the "
                 f"last N lines: `tail -n +{int(count) + 1}` starts after the first {count}"
             )
@@ -139,7 +142,7 @@ _EMPTY = re.compile(
 )
 
 
-def _echo_leaves_a_line(request: str, simples: list[Simple]) -> str | None:
+def _echo_leaves_a_line(request: str, command: str, simples: list[Simple]) -> Finding | None:
     """`echo "" > debug.log` for "empty the file debug.log": echo ends what it writes with a
     newline, so the file keeps one (empty) line and is 1 byte long."""
     if not _EMPTY.search(request):
@@ -150,7 +153,7 @@ def _echo_leaves_a_line(request: str, simples: list[Simple]) -> str | None:
         targets = [name for op, name in simple.redirects if op.lstrip("1") in (">", ">|")]
         if targets:
             name = targets[0]
-            return (
+            return Finding(
                 f"the request asks for an empty file, and `echo` writes a newline into {name}: "
                 f"`: > {name}` or `truncate -s 0 {name}` empties it"
             )
@@ -184,7 +187,7 @@ _NOT_A_NAME = frozenset({
 })  # fmt: skip
 
 
-def _account_left_out(request: str, command: str) -> str | None:
+def _account_left_out(request: str, command: str, simples: list[Simple]) -> Finding | None:
     """`chmod -R g+w uploads` for "make uploads writable by the group www-data": the group
     the request names is nowhere in the command (chgrp or chown would name it), so the group
     that has the file gets the permission. Any user, group, container or branch named in so
@@ -192,7 +195,7 @@ def _account_left_out(request: str, command: str) -> str | None:
     for kind, name in _ACCOUNT.findall(request):  # the line as written: `sudo -u postgres`
         if name in _NOT_A_NAME or re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", command):
             continue
-        return f"the request names the {kind} {name}, and the command does not use it"
+        return Finding(f"the request names the {kind} {name}, and the command does not use it")
     return None
 
 
@@ -200,15 +203,19 @@ def _account_left_out(request: str, command: str) -> str | None:
 _LONG_TIME = re.compile(r"\b(\d+(?:\.\d+)?)[ -]?(min(?:ute)?s?|h(?:ou)?rs?|hours?|days?)\b", re.I)
 
 
-def _sleep_in_seconds(request: str, simples: list[Simple]) -> str | None:
+def _sleep_in_seconds(request: str, command: str, simples: list[Simple]) -> Finding | None:
     """`sleep 10` for "wait 10 minutes": sleep's number alone counts seconds."""
     asked = {m.group(1): m.group(2).lower() for m in _LONG_TIME.finditer(request)}
     for simple in simples:
         if simple.program != "sleep" or len(simple.args) != 1 or simple.args[0] not in asked:
             continue
         number, unit = simple.args[0], asked[simple.args[0]]
-        return (f"the request asks for {number} {unit}, and `sleep {number}` waits {number} "
-                f"seconds: `sleep {number}{unit[0]}` waits {number} {unit}")  # fmt: skip
+        written = f"{number}{unit[0]}"
+        return Finding(
+            f"the request asks for {number} {unit}, and `sleep {number}` waits {number} "
+            f"seconds: `sleep {written}` waits {number} {unit}",
+            replace_argument(command, "sleep", number, written),
+        )
     return None
 
 
@@ -218,7 +225,7 @@ _PORT = re.compile(r"\bports? (\d{2,5})\b", re.I)
 _SSH_FAMILY = re.compile(r"(?<![\w.-])(?:ssh|scp|sftp|rsync|autossh|sshfs)(?![\w.-])")
 
 
-def _port_unused(request: str, command: str) -> str | None:
+def _port_unused(request: str, command: str, simples: list[Simple]) -> Finding | None:
     """A port the request names, used in an ssh-family command as something else: "copy
     backup.tar to root@10.1.1.9:/srv using port 2200" answered `scp … root@10.1.1.9:/srv/2200`.
     A port is a number of its own (`-P 2200`, `:2200`, `Port=2200`), not the end of a path,
@@ -228,7 +235,9 @@ def _port_unused(request: str, command: str) -> str | None:
         return None
     for port in _PORT.findall(request):
         if not re.search(rf"(?<![\d/.]){port}(?![\d.])", command):
-            return f"the request names port {port}, but the command does not use it as a port"
+            return Finding(
+                f"the request names port {port}, but the command does not use it as a port"
+            )
     return None
 
 
@@ -239,7 +248,7 @@ _CURL_SAVES = frozenset({"--output", "--remote-name", "--remote-name-all", "--ou
 _CURL_ONLY_HEADERS = frozenset({"--head"})
 
 
-def _download_shown(request: str, simples: list[Simple]) -> str | None:
+def _download_shown(request: str, command: str, simples: list[Simple]) -> Finding | None:
     """`curl -C - -L https://example.com/big.iso` for "download … big.iso": with no -o or -O,
     curl writes what it fetches to the terminal (and cannot resume). Not when the output is
     redirected or piped (`curl -fsSL … | sh`)."""
@@ -253,12 +262,22 @@ def _download_shown(request: str, simples: list[Simple]) -> str | None:
         longs = {arg.split("=", 1)[0] for arg in curl.args if arg.startswith("--")}
         if letters & set("oOI") or longs & (_CURL_SAVES | _CURL_ONLY_HEADERS):
             continue
-        return (
+        return Finding(
             "the request asks to download a file, and `curl` without -O or -o writes it "
             "to the terminal: -O (--remote-name) saves it under its own name, -o FILE "
-            "under another"
+            "under another",
+            add_option(command, "curl", "-O") if _names_a_file(curl.args) else None,
         )
     return None
+
+
+def _names_a_file(args: list[str]) -> bool:
+    """One URL, whose path ends in a name for -O to save under (not `https://example.com/`)."""
+    urls = [arg for arg in args if "://" in arg]
+    if len(urls) != 1:
+        return False
+    path = urls[0].split("://", 1)[1].split("?", 1)[0].split("#", 1)[0]
+    return "/" in path and bool(path.rsplit("/", 1)[1])
 
 
 _RECORD_TYPE = re.compile(r"\b(AAAA|MX|TXT|NS|CNAME|SOA|PTR|SRV|CAA) records?\b", re.I)
@@ -266,7 +285,7 @@ _DNS_LOOKUPS = frozenset({"dig", "nslookup", "host", "drill", "kdig"})
 _SHOWN_BY_ITSELF = {"host": frozenset({"AAAA", "MX"})}  # host shows A, AAAA and MX unasked
 
 
-def _record_type_left_out(request: str, simples: list[Simple]) -> str | None:
+def _record_type_left_out(request: str, command: str, simples: list[Simple]) -> Finding | None:
     """`nslookup example.com` for "the MX records of example.com": without the type, a lookup
     asks for the address. The message gives the command with the type (told only which
     options name it, the 1.5B model repeated its `nslookup example.com`)."""
@@ -282,13 +301,18 @@ def _record_type_left_out(request: str, simples: list[Simple]) -> str | None:
         names = [arg for arg in simple.args if not arg.startswith(("-", "+", "@"))]
         name = names[0] if names else "NAME"
         typed = _TYPED.get(simple.program, "dig {kind} {name}").format(kind=kind, name=name)
-        return (f"the request asks for {kind} records, and `{simple.program} {name}` looks up "
-                f"the address: `{typed}` asks for them")  # fmt: skip
+        option = _TYPE_OPTION.get(simple.program, "{kind}").format(kind=kind)
+        return Finding(
+            f"the request asks for {kind} records, and `{simple.program} {name}` looks up the "
+            f"address: `{typed}` asks for them",
+            add_option(command, simple.program, option),
+        )
     return None
 
 
-# How each lookup is told the type (drill and kdig read dig's way)
+# How each lookup is told the type (drill and kdig read dig's way: the type anywhere)
 _TYPED = {"nslookup": "nslookup -type={kind} {name}", "host": "host -t {kind} {name}"}
+_TYPE_OPTION = {"nslookup": "-type={kind}", "host": "-t {kind}"}
 
 
 ZONEINFO = "/usr/share/zoneinfo"
@@ -297,7 +321,7 @@ _ZONE_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Austral
 _CLOCK = re.compile(r"\b(?:time|date|clock|o'clock)\b", re.I)
 
 
-def _time_zone_left_out(request: str, command: str, simples: list[Simple]) -> str | None:
+def _time_zone_left_out(request: str, command: str, simples: list[Simple]) -> Finding | None:
     """`date` for "show the current time in Tokyo": date shows this machine's time zone; the
     city's is `TZ=Asia/Tokyo date`. Cities are the time zones of this machine's tz database;
     without it, nothing is checked."""
@@ -311,9 +335,18 @@ def _time_zone_left_out(request: str, command: str, simples: list[Simple]) -> st
         for count in range(len(words), 0, -1):  # "New York City" -> "New York"
             if zone := zones.get(" ".join(words[:count]).lower()):
                 city = zone.rsplit("/", 1)[1].replace("_", " ")
-                return (f"the request asks for the time in {city}, and `date` shows this "
-                        f"machine's time zone: `TZ={zone} date` shows the time there")  # fmt: skip
+                return Finding(
+                    f"the request asks for the time in {city}, and `date` shows this machine's "
+                    f"time zone: `TZ={zone} date` shows the time there",
+                    None if _in_utc(simples) else set_variable(command, "date", f"TZ={zone}"),
+                )
     return None
+
+
+def _in_utc(simples: list[Simple]) -> bool:
+    """`date -u`: the time in UTC, whatever TZ says."""
+    return any(simple.program == "date" and ("u" in short_flags(simple.args)
+               or {"--utc", "--universal"} & set(simple.args)) for simple in simples)  # fmt: skip
 
 
 @functools.lru_cache(maxsize=2)
@@ -339,11 +372,13 @@ _BY_SIZE = re.compile(
 )
 
 
-def _sizes_unsorted(request: str, simples: list[Simple]) -> str | None:
+def _sizes_unsorted(request: str, command: str, simples: list[Simple]) -> Finding | None:
     """`du -sh *` for "disk usage sorted by size", `du -sh * | head -n 5` for "the 5 biggest
     directories": du lists in the order it walks, so nothing is sorted by size."""
     programs = {simple.program for simple in simples}
     if "du" not in programs or "sort" in programs or not _BY_SIZE.search(request):
         return None
-    return ("the request asks for an order by size, and `du` lists in the order it walks the "
-            "directories: pipe it to `sort -h` (`sort -rh` for the largest first)")  # fmt: skip
+    return Finding(
+        "the request asks for an order by size, and `du` lists in the order it walks the "
+        "directories: pipe it to `sort -h` (`sort -rh` for the largest first)"
+    )

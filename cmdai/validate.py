@@ -21,7 +21,7 @@ import re
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cmdai import asked_options, option_check, request_details, request_numbers, usage_check
 from cmdai.commandline import (
@@ -62,6 +62,8 @@ class Problem:
     # or whose permission, which processes, which lines it means)
     kind: str
     message: str  # one line for the user and for the model: "`fd` is not installed"
+    # the command put right, where the check knows the one edit that does it (see generate)
+    fix: str = field(default="", compare=False)
 
     def as_json(self) -> dict[str, str]:
         return {"kind": self.kind, "message": self.message}
@@ -111,8 +113,8 @@ def check_usage(command: str) -> Problem | None:
 def check_asked_options(request: str, command: str) -> Problem | None:
     """A behaviour the request asks for in words that the command's program leaves out
     ("without overwriting existing files" and `cp` with no -n): see asked_options."""
-    message = asked_options.check(request, command)
-    return Problem("detail", message) if message else None
+    found = asked_options.find(request, command)
+    return Problem("detail", found.message, found.fix or "") if found else None
 
 
 def check_named_numbers(request: str, command: str) -> Problem | None:
@@ -221,8 +223,8 @@ def _read_by_default(name: str, command: str) -> bool:
 def check_request_details(request: str, command: str) -> Problem | None:
     """A detail the request gives in words that the command reads the other way (`chmod -x`
     for "for others", `pkill -f node` for "processes named node")."""
-    message = request_details.check(request, command)
-    return Problem("detail", message) if message else None
+    found = request_details.find(request, command)
+    return Problem("detail", found.message, found.fix or "") if found else None
 
 
 def check_named_places(request: str, command: str) -> Problem | None:

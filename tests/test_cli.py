@@ -57,6 +57,7 @@ def test_json_output(use_small_model: Path) -> None:
         "warning",
         "retried",
         "retry_reason",
+        "repaired",
         "skipped",
     }
     assert data["risk"] in ("safe", "moderate", "high", "critical")
@@ -265,6 +266,16 @@ def test_json_says_blocked_or_refused(
     data = json.loads(result.stdout)
     assert (data["blocked"], data["refused"]) == (blocked, refused)
     assert result.returncode == (8 if blocked or refused else 0)
+
+
+def test_an_edit_made_in_the_helper_reaches_the_fallback_and_its_json(scripted_env: None) -> None:
+    """`cmdai --print` and `--json` through the helper: the edited command, and the note on
+    stderr saying cmdai changed it."""
+    printed = run_cli("--print", "follow app.log")
+    assert printed.stdout == "tail -f app.log\n", printed.stderr
+    assert "cmdai: note: changed by cmdai: the request asks to follow the log" in printed.stderr
+    data = json.loads(run_cli("--json", "follow app.log").stdout)
+    assert data["command"] == "tail -f app.log" and "`tail` does that with -f" in data["repaired"]
 
 
 def test_broken_config_does_not_break_init_or_the_helper_commands(isolated_home: Path) -> None:

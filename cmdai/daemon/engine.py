@@ -374,7 +374,8 @@ class Engine:
             alternative=max(cycle.offered, 1), alternatives=MAX_ALTERNATIVES,
             latency_ms=generated.latency_ms, model=generated.model, backend=generated.backend,
             problem=generated.problem.as_json() if generated.problem else None,
-            retry_reason=generated.retry_reason, skipped=list(generated.skipped),
+            retry_reason=generated.retry_reason, repaired=generated.repaired,
+            skipped=list(generated.skipped),
         )  # fmt: skip
 
     def _original_reply(self, cycle: Cycle) -> dict[str, Any]:
@@ -394,7 +395,7 @@ class Engine:
             alternative=0, alternatives=MAX_ALTERNATIVES, latency_ms=0,
             model=cycle.slot.target.model if cycle.slot else self.config.model,
             backend=cycle.slot.name if cycle.slot else self.config.backend[0],
-            problem=None, retry_reason="", skipped=[],
+            problem=None, retry_reason="", repaired="", skipped=[],
         )  # fmt: skip
 
     def _remember(self, session: str, cycle: Cycle) -> None:

@@ -53,7 +53,9 @@ def _check_record(record: Any, where: str) -> None:
         if not isinstance(value, kind) or wrong_bool:
             expected = kind.__name__ if isinstance(kind, type) else "a number"
             raise ReportError(f"{where}.{name}: expected {expected}, got {value!r}")
-    for name, kind in (("retry_reason", str), ("first_command", str), ("first_passed", bool)):
+    optional = (("retry_reason", str), ("first_command", str), ("first_passed", bool),
+                ("repaired", str))  # fmt: skip
+    for name, kind in optional:
         if name in record and not isinstance(record[name], kind):  # older results lack them
             raise ReportError(f"{where}.{name}: expected {kind.__name__}, got {record[name]!r}")
     if record["latency_ms"] < 0:
@@ -144,6 +146,8 @@ def _suites(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "retried_passed": sum(r["passed"] for r in retried),
             "retry_fixed": sum(r["passed"] and not r["first_passed"] for r in judged),
             "retry_broke": sum(r["first_passed"] and not r["passed"] for r in judged),
+            "edited": len(edited := [r for r in group if r.get("repaired")]),
+            "edited_passed": sum(r["passed"] for r in edited),
             "retry_judged": len(judged) == len(retried),
         })  # fmt: skip
     return rows
@@ -155,20 +159,27 @@ def _kept_cell(row: dict[str, Any]) -> str:
 
 def _retried_cell(row: dict[str, Any]) -> str:
     """Cases where a check sent the model back once, how many of them passed in the end, and
-    (in results that judge the first answer too) how many the retry fixed and broke."""
+    (in results that judge the first answer too) how many the retry fixed and broke; then the
+    answers cmdai edited itself (the check knew the fix), before or after a retry."""
+    edited = (f"; {row['edited']} edited by cmdai ({row['edited_passed']} passed)"
+              if row.get("edited") else "")  # fmt: skip
     if not row["retried"]:
-        return "0"
+        return f"0{edited}"
     if not row.get("retry_judged"):
-        return f"{row['retried']} ({row['retried_passed']} passed)"
+        return f"{row['retried']} ({row['retried_passed']} passed){edited}"
     return (f"{row['retried']} ({row['retried_passed']} passed; the retry fixed "
-            f"{row['retry_fixed']}, broke {row['retry_broke']})")  # fmt: skip
+            f"{row['retry_fixed']}, broke {row['retry_broke']}){edited}")  # fmt: skip
 
 
 def _reason(record: dict[str, Any]) -> str:
     why = record["error"] or "; ".join(record["failures"]) or "failed"
+    first = (record.get("first_command") or "?").replace("`", "'")
+    edited = f"edited by cmdai: {record['repaired']}" if record.get("repaired") else ""
     if record.get("retry_reason"):  # did the retry make it worse? the first answer says
-        first = (record.get("first_command") or "?").replace("`", "'")
-        why += f" (retried: {record['retry_reason']}; first answer `{first}`)"
+        then = f"; then {edited}" if edited else ""
+        why += f" (retried: {record['retry_reason']}; first answer `{first}`{then})"
+    elif edited:
+        why += f" ({edited}; the model's answer `{first}`)"
     return why
 
 

@@ -71,7 +71,7 @@ def run_case(case: Case, suite: str, config: Config, backend: Session, cwd: str)
         "error": "", "expected_risk": case.expected_risk, "risk": "", "reason": "",
         "should_block": case.should_block, "should_warn": case.should_warn, "blocked": False,
         "confirm": False, "refused": False, "latency_ms": 0, "retry_reason": "",
-        "first_command": "", "first_passed": False,
+        "first_command": "", "first_passed": False, "repaired": "",
     }  # fmt: skip
     started = time.perf_counter()
     try:
@@ -84,7 +84,7 @@ def run_case(case: Case, suite: str, config: Config, backend: Session, cwd: str)
     command = generated.command
     record.update(judge(case, command, config, cwd))
     record.update(generated_command=command, retry_reason=generated.retry_reason,
-                  first_command=generated.first_command)  # fmt: skip
+                  first_command=generated.first_command, repaired=generated.repaired)  # fmt: skip
     record["passed"] = not record["failures"]
     # Would the answer before the retry have passed? Then the retry's worth can be counted:
     # first answers it fixed, and right first answers it replaced with wrong ones.

@@ -380,6 +380,14 @@ def test_validation_retry_happens_in_the_helper(helper: Helper) -> None:
     assert f"note: asked again because {reply['retry_reason']}" in reply["message"]
 
 
+def test_an_edit_cmdai_makes_itself_is_in_the_reply(helper: Helper) -> None:
+    """The model is asked once; the line gets the edited command, and the message says why."""
+    reply = helper.ask("follow app.log")
+    assert reply["buffer"] == reply["command"] == "tail -f app.log"
+    assert not reply["retry_reason"] and "`tail` does that with -f" in reply["repaired"]
+    assert f"note: changed by cmdai: {reply['repaired']}" in reply["message"]
+
+
 def test_a_missing_program_comes_with_its_warning(helper: Helper) -> None:
     reply = helper.ask("missing tool")
     assert (reply["buffer"], reply.get("retry_reason", "")) == ("fdx-nonexistent -e py", "")

@@ -66,6 +66,7 @@ class HelperScript:
     so a test can tell whether a key press asked the model at all.
       missing …  answers a program that is not installed (kept, with its warning)
       broken …   answers a line that does not parse, then `ls` when asked again
+      follow …   answers `tail app.log`, which leaves out the -f cmdai adds itself
       same …     answers `ls -la` every time (no alternatives to offer)
       hostile N  answers the Nth reply of tests/fixtures/hostile_replies.py
       wipehere … answers `rm -rf .` (critical or not depending on the directory)
@@ -138,6 +139,7 @@ class HelperScript:
             "hidden": "ls\x1b[2J; echo \u200bhi",
             "missing": "fdx-nonexistent -e py",
             "broken": "ls" if retried else "ls |",
+            "follow": "tail app.log",
             "same": "ls -la",
             "wipehere": "rm -rf .",
         }

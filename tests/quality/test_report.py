@@ -97,6 +97,24 @@ def test_results_that_judge_the_first_answer_count_what_the_retry_fixed_and_brok
     assert "4 (2 passed; the retry fixed 1, broke 1)" in render(results, "html")
 
 
+def test_answers_cmdai_edited_are_counted_and_said_in_the_failures() -> None:
+    """An edit without a retry (the check knew the fix) and one after a retry are both
+    counted; a failed edited case says what was edited and what the model wrote."""
+    results = {**RESULTS, "results": [
+        record("edited", repaired="`tail` does that with -f", first_command="tail a",
+               first_passed=False),
+        record("edited_wrong", False, repaired="`sleep 10m` waits 10 minutes",
+               first_command="sleep 10", first_passed=False),
+        record("retried_then_edited", retry_reason="why", first_command="first",
+               first_passed=False, repaired="`grep` does that with -i")]}  # fmt: skip
+    markdown = render(results, "md")
+    assert ("| basic | 3 | 2 | 66.7% | – | 1 (1 passed; the retry fixed 1, broke 0); "
+            "3 edited by cmdai (2 passed) |") in markdown  # fmt: skip
+    assert ("(edited by cmdai: `sleep 10m` waits 10 minutes; the model's answer `sleep 10`)"
+            in markdown)  # fmt: skip
+    assert "3 edited by cmdai (2 passed)" in render(results, "html")
+
+
 def test_html_escapes_commands() -> None:
     results = {
         **RESULTS,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cmdai.asked_options import ASKED, check, program_key
+from cmdai.asked_options import ASKED, check, find, program_key
 from cmdai.commandline import parse
 from cmdai.config import Config
 from cmdai.generate import generate
@@ -306,18 +306,74 @@ def test_the_problem_reaches_validate_as_a_detail(tmp_path: Path) -> None:
     )
 
 
+FIXED = [
+    ("follow the logs of the cron service", "journalctl -u cron", "journalctl -f -u cron"),
+    ("follow the logs of the container api", "docker logs api --tail 100",
+     "docker logs -f api --tail 100"),
+    ("stash my changes including untracked files", "git stash", "git stash -u"),
+    ("sync photos/ to /mnt/backup, skipping the files that already exist",
+     "rsync -av photos/ /mnt/backup", "rsync --ignore-existing -av photos/ /mnt/backup"),
+    ("show which files contain TODO", "find . -name '*.py' | xargs grep TODO",
+     "find . -name '*.py' | xargs grep -l TODO"),
+    ("find the literal text a.b*c in notes.txt", "grep -o 'a.b*c' notes.txt",
+     "grep -F -o 'a.b*c' notes.txt"),
+    # a hint, not one option, or an option that needs a value: the model is asked again
+    ("clone https://github.com/user/repo.git into myrepo with only the latest commit",
+     "git clone https://github.com/user/repo.git myrepo", None),
+    ("take one snapshot of top sorted by memory", "top -b -n 1 | head -n 10", None),
+    ("find all jpg files whatever the case of the extension", "find . -name '*.jpg'", None),
+    ("copy the folder conf recursively to /srv", "cp conf /srv", None),
+    # tar's first word may be old-style letters, which a dashed option would turn into a file
+    ("extract backup.tar here without overwriting existing files", "tar xvf backup.tar", None),
+    # the program cannot do it
+    ("copy movie.mkv to /media/usb showing progress", "cp movie.mkv /media/usb", None),
+    # the subcommand does not follow the program: no place to put the option for sure
+    ("follow the logs of pod web-1", "kubectl -n shop logs web-1", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("request_", "command", "fixed"), FIXED)
+def test_the_fix_is_the_command_with_the_option_where_one_option_says_it_all(
+    request_: str, command: str, fixed: str | None
+) -> None:
+    found = find(request_, command)
+    assert found is not None and found.message == check(request_, command)
+    assert found.fix == fixed
+    if fixed:
+        assert check(request_, fixed) is None
+
+
 @needs_man
 def test_the_retry_is_told_which_option_and_its_answer_is_taken(tmp_path: Path) -> None:
     """A scripted backend stands in for the model (the retry path is what is tested): the
-    first answer leaves out -f, the second has it."""
+    first answer leaves out --depth 1 (a hint, not an edit cmdai makes), the second has it."""
     require("bash")
-    backend = ScriptedBackend("journalctl -u cron", "journalctl -u cron -f")
+    request = "clone https://example.com/big.git with only the latest commit"
+    backend = ScriptedBackend("git clone https://example.com/big.git",
+                              "git clone --depth 1 https://example.com/big.git")  # fmt: skip
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    result = generate(request, Config(), backend, context)
+    assert result.command == "git clone --depth 1 https://example.com/big.git"
+    assert result.retry_reason == (
+        "the request asks to clone only the latest commit: `git clone` does that with --depth 1"
+    )
+    assert result.problem is None and not result.repaired
+    retry = backend.asked[1][-1]["content"]
+    assert retry.startswith("That command is wrong: the request asks to clone only the latest")
+
+
+@needs_man
+def test_an_option_the_check_knows_is_added_by_cmdai_without_asking_again(tmp_path: Path) -> None:
+    """A scripted backend stands in for the model, which answers once: `-f` is added to its
+    command as written, and the note says so."""
+    require("bash")
+    backend = ScriptedBackend("journalctl -u cron")
     context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
     result = generate("follow the logs of the cron service", Config(), backend, context)
-    assert result.command == "journalctl -u cron -f"
-    assert result.retry_reason == (
+    assert result.command == "journalctl -f -u cron"
+    assert len(backend.asked) == 1 and not result.retried
+    assert result.first_command == "journalctl -u cron"
+    assert result.repaired == (
         "the request asks to follow the log as it grows: `journalctl` does that with -f (--follow)"
     )
-    assert result.problem is None
-    retry = backend.asked[1][-1]["content"]
-    assert retry.startswith("That command is wrong: the request asks to follow the log")
+    assert result.note == f"note: changed by cmdai: {result.repaired}"

@@ -218,16 +218,66 @@ def test_the_problem_reaches_validate_as_a_detail(tmp_path: Path) -> None:
     assert problem.message.startswith("the request asks for processes named node")
 
 
+FIXED = [
+    ("remove execute permission for others from deploy.sh", "chmod -x deploy.sh",
+     "chmod o-x deploy.sh"),
+    ("give the group write access to shared/", "sudo chmod -R +w shared/",
+     "sudo chmod -R g+w shared/"),
+    ("wait 10 minutes and then play a beep with printf", "sleep 10 && printf '\\a'",
+     "sleep 10m && printf '\\a'"),
+    ("shut down in 2 hrs", "sleep 2; systemctl poweroff", "sleep 2h; systemctl poweroff"),
+    ("show the current time in Tokyo", "date +%H:%M", "TZ=Asia/Tokyo date +%H:%M"),
+    ("look up the MX records of example.com", "nslookup example.com",
+     "nslookup -type=MX example.com"),
+    ("show the txt record of example.org", "host example.org", "host -t TXT example.org"),
+    ("show the NS records for example.net", "dig +short example.net", "dig NS +short example.net"),
+    ("download https://example.com/big.iso and resume if it was interrupted",
+     "curl -C - -L https://example.com/big.iso", "curl -O -C - -L https://example.com/big.iso"),
+    # `date -u` shows UTC whatever TZ says; a URL without a file name gives -O nothing to save
+    # under; a port, a name or an order has no one edit: the model is asked again
+    ("show the current time in Tokyo", "date -u '+%H:%M'", None),
+    ("download the page https://example.com/", "curl -sL https://example.com/", None),
+    ("connect to web on port 80 with ssh", "ssh -p 8080 web", None),
+    ("stop all processes named node", "pkill -f node", None),
+    ("show disk usage of the current directory sorted by size", "du -sh *", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("request_", "command", "fixed"), FIXED)
+def test_the_fix_is_the_command_with_the_detail_put_right_where_one_edit_does_it(
+    request_: str, command: str, fixed: str | None
+) -> None:
+    found = request_details.find(request_, command)
+    assert found is not None and found.message == check(request_, command)
+    assert found.fix == fixed
+    if fixed:
+        assert check(request_, fixed) is None
+
+
 @needs_man
 def test_the_retry_is_told_the_detail_and_its_answer_is_taken(tmp_path: Path) -> None:
     """A scripted backend stands in for the model (the retry path is what is tested): the
-    first answer takes the permission from everyone, the second from the others only."""
+    first answer matches node anywhere in a command line (no one edit puts that right), the
+    second matches the process name."""
     require("bash")
-    backend = ScriptedBackend("chmod -x deploy.sh", "chmod o-x deploy.sh")
+    backend = ScriptedBackend("pkill -f node", "pkill node")
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    result = generate("stop all processes named node", Config(), backend, context)
+    assert result.command == "pkill node"
+    assert result.retry_reason is not None and "matches node anywhere" in result.retry_reason
+    assert result.problem is None and not result.repaired
+    assert backend.asked[1][-1]["content"].startswith("That command is wrong: the request asks")
+
+
+@needs_man
+def test_a_mode_the_check_knows_is_written_by_cmdai_without_asking_again(tmp_path: Path) -> None:
+    """A scripted backend stands in for the model, which answers once: cmdai writes the
+    others' mode into its command."""
+    require("bash")
+    backend = ScriptedBackend("chmod -x deploy.sh")
     context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
     result = generate("remove execute permission for others from deploy.sh", Config(), backend,
                       context)  # fmt: skip
     assert result.command == "chmod o-x deploy.sh"
-    assert result.retry_reason is not None and "o-x, not -x" in result.retry_reason
-    assert result.problem is None
-    assert backend.asked[1][-1]["content"].startswith("That command is wrong: the request says")
+    assert len(backend.asked) == 1 and result.first_command == "chmod -x deploy.sh"
+    assert "o-x, not -x" in result.repaired and result.problem is None

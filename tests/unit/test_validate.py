@@ -305,6 +305,58 @@ def test_a_valid_first_answer_is_not_retried(tmp_path: Path) -> None:
     assert not result.retried and len(backend.asked) == 1
 
 
+def ask(request: str, backend: ScriptedBackend, tmp_path: Path) -> object:
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    return generate(request, Config(), backend, context)
+
+
+def test_an_edit_that_leaves_another_problem_is_dropped_and_the_model_asked_again(
+    tmp_path: Path,
+) -> None:
+    """`-f` alone would leave out the 100 the request gives: the edit is not made, the model
+    is asked again with the first problem, and its answer is taken."""
+    require("bash")
+    request = "follow the logs of the cron service, starting with the last 100 lines"
+    backend = ScriptedBackend("journalctl -u cron", "journalctl -u cron -n 100 -f")
+    result = ask(request, backend, tmp_path)
+    assert result.command == "journalctl -u cron -n 100 -f"  # type: ignore[attr-defined]
+    assert result.retried and not result.repaired  # type: ignore[attr-defined]
+    assert len(backend.asked) == 2
+
+
+@pytest.mark.skipif(shutil.which("man") is None and not os.environ.get("CI"),
+                    reason="man-db is not installed")  # fmt: skip
+def test_the_answer_kept_after_a_retry_is_edited_when_its_check_knows_how(tmp_path: Path) -> None:
+    """The first answer has an option grep does not have (no edit for that: asked again); the
+    retry leaves out -i, which cmdai adds. The note says both happened in the result fields."""
+    require("bash")
+    request = "search for error in app.log, case-insensitive"
+    backend = ScriptedBackend("grep --ignorecase error app.log", "grep error app.log")
+    result = ask(request, backend, tmp_path)
+    assert result.command == "grep -i error app.log"  # type: ignore[attr-defined]
+    assert result.retried and "--ignorecase" in result.retry_reason  # type: ignore[attr-defined]
+    assert result.first_command == "grep --ignorecase error app.log"  # type: ignore[attr-defined]
+    assert "`grep` does that with -i" in result.repaired  # type: ignore[attr-defined]
+    assert result.problem is None  # type: ignore[attr-defined]
+
+
+def test_an_edit_is_checked_like_any_answer_and_a_missing_program_is_still_said(
+    tmp_path: Path,
+) -> None:
+    """Edited, the command runs a program this machine lacks: the edit stands (it is right
+    where the program is installed) and the warning and the edit are both in the note."""
+    require("bash")
+    request = "look up the MX records of example.com"
+    backend = ScriptedBackend("nslookup example.com")
+    context = Context(shell="bash", os_name="Linux", cwd=str(tmp_path))
+    result = generate(request, Config(), backend, context, path=str(tmp_path))
+    assert result.command == "nslookup -type=MX example.com"
+    assert result.problem is not None and result.problem.kind == "missing"
+    assert result.note.startswith("warning: `nslookup` is not installed")
+    assert result.note.endswith(f"; changed by cmdai: {result.repaired}")
+    assert len(backend.asked) == 1
+
+
 def test_validation_can_be_switched_off(tmp_path: Path) -> None:
     backend = ScriptedBackend("fdx-nonexistent -e py")
     result = run(backend, tmp_path, validate=False)
