@@ -190,8 +190,8 @@ def _edited(
     the published answers, editing the first answer lost no case the model's retry passed and
     kept what the model got right (`journalctl -u cron -f`, where the retry wrote
     `journalctl -f`); where no edit is known the model is asked again, as before."""
-    if problem is None or not problem.fix:
-        return None
+    if problem is None or not problem.fix or not problem.fix.isprintable():
+        return None  # what you see must be what runs, whatever an edit was made of
     edited = replace(answer, command=problem.fix)
     left = check(edited)
     if left is not None and left.kind != "missing":

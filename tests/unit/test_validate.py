@@ -357,6 +357,21 @@ def test_an_edit_is_checked_like_any_answer_and_a_missing_program_is_still_said(
     assert len(backend.asked) == 1
 
 
+def test_an_edit_with_a_hidden_character_is_never_made() -> None:
+    """The checks build their edits from the model's printable command and their own words;
+    should an edit hold a control character all the same, it is not made. (The check is a
+    stub here: no real check can be made to produce one.)"""
+    from cmdai.generate import Generated, _edited
+    from cmdai.validate import Problem
+
+    answer = Generated("tail app.log", "llama_cpp", "m", 1, 1, 1)
+    passes = lambda generated: None  # noqa: E731
+    hidden = Problem("detail", "follow", fix="tail -f app.log\x1b[2J")
+    assert _edited(answer, hidden, passes) is None
+    edited = _edited(answer, Problem("detail", "follow", fix="tail -f app.log"), passes)
+    assert edited is not None and edited.command == "tail -f app.log"
+
+
 def test_validation_can_be_switched_off(tmp_path: Path) -> None:
     backend = ScriptedBackend("fdx-nonexistent -e py")
     result = run(backend, tmp_path, validate=False)
