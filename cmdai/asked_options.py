@@ -420,7 +420,7 @@ ASKED: tuple[Asked, ...] = (
     Asked(
         "show the program using each socket",
         re.compile(
-            r"\b(?:with|and) (?:the )?(?:programs?|process(?:es)?|pids?)\b"
+            r"\b(?:with|and) (?:the |their )?(?:programs?|process(?:es)?|pids?)(?: names?| ids?)?\b"
             r"(?= (?:using|that use|behind|listening|owning|holding)\b|$|[,.])",
             re.I,
         ),

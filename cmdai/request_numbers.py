@@ -73,7 +73,8 @@ def check(request: str, command: str) -> str | None:
             continue
         before, after = request[: given.start].split()[-2:], request[given.end :].split()[:1]
         said = " ".join([*before, given.text, *after])
-        return f"the request says “{said}”, and the command does not use {given.text}"
+        number = given.text if given.text[0].isdigit() else f"{given.value} (the {given.text})"
+        return f"the request says “{said}”, and the command does not use {number}"
     return _total_line_taken({given.value for given in givens}, commands)
 
 
@@ -130,9 +131,23 @@ class _Given(NamedTuple):
     amounts: set[int]
 
 
+# "the second and fourth columns", "the third field": a column's place, which a command
+# gives as its number (`$2`, `cut -f2,4`, `sort -k3`).
+_ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+             "eighth": 8, "ninth": 9, "tenth": 10}  # fmt: skip
+_ORDINAL = "|".join(_ORDINALS)
+_PLACE = re.compile(
+    rf"\b({_ORDINAL})\b(?=(?:(?:,\s*|\s+(?:and|or)\s+)(?:the\s+)?(?:first|last|{_ORDINAL})\b)*"
+    rf",?\s+(?:columns?|fields?|words?)\b)",
+    re.I,
+)
+
+
 def _numbers(request: str) -> list[_Given]:
-    """Each number the request gives above 1."""
-    found = []
+    """Each number the request gives above 1, and each column it names by its place."""
+    found = [_Given(m.start(), m.end(), m.group(1), value, "", {value})
+             for m in _PLACE.finditer(request)
+             if (value := _ORDINALS[m.group(1).lower()])]  # fmt: skip
     for match in _NUMBER.finditer(request):
         value, unit = int(match.group(1)), (match.group(3) or "").lower()
         end = match.end()

@@ -23,7 +23,14 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-from cmdai import asked_options, option_check, request_details, request_numbers, usage_check
+from cmdai import (
+    argument_check,
+    asked_options,
+    option_check,
+    request_details,
+    request_numbers,
+    usage_check,
+)
 from cmdai.commandline import (
     CLOSING_KEYWORDS,
     COMPUTED,
@@ -105,8 +112,9 @@ def check_options(command: str) -> Problem | None:
 
 def check_usage(command: str) -> Problem | None:
     """A program not given what it needs where it reads it (`pkill -9`, `find … | rm`,
-    `history | grep docker run`, a line starting with `uniq -d`): see usage_check."""
-    message = usage_check.check(command)
+    `history | grep docker run`, a line starting with `uniq -d`), or given an argument it
+    cannot take (`kill nginx`, `git reset --hard app.js`): see usage_check, argument_check."""
+    message = usage_check.check(command) or argument_check.check(command)
     return Problem("usage", message) if message else None
 
 

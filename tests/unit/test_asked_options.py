@@ -131,6 +131,8 @@ CAUGHT = [
     ("copy the folder conf recursively to /srv", "cp conf /srv", "`cp` does that with -r"),
     ("show the inode numbers of the files here", "ls -la", "`ls` does that with -i (--inode)"),
     ("show inode usage of all filesystems", "df -h", "`df` does that with -i (--inodes)"),
+    ("show all listening tcp ports with the process names", "ss -tuln | awk '{print $4, $7}'",
+     "`ss` does that with -p (--processes)"),
 ]  # fmt: skip
 
 
@@ -260,6 +262,7 @@ PASSES = [
     ("show the last 20 lines of the nginx journal, don't follow the logs", "journalctl -u nginx -n 20"),
     ("show the last 20 lines of app.log instead of following the log", "tail -n 20 app.log"),
     ("print notes.txt as is, not ignoring case", "grep TODO notes.txt"),
+    ("show all listening tcp ports with the process names", "sudo ss -tlnp"),
 ]  # fmt: skip
 
 

@@ -46,6 +46,13 @@ CAUGHT = [
     ("show the 10 largest files in /var/log", "ls -lhS /var/log | head",
      "so `head -n 10` shows 9 entries: write `ls -S /var/log | head -n 10`"),
     ("the 3 newest files in docs", "ls -tl docs | head -3", "`head -n 3` shows 2 entries"),
+    # a column named by its place: the command gives its number
+    ("print the second and fourth columns of report.tsv", "awk 'NR>1 && NR<5' report.tsv",
+     "the request says “print the second and”, and the command does not use 2 (the second)"),
+    ("print the second and fourth columns of report.tsv", "awk '{print $2}' report.tsv",
+     "does not use 4 (the fourth)"),
+    ("show the third field of every line of /etc/passwd", "cut -d: -f1 /etc/passwd",
+     "does not use 3 (the third)"),
 ]  # fmt: skip
 
 PASSES = [
@@ -95,6 +102,12 @@ PASSES = [
     ("generate a random 20 character password", "openssl rand -base64 15"),
     ("generate a random 32 character password", "openssl rand -base64 24"),
     ("make a 32 character random token", "openssl rand -hex 16"),
+    ("print the second and fourth columns of report.tsv", "cut -f2,4 report.tsv"),
+    ("print the second and fourth columns of report.tsv", "awk '{print $2, $4}' report.tsv"),
+    ("sort data.csv by the third column", "sort -t, -k3 data.csv"),
+    ("show the second line of a.txt", "sed -n 2p a.txt"),  # a line: not a column's place
+    ("wait a second, then list the files", "sleep 1; ls"),
+    ("print the second word of the third line", "sed -n 3p f | awk '{print $2}'"),
 ]  # fmt: skip
 
 
