@@ -188,7 +188,7 @@ def _edited(
     logs"), or None. The edited command must pass every check (a program that is not installed
     aside): an edit that landed elsewhere, or that brings a problem of its own, is dropped. On
     the published answers, editing the first answer lost no case the model's retry passed and
-    kept what the model got right (`journalctl -u cron -f`, where the retry wrote
+    kept what the model got right (`journalctl -f -u cron`, where the retry wrote
     `journalctl -f`); where no edit is known the model is asked again, as before."""
     if problem is None or not problem.fix or not problem.fix.isprintable():
         return None  # what you see must be what runs, whatever an edit was made of
