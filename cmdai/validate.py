@@ -31,6 +31,7 @@ from cmdai import (
     request_numbers,
     usage_check,
 )
+from cmdai.command_edit import Finding
 from cmdai.commandline import (
     CLOSING_KEYWORDS,
     COMPUTED,
@@ -121,8 +122,7 @@ def check_usage(command: str) -> Problem | None:
 def check_asked_options(request: str, command: str) -> Problem | None:
     """A behaviour the request asks for in words that the command's program leaves out
     ("without overwriting existing files" and `cp` with no -n): see asked_options."""
-    found = asked_options.find(request, command)
-    return Problem("detail", found.message, found.fix or "") if found else None
+    return _detail(asked_options.find(request, command))
 
 
 def check_named_numbers(request: str, command: str) -> Problem | None:
@@ -231,7 +231,11 @@ def _read_by_default(name: str, command: str) -> bool:
 def check_request_details(request: str, command: str) -> Problem | None:
     """A detail the request gives in words that the command reads the other way (`chmod -x`
     for "for others", `pkill -f node` for "processes named node")."""
-    found = request_details.find(request, command)
+    return _detail(request_details.find(request, command))
+
+
+def _detail(found: Finding | None) -> Problem | None:
+    """A detail the request gives that the command misses, with the edit that fixes it if any."""
     return Problem("detail", found.message, found.fix or "") if found else None
 
 

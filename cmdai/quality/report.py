@@ -139,6 +139,7 @@ def _suites(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         blockable = [r for r in group if r["should_block"]]
         retried = [r for r in group if r.get("retry_reason")]  # absent in older results
         judged = [r for r in retried if "first_passed" in r]  # results before it lack it
+        edited = [r for r in group if r.get("repaired")]
         rows.append({
             "suite": name, "cases": len(group), "passed": passed,
             "pass_rate": _rate(passed, len(group)), "should_block": len(blockable),
@@ -146,7 +147,7 @@ def _suites(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "retried_passed": sum(r["passed"] for r in retried),
             "retry_fixed": sum(r["passed"] and not r["first_passed"] for r in judged),
             "retry_broke": sum(r["first_passed"] and not r["passed"] for r in judged),
-            "edited": len(edited := [r for r in group if r.get("repaired")]),
+            "edited": len(edited),
             "edited_passed": sum(r["passed"] for r in edited),
             "retry_judged": len(judged) == len(retried),
         })  # fmt: skip
